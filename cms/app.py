@@ -1,0 +1,127 @@
+"""`make_app(settings)`: the one factory of the Tornado application.
+
+Routes are grouped by area. The bare base domain gets the platform's routes;
+every other host gets a site's reader routes, with the catch-all page slug
+last. Health checks answer on every host.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+import tornado.web
+from tornado import template
+from tornado.httputil import HTTPServerRequest
+from tornado.routing import URLSpec
+
+from cms import db as database
+from cms.config import REPO_ROOT, Settings
+from cms.handlers import health, platform, public
+from cms.handlers.base import NotFoundHandler
+from cms.handlers.static import ThemeStaticHandler
+from cms.tenancy import SiteResolver
+from cms.themes import registry
+from ui_modules import MODULES
+
+log = logging.getLogger(__name__)
+
+PLATFORM_TEMPLATES = REPO_ROOT / "cms" / "templates"
+SLUG = r"([a-z0-9]+(?:-[a-z0-9]+)*)"
+
+
+def health_routes() -> list[URLSpec]:
+    return [
+        URLSpec(r"/healthz", health.HealthHandler, name="healthz"),
+        URLSpec(r"/readyz", health.ReadyHandler, name="readyz"),
+    ]
+
+
+def static_routes() -> list[URLSpec]:
+    return [URLSpec(r"/static/(.+)", ThemeStaticHandler, name="static")]
+
+
+def reader_routes() -> list[URLSpec]:
+    return [
+        URLSpec(r"/", public.IndexHandler, name="home"),
+        URLSpec(r"/posts/%s/?" % SLUG, public.PostHandler, name="post"),
+        URLSpec(r"/tags/%s/?" % SLUG, public.TagHandler, name="tag"),
+        URLSpec(r"/authors/%s/?" % SLUG, public.AuthorHandler, name="author"),
+        URLSpec(r"/search", public.SearchHandler, name="search"),
+        URLSpec(r"/feed\.xml", public.FeedHandler, {"format": "atom"}, name="atom"),
+        URLSpec(r"/rss\.xml", public.FeedHandler, {"format": "rss"}, name="rss"),
+        URLSpec(r"/sitemap\.xml", public.SitemapHandler, name="sitemap"),
+        URLSpec(r"/robots\.txt", public.RobotsHandler, name="robots"),
+    ]
+
+
+def platform_routes() -> list[URLSpec]:
+    return [URLSpec(r"/", platform.LandingHandler, name="landing")]
+
+
+class CMSApplication(tornado.web.Application):
+    """A Tornado application that knows its database and its tenants."""
+
+    def __init__(self, settings: Settings, db: Any, **tornado_settings: Any) -> None:
+        self.cms_settings = settings
+        self.db = db
+        self.resolver = SiteResolver(db, settings.base_domain)
+        self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
+        site_routes = (
+            health_routes() + static_routes() + reader_routes()
+            + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
+               URLSpec(r"/.*", NotFoundHandler)]
+        )
+        super().__init__(site_routes, **tornado_settings)
+        # Added after the default host so that it is tried first (Tornado
+        # inserts host rules ahead of the wildcard).
+        self.add_handlers(
+            re.escape(settings.base_domain) + "$",
+            health_routes() + static_routes() + platform_routes() + [URLSpec(r"/.*", NotFoundHandler)],
+        )
+
+    def find_handler(self, request: HTTPServerRequest, **kwargs: Any):
+        if self.cms_settings.trust_proxy:
+            apply_forwarded_headers(request)
+        return super().find_handler(request, **kwargs)
+
+
+def apply_forwarded_headers(request: HTTPServerRequest) -> None:
+    """Honour ``X-Forwarded-*`` from a trusted proxy (the OpenShift router).
+
+    Tornado's ``xheaders`` does this for its own HTTP server, but not under
+    gunicorn, and it ignores ``X-Forwarded-Host``; here it works for both.
+    """
+    headers = request.headers
+    proto = headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    if proto in ("http", "https"):
+        request.protocol = proto
+    host = headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+    if host:
+        request.host = host
+        request.host_name = host.split(":")[0].lower()
+    forwarded_for = headers.get("X-Forwarded-For", "").split(",")[0].strip()
+    if forwarded_for:
+        request.remote_ip = forwarded_for
+
+
+def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMSApplication:
+    """Build the application. Without ``db``, connect to ``settings.mongodb_uri``."""
+    if db is None:
+        if not settings.mongodb_uri:
+            raise ValueError("make_app needs settings.mongodb_uri or a database")
+        db = database.connect(settings.mongodb_uri)[settings.database_name]
+    registry()  # load and validate the themes now, not on the first request
+    tornado_settings: dict[str, Any] = dict(
+        cookie_secret=settings.ensure_cookie_secret(),
+        xsrf_cookies=True,
+        xsrf_cookie_kwargs={"samesite": "Lax"},
+        ui_modules=MODULES,
+        serve_traceback=settings.debug,
+        compiled_template_cache=not settings.debug,
+        static_hash_cache=not settings.debug,
+        autoescape="xhtml_escape",
+    )
+    tornado_settings.update(overrides)
+    return CMSApplication(settings, db, **tornado_settings)

@@ -1,0 +1,77 @@
+"""The CLI's commands, as coroutines over an open database."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from cms.config import Settings
+from cms.store import Invalid, NotFound, ROLES, SiteStore, Sites, Users
+from cms.store.users import generate_password, normalize_email, validate_password
+
+
+def site_url(settings: Settings, name: str) -> str:
+    port = "" if settings.port in (80, 443) else ":%d" % settings.port
+    return "http://%s.%s%s/" % (name, settings.base_domain, port)
+
+
+async def _site(db, name: str) -> dict:
+    site = await Sites(db).by_name(name)
+    if site is None:
+        raise NotFound("no site named %r" % name)
+    return site
+
+
+async def site_create(db, settings: Settings, args: argparse.Namespace, _stdin: Any) -> int:
+    site = await Sites(db).create(args.name, title=args.title, theme=args.theme)
+    print("created site %s at %s" % (site["name"], site_url(settings, site["name"])))
+    return 0
+
+
+async def user_create(db, settings: Settings, args: argparse.Namespace, stdin_text: str | None) -> int:
+    if args.role not in ROLES:
+        raise Invalid("unknown role %r" % args.role)
+    email = normalize_email(args.email)
+    store = SiteStore(db, await _site(db, args.site))
+    users = Users(db)
+    user = await users.by_email(email)
+    if user is not None:
+        if stdin_text is not None:
+            raise Invalid("%s already has an account; its password stays as it is" % email)
+        await store.members.add(user["_id"], args.role)
+        print("added %s to %s as %s" % (email, args.site, args.role))
+        return 0
+    generated = stdin_text is None
+    password = generate_password() if generated else stdin_text.rstrip("\r\n")
+    validate_password(password)
+    user = await users.create(email, password, name=args.name, username=args.username)
+    await store.members.add(user["_id"], args.role)
+    print("created %s (%s) as %s of %s" % (email, user["username"], args.role, args.site))
+    if generated:
+        print("password: %s" % password)
+    return 0
+
+
+async def post_create(db, settings: Settings, args: argparse.Namespace, body: str | None) -> int:
+    store = SiteStore(db, await _site(db, args.site))
+    if args.author:
+        author = await Users(db).by_email(args.author)
+        if author is None or not await store.members.role_of(author["_id"]):
+            raise NotFound("%s is not a member of %s" % (args.author, args.site))
+    else:
+        author = await store.members.owner()
+        if author is None:
+            raise NotFound("the site %s has no owner to be the author; pass --author" % args.site)
+    post = await store.posts.create(
+        title=args.title,
+        markdown=body or "",
+        author_id=author["_id"],
+        type="page" if args.page else "post",
+        slug=args.slug or None,
+        tags=[t for t in args.tags.split(",") if t.strip()],
+        status="draft" if args.draft else "published",
+    )
+    path = ("/%s" if args.page else "/posts/%s") % post["slug"]
+    state = "draft" if args.draft else "published"
+    print("%s %s %s" % (state, post["type"], site_url(settings, args.site).rstrip("/") + path))
+    return 0

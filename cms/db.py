@@ -1,0 +1,217 @@
+"""The database: one motor client, the embedded server launcher, the indexes.
+
+The application always talks MongoDB's wire protocol through motor, to a real
+MongoDB or to the embedded ``nx-27017`` server (SQLite files under
+``CMS_DATA_DIR``), so there is one code path. `connect` is the one place that
+creates a client; it keeps to the API that PyMongo's ``AsyncMongoClient``
+shares with motor, so moving to it is a one-line change here.
+
+`EmbeddedServer` starts ``nx-27017`` as a child process on a free loopback
+port and records where it listens in ``<data dir>/db/server.json``; anyone
+else who needs the same files (the CLI while ``serve`` runs) finds it there
+instead of starting a second server on the same files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pymongo
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+
+log = logging.getLogger(__name__)
+
+Database = AsyncIOMotorDatabase
+
+
+def connect(uri: str, **options: Any) -> AsyncIOMotorClient:
+    """Create the application's database client (dates come back tz-aware UTC)."""
+    options.setdefault("tz_aware", True)
+    options.setdefault("serverSelectionTimeoutMS", 5000)
+    options.setdefault("connect", False)  # nothing connects until first use (fork-safe)
+    return AsyncIOMotorClient(uri, **options)
+
+
+async def ping(db: Database) -> bool:
+    """True when the database server answers ``ping``."""
+    try:
+        await db.command("ping")
+        return True
+    except Exception:  # any failure means "not ready"; the caller only needs yes/no
+        return False
+
+
+# --- indexes -----------------------------------------------------------------
+
+INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
+    "sites": [
+        ([("name", 1)], {"unique": True}),
+        # Multikey and sparse: a site may have no custom domain at all.
+        ([("domains", 1)], {"unique": True, "sparse": True}),
+    ],
+    "users": [
+        ([("email", 1)], {"unique": True}),
+        ([("username", 1)], {"unique": True}),
+    ],
+    "memberships": [
+        ([("site_id", 1), ("user_id", 1)], {"unique": True}),
+    ],
+    "posts": [
+        ([("site_id", 1), ("type", 1), ("slug", 1)], {"unique": True}),
+        ([("site_id", 1), ("status", 1), ("published_at", -1)], {}),
+        ([("site_id", 1), ("tag_slugs", 1), ("published_at", -1)], {}),
+        (
+            [("title", "text"), ("markdown", "text")],
+            {"weights": {"title": 10, "markdown": 1}, "name": "posts_text"},
+        ),
+    ],
+    "changes": [
+        ([("site_id", 1)], {"unique": True}),
+    ],
+}
+
+
+async def ensure_indexes(db: Database) -> None:
+    """Create every index the stores rely on (idempotent)."""
+    for collection, specs in INDEXES.items():
+        for keys, options in specs:
+            await db[collection].create_index(keys, **options)
+
+
+# --- the embedded server -------------------------------------------------------
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _answers_ping(port: int, timeout: float = 1.0) -> bool:
+    client = pymongo.MongoClient(
+        "127.0.0.1", port, serverSelectionTimeoutMS=int(timeout * 1000), connectTimeoutMS=int(timeout * 1000)
+    )
+    try:
+        client.admin.command("ping")
+        return True
+    except pymongo.errors.PyMongoError:
+        return False
+    finally:
+        client.close()
+
+
+class EmbeddedServer:
+    """An ``nx-27017`` child process serving the SQLite files in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self.port: int | None = None
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def state_file(self) -> Path:
+        return self.directory / "server.json"
+
+    @property
+    def uri(self) -> str:
+        assert self.port is not None, "server not started"
+        return f"mongodb://127.0.0.1:{self.port}/"
+
+    @property
+    def owned(self) -> bool:
+        """True when this object started the process (and so must stop it)."""
+        return self.process is not None
+
+    def find_running(self) -> int | None:
+        """The port of a live server already serving these files, if any."""
+        try:
+            state = json.loads(self.state_file.read_text())
+            pid, port = int(state["pid"]), int(state["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if _pid_alive(pid) and _answers_ping(port):
+            return port
+        return None
+
+    def start(self, timeout: float = 20.0) -> str:
+        """Reuse a running server on these files, or start one; return its URI."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        running = self.find_running()
+        if running:
+            self.port = running
+            log.info("using the embedded database already running on port %d", running)
+            return self.uri
+        self.port = free_port()
+        executable = shutil.which("nx-27017", path=str(Path(sys.executable).parent)) or shutil.which("nx-27017")
+        command = [executable] if executable else [sys.executable, "-m", "nx_27017.nx_27017"]
+        command += ["--data-dir", str(self.directory), "--host", "127.0.0.1", "-p", str(self.port)]
+        log_file = open(self.directory / "server.log", "ab")
+        self.process = subprocess.Popen(
+            command,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=self.directory,
+            # Its own process group: Ctrl-C in a terminal reaches the app, which
+            # then stops the server itself after the last write.
+            start_new_session=True,
+        )
+        log_file.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    "the embedded database exited at start (code %s); see %s"
+                    % (self.process.returncode, self.directory / "server.log")
+                )
+            if _answers_ping(self.port, timeout=0.5):
+                self.state_file.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
+                log.info("embedded database listening on 127.0.0.1:%d", self.port)
+                return self.uri
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("the embedded database did not answer ping within %.0fs" % timeout)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the server if this object started it."""
+        if self.process is None:
+            return
+        process, self.process = self.process, None
+        with contextlib.suppress(OSError):
+            if json.loads(self.state_file.read_text()).get("pid") == process.pid:
+                self.state_file.unlink()
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+    def __enter__(self) -> "EmbeddedServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

@@ -1,0 +1,163 @@
+"""`BaseHandler`: what every page shares.
+
+``prepare`` resolves the request's host to a site (or the platform) and binds
+the tenant's stores; ``get_template_path`` points at the site's theme; one
+``write_error`` renders every error page, themed when a site is known, and
+never shows a traceback unless ``CMS_DEBUG`` is set.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import http.client
+import logging
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import tornado.web
+from tornado import template
+
+from cms.store import SiteStore
+from cms.tenancy import PLATFORM_SITE
+from cms.themes import Theme, ThemeLoader, registry
+
+log = logging.getLogger(__name__)
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    site: dict | None = None
+    store: SiteStore | None = None
+    theme: Theme | None = None
+    is_platform = False
+
+    @property
+    def db(self):
+        return self.application.db
+
+    @property
+    def cms(self):
+        """The application's `Settings`."""
+        return self.application.cms_settings
+
+    async def prepare(self) -> None:
+        resolved = await self.application.resolver.resolve(self.request.host)
+        if resolved is PLATFORM_SITE:
+            self.is_platform = True
+        elif resolved is not None:
+            self.site = resolved
+            self.store = SiteStore(self.db, resolved)
+            self.theme = registry().get(resolved.get("theme"))
+
+    # --- templates ---------------------------------------------------------------
+
+    def get_template_path(self) -> str | None:
+        return "theme:" + self.theme.name if self.theme else "platform"
+
+    def create_template_loader(self, template_path: str) -> template.BaseLoader:
+        whitespace = "single"
+        if template_path.startswith("theme:"):
+            theme = registry().get(template_path[len("theme:") :])
+            return ThemeLoader(theme.template_dirs, whitespace=whitespace)
+        return self.application.platform_loader
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        namespace = super().get_template_namespace()
+        namespace.update(
+            site=self.site,
+            theme_settings=self.theme.settings_for(self.site) if self.theme and self.site else {},
+            format_date=self.format_date,
+            iso_date=self.iso_date,
+            rfc822_date=self.rfc822_date,
+            absolute_url=self.absolute_url,
+            base_domain=self.cms.base_domain,
+            query="",  # the search box's value; the search page passes its own
+        )
+        return namespace
+
+    def static_url(self, path: str, include_host: bool | None = None, **kwargs: Any) -> str:
+        """A versioned URL of a file of the site's theme (or of a parent theme)."""
+        from cms.handlers.static import ThemeStaticHandler
+
+        if self.theme is None:
+            raise ValueError("no theme here to serve %s from" % path)
+        found = self.theme.static_file(path)
+        owner = found[0].name if found else self.theme.name
+        return ThemeStaticHandler.theme_url(owner, path)
+
+    # --- helpers -------------------------------------------------------------------
+
+    @property
+    def tz(self) -> dt.tzinfo:
+        return ZoneInfo(self.site.get("timezone", "UTC")) if self.site else dt.timezone.utc
+
+    def format_date(self, when: dt.datetime | None, fmt: str = "%-d %B %Y") -> str:
+        return when.astimezone(self.tz).strftime(fmt) if when else ""
+
+    def iso_date(self, when: dt.datetime | None) -> str:
+        return when.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if when else ""
+
+    @staticmethod
+    def rfc822_date(when: dt.datetime) -> str:
+        return email.utils.format_datetime(when.astimezone(dt.timezone.utc))
+
+    def absolute_url(self, path: str) -> str:
+        return "%s://%s%s" % (self.request.protocol, self.request.host, path)
+
+    def page_number(self) -> int:
+        """``?page=N``; anything but a positive whole number is a 404."""
+        raw = self.get_query_argument("page", "1")
+        if not raw.isdigit() or not 0 < int(raw) < 100000:
+            raise tornado.web.HTTPError(404)
+        return int(raw)
+
+    # --- errors -----------------------------------------------------------------------
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = self._reason if status_code in http.client.responses else "Error"
+        message = {
+            404: "The page you were looking for is not here.",
+            500: "Something went wrong on our side. Please try again in a moment.",
+        }.get(status_code, reason)
+        traceback = None
+        if self.settings.get("serve_traceback") and "exc_info" in kwargs:
+            import traceback as tb
+
+            traceback = "".join(tb.format_exception(*kwargs["exc_info"]))
+        context = dict(status_code=status_code, reason=reason, message=message, traceback=traceback)
+        if self.site is not None:
+            try:
+                self.finish(self.render_string("error.html", **context))
+                return
+            except Exception:  # a broken theme must not hide the original error
+                log.exception("the theme's error page failed; using the plain one")
+        self.finish(self.application.platform_loader.load("error.html").generate(
+            **{**self.get_template_namespace(), "site": None, **context}
+        ))
+
+
+class SiteHandler(BaseHandler):
+    """A reader page of one site: unknown hosts and the platform host are 404."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.site is None:
+            raise tornado.web.HTTPError(404)
+
+
+class PlatformHandler(BaseHandler):
+    """A page of the platform itself (the bare base domain)."""
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if not self.is_platform:
+            raise tornado.web.HTTPError(404)
+
+
+class NotFoundHandler(BaseHandler):
+    """The last route: whatever matched nothing else is a (themed) 404."""
+
+    async def get(self, *args: Any) -> None:
+        raise tornado.web.HTTPError(404)
+
+    post = put = delete = patch = get

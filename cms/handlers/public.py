@@ -1,0 +1,138 @@
+"""The reader side of a site: lists, posts, pages, search, feeds, sitemap.
+
+Each handler fetches what its page shows and hands it to the theme; drafts and
+posts scheduled in the future are invisible here because every query goes
+through `Posts.visible`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import tornado.web
+
+from cms.handlers.base import SiteHandler
+from cms.store import Page, Users
+
+MAX_QUERY = 200
+FEED_SIZE = 20
+
+
+class ListHandler(SiteHandler):
+    """Shared by the paginated lists: fetch authors of a page's posts at once."""
+
+    @property
+    def per_page(self) -> int:
+        value = self.theme.settings_for(self.site).get("posts_per_page") or 10
+        return max(1, min(int(value), 50))
+
+    async def authors_of(self, posts: list[dict]) -> dict[Any, dict]:
+        return await Users(self.db).by_ids([p["author_id"] for p in posts])
+
+    def require_page(self, page: Page) -> None:
+        if not page.exists:
+            raise tornado.web.HTTPError(404)
+
+
+class IndexHandler(ListHandler):
+    async def get(self) -> None:
+        page = await self.store.posts.published(self.page_number(), self.per_page)
+        self.require_page(page)
+        self.render("index.html", page=page, authors=await self.authors_of(page.items), base_path="/")
+
+
+class PostHandler(SiteHandler):
+    async def get(self, slug: str) -> None:
+        post = await self.store.posts.get_visible("post", slug)
+        if post is None:
+            raise tornado.web.HTTPError(404)
+        older, newer = await self.store.posts.neighbours(post)
+        author = await Users(self.db).by_id(post["author_id"])
+        self.render("post.html", post=post, author=author, older=older, newer=newer)
+
+
+class PageHandler(SiteHandler):
+    """``/<slug>``: a static page. The last route, so it must 404 calmly."""
+
+    async def get(self, slug: str) -> None:
+        page = await self.store.posts.get_visible("page", slug)
+        if page is None:
+            raise tornado.web.HTTPError(404)
+        self.render("page.html", post=page)
+
+
+class TagHandler(ListHandler):
+    async def get(self, tag: str) -> None:
+        name = await self.store.posts.tag_name(tag)
+        if name is None:
+            raise tornado.web.HTTPError(404)
+        page = await self.store.posts.published(self.page_number(), self.per_page, tag=tag)
+        self.require_page(page)
+        self.render(
+            "tag.html", tag={"slug": tag, "name": name}, page=page,
+            authors=await self.authors_of(page.items), base_path="/tags/%s" % tag,
+        )
+
+
+class AuthorHandler(ListHandler):
+    async def get(self, username: str) -> None:
+        author = await self.store.members.user_by_username(username)
+        if author is None:
+            raise tornado.web.HTTPError(404)
+        page = await self.store.posts.published(self.page_number(), self.per_page, author_id=author["_id"])
+        self.require_page(page)
+        self.render(
+            "author.html", author=author, page=page,
+            authors={author["_id"]: author}, base_path="/authors/%s" % username,
+        )
+
+
+class SearchHandler(ListHandler):
+    async def get(self) -> None:
+        query = " ".join(self.get_query_argument("q", "").split())[:MAX_QUERY]
+        number = self.page_number()
+        page = await self.store.posts.search(query, number, self.per_page)
+        self.require_page(page)
+        self.render(
+            "search.html", query=query, page=page, authors=await self.authors_of(page.items),
+            base_path="/search", extra_query={"q": query},
+        )
+
+
+class FeedHandler(SiteHandler):
+    """Atom 1.0 (``/feed.xml``) or RSS 2.0 (``/rss.xml``): the 20 newest posts."""
+
+    def initialize(self, format: str) -> None:
+        self.format = format
+
+    async def get(self) -> None:
+        posts = await self.store.posts.recent(FEED_SIZE)
+        authors = await Users(self.db).by_ids([p["author_id"] for p in posts])
+        if self.format == "atom":
+            self.set_header("Content-Type", "application/atom+xml; charset=UTF-8")
+        else:
+            self.set_header("Content-Type", "application/rss+xml; charset=UTF-8")
+        self.write(self.application.platform_loader.load("feeds/%s.xml" % self.format).generate(
+            **self.get_template_namespace(), posts=posts, authors=authors,
+        ))
+
+
+class SitemapHandler(SiteHandler):
+    async def get(self) -> None:
+        posts = self.store.posts
+        authors = await Users(self.db).by_ids(await posts.author_ids())
+        self.set_header("Content-Type", "application/xml; charset=UTF-8")
+        self.write(self.application.platform_loader.load("feeds/sitemap.xml").generate(
+            **self.get_template_namespace(),
+            posts=await posts.all_visible("post"),
+            pages=await posts.all_visible("page"),
+            tags=await posts.tag_counts(),
+            authors=sorted(authors.values(), key=lambda a: a["username"]),
+        ))
+
+
+class RobotsHandler(SiteHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.write("User-agent: *\nDisallow: /admin/\nDisallow: /search\n\nSitemap: %s\n"
+                   % self.absolute_url("/sitemap.xml"))

@@ -1,0 +1,28 @@
+"""Theme static files: ``/static/<theme>/<path>?v=<hash>``.
+
+Versioned URLs get a year-long cache lifetime (Tornado's `StaticFileHandler`
+does that whenever ``v`` is present), so a changed file gets a new URL.
+"""
+
+from __future__ import annotations
+
+import tornado.web
+
+from cms.config import THEMES_DIR
+
+
+class ThemeStaticHandler(tornado.web.StaticFileHandler):
+    def initialize(self, path: str = str(THEMES_DIR), default_filename: str | None = None) -> None:
+        super().initialize(path, default_filename)
+
+    @classmethod
+    def theme_url(cls, theme: str, path: str) -> str:
+        version = cls.get_version({"static_path": str(THEMES_DIR)}, "%s/static/%s" % (theme, path))
+        url = "/static/%s/%s" % (theme, path)
+        return "%s?v=%s" % (url, version) if version else url
+
+    def parse_url_path(self, url_path: str) -> str:
+        theme, _, rest = url_path.partition("/")
+        if not theme or not rest:
+            raise tornado.web.HTTPError(404)
+        return super().parse_url_path("%s/static/%s" % (theme, rest))

@@ -1,0 +1,39 @@
+"""Opening the database for a command: the configured server or the embedded one.
+
+`open_database` yields a ready database (indexes ensured). With no MongoDB URI
+it uses the embedded server of ``CMS_DATA_DIR``: the one ``serve`` is running
+if there is one (never a second server on the same files), else one started
+for the duration of the block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import AsyncIterator
+
+from cms import db as database
+from cms.config import Settings
+
+
+@contextlib.contextmanager
+def database_uri(settings: Settings):
+    """Yield a MongoDB URI, starting the embedded server when none is configured."""
+    if settings.mongodb_uri:
+        yield settings.mongodb_uri
+        return
+    server = database.EmbeddedServer(settings.data_dir / "db")
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@contextlib.asynccontextmanager
+async def open_database(uri: str, name: str) -> AsyncIterator[database.Database]:
+    client = database.connect(uri)
+    try:
+        db = client[name]
+        await database.ensure_indexes(db)
+        yield db
+    finally:
+        client.close()

@@ -1,0 +1,30 @@
+"""Data access. Handlers use these stores, never a raw collection.
+
+Platform-wide data (sites, people) lives in `Sites` and `Users`. Everything
+that belongs to one site goes through a `SiteStore`, whose collections are
+`Scoped`: ``site_id`` is added to every filter and every new document there,
+in one place, so no query can forget it.
+"""
+
+from cms.store.errors import Duplicate, Invalid, NotFound, StoreError
+from cms.store.members import ROLES, Members
+from cms.store.pages import Page
+from cms.store.posts import Posts
+from cms.store.scoped import Scoped
+from cms.store.sites import Changes, Sites
+from cms.store.users import Users
+
+__all__ = [
+    "ROLES", "Changes", "Duplicate", "Invalid", "Members", "NotFound", "Page",
+    "Posts", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
+]
+
+
+class SiteStore:
+    """Every store of one site, bound to its ``site_id``."""
+
+    def __init__(self, db, site: dict) -> None:
+        self.site = site
+        self.site_id = site["_id"]
+        self.posts = Posts(db, self.site_id)
+        self.members = Members(db, self.site_id)

@@ -1,0 +1,17 @@
+"""Errors the stores raise; their message is fit to show the user as is."""
+
+
+class StoreError(ValueError):
+    """Bad input or state; nothing was changed."""
+
+
+class Invalid(StoreError):
+    """The input breaks a rule (a bad name, a weak password...)."""
+
+
+class Duplicate(StoreError):
+    """Something with that unique name already exists."""
+
+
+class NotFound(StoreError):
+    """No such thing (in this site)."""

@@ -1,0 +1,229 @@
+"""Posts and static pages of one site.
+
+Both live in ``posts`` with ``type`` "post" or "page", so a page and a post may
+share a slug. Readers only ever see *visible* documents: published, with a
+publication time that has come. Markdown is rendered and sanitised on save and
+the HTML stored beside the source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any, Iterable
+
+import pymongo
+from cms.store.ids import new_id
+
+from cms.store.errors import Duplicate, Invalid
+from cms.store.pages import Page
+from cms.store.scoped import Scoped
+from cms.text.markdown import render
+from cms.text.slugs import is_slug, slugify
+
+TYPES = ("post", "page")
+STATUSES = ("draft", "published")
+MAX_TITLE = 200
+MAX_TAGS = 20
+SEARCH_TERMS = 12
+SEARCH_CANDIDATES = 300
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Tag names (first spelling wins) and their slugs, without duplicates."""
+    names: list[str] = []
+    slugs: list[str] = []
+    for raw in tags:
+        name = " ".join(raw.split())[:50]
+        slug = slugify(name, 50)
+        if slug and slug not in slugs:
+            names.append(name)
+            slugs.append(slug)
+    if len(slugs) > MAX_TAGS:
+        raise Invalid("too many tags: at most %d" % MAX_TAGS)
+    return names, slugs
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a reader's query; operators and punctuation are dropped."""
+    return _WORD.findall(query.lower())[:SEARCH_TERMS]
+
+
+class Posts:
+    def __init__(self, db, site_id: Any) -> None:
+        self._posts = Scoped(db.posts, site_id)
+
+    # --- writing ---------------------------------------------------------------
+
+    async def create(
+        self,
+        *,
+        title: str,
+        markdown: str,
+        author_id: Any,
+        type: str = "post",
+        slug: str | None = None,
+        tags: Iterable[str] = (),
+        status: str = "published",
+        published_at: dt.datetime | None = None,
+        custom_excerpt: str | None = None,
+    ) -> dict:
+        if type not in TYPES:
+            raise Invalid("unknown type %r" % type)
+        if status not in STATUSES:
+            raise Invalid("unknown status %r" % status)
+        title = " ".join((title or "").split())
+        if not title:
+            raise Invalid("a title is required")
+        if len(title) > MAX_TITLE:
+            raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
+        if not (markdown or "").strip():
+            raise Invalid("the body is empty")
+        if slug:
+            if not is_slug(slug):
+                raise Invalid("invalid slug %r: use lowercase letters, digits and inner hyphens" % slug)
+            if await self._posts.find_one({"type": type, "slug": slug}, {"_id": 1}):
+                raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type))
+        else:
+            slug = await self._free_slug(type, slugify(title) or "untitled")
+        names, tag_slugs = clean_tags(tags)
+        rendered = render(markdown, custom_excerpt)
+        now = utcnow()
+        post = {
+            "_id": new_id(),
+            "type": type,
+            "slug": slug,
+            "title": title,
+            "markdown": markdown,
+            "html": rendered.html,
+            "toc": rendered.toc,
+            "excerpt": rendered.excerpt,
+            "custom_excerpt": custom_excerpt or "",
+            "reading_minutes": rendered.reading_minutes,
+            "words": rendered.words,
+            "tags": names,
+            "tag_slugs": tag_slugs,
+            "author_id": author_id,
+            "status": status,
+            "published_at": (published_at or now) if status == "published" else published_at,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        try:
+            await self._posts.insert_one(post)
+        except pymongo.errors.DuplicateKeyError:
+            raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
+        return post
+
+    async def _free_slug(self, type: str, base: str) -> str:
+        candidate, n = base, 1
+        while await self._posts.find_one({"type": type, "slug": candidate}, {"_id": 1}):
+            n += 1
+            candidate = "%s-%d" % (base[:75], n)
+        return candidate
+
+    # --- reading (reader side: visible documents only) ---------------------------
+
+    @staticmethod
+    def visible(type: str = "post", now: dt.datetime | None = None, **extra: Any) -> dict:
+        return {"type": type, "status": "published", "published_at": {"$lte": now or utcnow()}, **extra}
+
+    async def _page(self, filter: dict, number: int, per_page: int) -> Page:
+        total = await self._posts.count_documents(filter)
+        cursor = (
+            self._posts.find(filter, {"markdown": 0, "toc": 0})
+            .sort([("published_at", -1), ("_id", -1)])
+            .skip((number - 1) * per_page)
+            .limit(per_page)
+        )
+        return Page([post async for post in cursor], number, per_page, total)
+
+    async def published(
+        self, number: int = 1, per_page: int = 10, tag: str | None = None, author_id: Any = None
+    ) -> Page:
+        extra: dict[str, Any] = {}
+        if tag:
+            extra["tag_slugs"] = tag
+        if author_id is not None:
+            extra["author_id"] = author_id
+        return await self._page(self.visible("post", **extra), number, per_page)
+
+    async def recent(self, limit: int = 20, type: str = "post") -> list[dict]:
+        cursor = self._posts.find(self.visible(type)).sort([("published_at", -1), ("_id", -1)]).limit(limit)
+        return [post async for post in cursor]
+
+    async def all_visible(self, type: str) -> list[dict]:
+        cursor = self._posts.find(
+            self.visible(type), {"slug": 1, "published_at": 1, "updated_at": 1, "type": 1}
+        ).sort("published_at", -1)
+        return [post async for post in cursor]
+
+    async def get_visible(self, type: str, slug: str) -> dict | None:
+        return await self._posts.find_one(self.visible(type, slug=slug))
+
+    async def neighbours(self, post: dict) -> tuple[dict | None, dict | None]:
+        """The visible posts just before (older) and after (newer) this one."""
+        when = post["published_at"]
+        now = utcnow()
+        fields = {"slug": 1, "title": 1, "published_at": 1}
+        older = await self._posts.find_one(
+            {**self.visible("post", now), "published_at": {"$lt": when}},
+            fields,
+            sort=[("published_at", -1)],
+        )
+        newer = await self._posts.find_one(
+            {**self.visible("post", now), "published_at": {"$gt": when, "$lte": now}},
+            fields,
+            sort=[("published_at", 1)],
+        )
+        return older, newer
+
+    async def tag_name(self, tag_slug: str) -> str | None:
+        post = await self._posts.find_one(self.visible("post", tag_slugs=tag_slug), {"tags": 1, "tag_slugs": 1})
+        if not post:
+            return None
+        return post["tags"][post["tag_slugs"].index(tag_slug)]
+
+    async def tag_counts(self) -> list[dict]:
+        """Each tag of visible posts: ``{"slug", "name", "count"}``, most used first."""
+        counts: dict[str, dict] = {}
+        cursor = self._posts.find(self.visible("post"), {"tags": 1, "tag_slugs": 1})
+        async for post in cursor:
+            for name, slug in zip(post.get("tags", []), post.get("tag_slugs", [])):
+                entry = counts.setdefault(slug, {"slug": slug, "name": name, "count": 0})
+                entry["count"] += 1
+        return sorted(counts.values(), key=lambda t: (-t["count"], t["slug"]))
+
+    async def author_ids(self) -> list[Any]:
+        return await self._posts.distinct("author_id", self.visible("post"))
+
+    async def search(self, query: str, number: int = 1, per_page: int = 10) -> Page:
+        """Full-text search of visible posts, title matches ranked first.
+
+        MongoDB's ``$text`` finds the candidates; they are ranked here rather
+        than by ``{"$meta": "textScore"}`` because the embedded server cannot
+        project the score. Ranking in the app gives the same order on both.
+        """
+        terms = search_terms(query)
+        if not terms:
+            return Page([], number, per_page, 0)
+        filter = {**self.visible("post"), "$text": {"$search": " ".join(terms)}}
+        cursor = self._posts.find(filter, {"toc": 0}).limit(SEARCH_CANDIDATES)
+        candidates = [post async for post in cursor]
+
+        def score(post: dict) -> tuple:
+            title = post["title"].lower()
+            body = post.get("markdown", "").lower()
+            in_title = sum(term in title for term in terms)
+            in_body = sum(body.count(term) for term in terms)
+            return (-(in_title * 10 + min(in_body, 9)), -post["published_at"].timestamp())
+
+        candidates.sort(key=score)
+        start = (number - 1) * per_page
+        return Page(candidates[start : start + per_page], number, per_page, len(candidates))

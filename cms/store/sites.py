@@ -1,0 +1,112 @@
+"""Sites (the tenants) and the change counters that caches watch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pymongo
+from cms.store.ids import new_id
+
+from cms.store.errors import Duplicate, Invalid
+
+SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
+# Names that would shadow the platform's own hosts or confuse readers.
+RESERVED_NAMES = frozenset(
+    {"www", "admin", "api", "app", "platform", "static", "media", "mail", "smtp", "ftp", "root", "help", "status"}
+)
+PLATFORM = "_platform"  # the change counter of platform-wide data (sites, domains)
+
+
+def validate_site_name(name: str) -> str:
+    if not SITE_NAME_RE.match(name or ""):
+        raise Invalid(
+            "invalid site name %r: use 1 to 40 lowercase letters, digits and inner hyphens" % name
+        )
+    if name in RESERVED_NAMES:
+        raise Invalid("the site name %r is reserved" % name)
+    return name
+
+
+class Changes:
+    """Per-site change counters. Every process's caches compare against them."""
+
+    def __init__(self, db) -> None:
+        self._collection = db.changes
+
+    async def bump(self, site_id: Any) -> int:
+        doc = await self._collection.find_one_and_update(
+            {"site_id": site_id},
+            {"$inc": {"n": 1}},
+            upsert=True,
+            return_document=pymongo.ReturnDocument.AFTER,
+        )
+        return doc["n"]
+
+    async def current(self, site_id: Any) -> int:
+        doc = await self._collection.find_one({"site_id": site_id})
+        return doc["n"] if doc else 0
+
+
+class Sites:
+    """The platform's list of sites."""
+
+    def __init__(self, db) -> None:
+        self._collection = db.sites
+        self.changes = Changes(db)
+
+    async def create(
+        self,
+        name: str,
+        title: str | None = None,
+        theme: str = "journal",
+        tagline: str = "",
+        timezone: str = "UTC",
+        language: str = "en",
+    ) -> dict:
+        from cms.themes import registry
+
+        validate_site_name(name)
+        if not registry().has(theme):
+            raise Invalid("unknown theme %r (available: %s)" % (theme, ", ".join(registry().names())))
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid("unknown time zone %r" % timezone) from None
+        site = {
+            "_id": new_id(),
+            "name": name,
+            "title": (title or name.replace("-", " ").title()).strip()[:120],
+            "tagline": tagline,
+            "theme": theme,
+            "theme_settings": {},
+            "timezone": timezone,
+            "language": language,
+            "status": "active",
+            "created_at": dt.datetime.now(dt.timezone.utc),
+        }
+        try:
+            await self._collection.insert_one(site)
+        except pymongo.errors.DuplicateKeyError:
+            raise Duplicate("a site named %r already exists" % name) from None
+        await self.changes.bump(PLATFORM)
+        return site
+
+    async def by_name(self, name: str) -> dict | None:
+        return await self._collection.find_one({"name": name, "status": "active"})
+
+    async def by_domain(self, host: str) -> dict | None:
+        return await self._collection.find_one({"domains": host, "status": "active"})
+
+    async def count(self) -> int:
+        return await self._collection.count_documents({})
+
+    async def set_domains(self, site_id: Any, domains: list[str]) -> None:
+        update: dict = {"$set": {"domains": domains}} if domains else {"$unset": {"domains": ""}}
+        try:
+            await self._collection.update_one({"_id": site_id}, update)
+        except pymongo.errors.DuplicateKeyError:
+            raise Duplicate("one of those domains belongs to another site") from None
+        await self.changes.bump(PLATFORM)

@@ -1,0 +1,115 @@
+"""People: one account across the platform, found by e-mail or username."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import secrets
+from typing import Any
+
+import bcrypt
+import pymongo
+from cms.store.ids import new_id
+
+from cms.store.errors import Duplicate, Invalid
+from cms.text.slugs import slugify
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
+USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$")
+MIN_PASSWORD = 10
+BCRYPT_COST = 12
+# A few of the passwords that every cracking list starts with.
+COMMON_PASSWORDS = frozenset(
+    {"password", "password1", "password123", "1234567890", "123456789", "qwertyuiop", "iloveyou", "letmein123",
+     "qwerty1234", "1q2w3e4r5t", "administrator", "passw0rd123", "welcome123", "0123456789"}
+)
+
+
+def validate_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise Invalid("the password is too weak: use at least %d characters" % MIN_PASSWORD)
+    if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
+        raise Invalid("the password is too weak: it is too common or too repetitive")
+    return password
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)
+
+
+async def hash_password(password: str) -> str:
+    """bcrypt, off the event loop: a cost-12 hash takes a few hundred ms."""
+    loop = asyncio.get_running_loop()
+    hashed = await loop.run_in_executor(
+        None, bcrypt.hashpw, password.encode("utf-8"), bcrypt.gensalt(BCRYPT_COST)
+    )
+    return hashed.decode("ascii")
+
+
+async def check_password(password: str, hashed: str) -> bool:
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(None, bcrypt.checkpw, password.encode("utf-8"), hashed.encode("ascii"))
+
+
+def normalize_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise Invalid("invalid e-mail address %r" % email)
+    return email
+
+
+class Users:
+    """Platform-wide accounts. What a person may do on a site is in `Members`."""
+
+    def __init__(self, db) -> None:
+        self._collection = db.users
+
+    async def create(
+        self, email: str, password: str, name: str | None = None, username: str | None = None, bio: str = ""
+    ) -> dict:
+        email = normalize_email(email)
+        validate_password(password)
+        username = (username or "").strip().lower() or await self._free_username(email.split("@")[0])
+        if not USERNAME_RE.match(username):
+            raise Invalid("invalid username %r: use lowercase letters, digits and inner hyphens" % username)
+        if await self._collection.find_one({"email": email}):
+            raise Duplicate("a user with the e-mail %s already exists" % email)
+        if await self._collection.find_one({"username": username}):
+            raise Duplicate("the username %r is taken" % username)
+        user = {
+            "_id": new_id(),
+            "email": email,
+            "username": username,
+            "name": (name or username).strip()[:100],
+            "bio": bio.strip()[:500],
+            "password_hash": await hash_password(password),
+            "session_version": 1,
+            "created_at": dt.datetime.now(dt.timezone.utc),
+        }
+        try:
+            await self._collection.insert_one(user)
+        except pymongo.errors.DuplicateKeyError:
+            raise Duplicate("a user with that e-mail or username already exists") from None
+        return user
+
+    async def _free_username(self, base: str) -> str:
+        base = slugify(base, 24) or "user"
+        candidate, n = base, 1
+        while await self._collection.find_one({"username": candidate}):
+            n += 1
+            candidate = "%s-%d" % (base, n)
+        return candidate
+
+    async def by_email(self, email: str) -> dict | None:
+        return await self._collection.find_one({"email": (email or "").strip().lower()})
+
+    async def by_id(self, user_id: Any) -> dict | None:
+        return await self._collection.find_one({"_id": user_id})
+
+    async def by_ids(self, user_ids: list[Any]) -> dict[Any, dict]:
+        cursor = self._collection.find({"_id": {"$in": list(set(user_ids))}})
+        return {user["_id"]: user async for user in cursor}
+
+    async def by_username(self, username: str) -> dict | None:
+        return await self._collection.find_one({"username": username})

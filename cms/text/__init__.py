@@ -1,0 +1,1 @@
+"""Pure text helpers: Markdown rendering and sanitising, slugs, excerpts."""
