@@ -165,7 +165,11 @@ class EmbeddedServer:
         self.port = free_port()
         executable = shutil.which("nx-27017", path=str(Path(sys.executable).parent)) or shutil.which("nx-27017")
         command = [executable] if executable else [sys.executable, "-m", "nx_27017.nx_27017"]
-        command += ["--data-dir", str(self.directory), "--host", "127.0.0.1", "-p", str(self.port)]
+        command += [
+            "--data-dir", str(self.directory), "--host", "127.0.0.1", "-p", str(self.port),
+            # Its defaults are global (/tmp/nx_27017.pid), which would allow one server per machine.
+            "--pid-file", str(self.directory / "nx-27017.pid"), "--log-file", str(self.directory / "nx-27017.log"),
+        ]
         log_file = open(self.directory / "server.log", "ab")
         self.process = subprocess.Popen(
             command,
