@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from typing import Mapping, TextIO
 
 from cms.config import ConfigError, Settings
 from cms.runtime import database_uri, open_database
@@ -54,17 +55,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read_stdin(what: str) -> str:
-    if sys.stdin is None or sys.stdin.isatty():
+def _read(stream: TextIO | None, what: str) -> str:
+    if stream is None or stream.isatty():
         raise StoreError("pipe the %s on standard input" % what)
-    return sys.stdin.read()
+    return stream.read()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run one command; the streams and environment default to the process's own."""
+    stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        settings = Settings.from_env()
+        settings = Settings.from_env(env)
         if args.command == "serve":
             from cms.server import serve
 
@@ -72,20 +81,20 @@ def main(argv: list[str] | None = None) -> int:
         from cms import commands
 
         # Read stdin before touching the database: a missing body changes nothing.
-        stdin_text = None
+        text = None
         if args.command == "post" or getattr(args, "password_stdin", False):
-            stdin_text = _read_stdin("Markdown body" if args.command == "post" else "password")
+            text = _read(stdin, "Markdown body" if args.command == "post" else "password")
         with database_uri(settings) as uri:
-            return asyncio.run(_run(commands, args, settings, uri, stdin_text))
+            return asyncio.run(_run(commands, args, settings, uri, text, stdout))
     except (StoreError, ConfigError) as e:
-        print("error: %s" % e, file=sys.stderr)
+        print("error: %s" % e, file=stderr)
         return 1
 
 
-async def _run(commands, args, settings: Settings, uri: str, stdin_text: str | None) -> int:
+async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO) -> int:
     async with open_database(uri, settings.database_name) as db:
         handler = getattr(commands, "%s_%s" % (args.command, args.action))
-        return await handler(db, settings, args, stdin_text)
+        return await handler(commands.Context(db, settings, args, text, out))
 
 
 if __name__ == "__main__":

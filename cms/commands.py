@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import dataclasses
+from typing import Any, TextIO
 
 from cms.config import Settings
 from cms.store import Invalid, NotFound, ROLES, SiteStore, Sites, Users
 from cms.store.users import generate_password, normalize_email, validate_password
+
+
+@dataclasses.dataclass
+class Context:
+    """What a command gets: the open database, settings, arguments, stdin text, output."""
+
+    db: Any
+    settings: Settings
+    args: argparse.Namespace
+    stdin_text: str | None
+    out: TextIO
+
+    def say(self, text: str) -> None:
+        print(text, file=self.out)
 
 
 def site_url(settings: Settings, name: str) -> str:
@@ -22,13 +37,14 @@ async def _site(db, name: str) -> dict:
     return site
 
 
-async def site_create(db, settings: Settings, args: argparse.Namespace, _stdin: Any) -> int:
-    site = await Sites(db).create(args.name, title=args.title, theme=args.theme)
-    print("created site %s at %s" % (site["name"], site_url(settings, site["name"])))
+async def site_create(ctx: Context) -> int:
+    site = await Sites(ctx.db).create(ctx.args.name, title=ctx.args.title, theme=ctx.args.theme)
+    ctx.say("created site %s at %s" % (site["name"], site_url(ctx.settings, site["name"])))
     return 0
 
 
-async def user_create(db, settings: Settings, args: argparse.Namespace, stdin_text: str | None) -> int:
+async def user_create(ctx: Context) -> int:
+    db, args, stdin_text = ctx.db, ctx.args, ctx.stdin_text
     if args.role not in ROLES:
         raise Invalid("unknown role %r" % args.role)
     email = normalize_email(args.email)
@@ -39,20 +55,21 @@ async def user_create(db, settings: Settings, args: argparse.Namespace, stdin_te
         if stdin_text is not None:
             raise Invalid("%s already has an account; its password stays as it is" % email)
         await store.members.add(user["_id"], args.role)
-        print("added %s to %s as %s" % (email, args.site, args.role))
+        ctx.say("added %s to %s as %s" % (email, args.site, args.role))
         return 0
     generated = stdin_text is None
     password = generate_password() if generated else stdin_text.rstrip("\r\n")
     validate_password(password)
     user = await users.create(email, password, name=args.name, username=args.username)
     await store.members.add(user["_id"], args.role)
-    print("created %s (%s) as %s of %s" % (email, user["username"], args.role, args.site))
+    ctx.say("created %s (%s) as %s of %s" % (email, user["username"], args.role, args.site))
     if generated:
-        print("password: %s" % password)
+        ctx.say("password: %s" % password)
     return 0
 
 
-async def post_create(db, settings: Settings, args: argparse.Namespace, body: str | None) -> int:
+async def post_create(ctx: Context) -> int:
+    db, args, body = ctx.db, ctx.args, ctx.stdin_text
     store = SiteStore(db, await _site(db, args.site))
     if args.author:
         author = await Users(db).by_email(args.author)
@@ -73,5 +90,5 @@ async def post_create(db, settings: Settings, args: argparse.Namespace, body: st
     )
     path = ("/%s" if args.page else "/posts/%s") % post["slug"]
     state = "draft" if args.draft else "published"
-    print("%s %s %s" % (state, post["type"], site_url(settings, args.site).rstrip("/") + path))
+    ctx.say("%s %s %s" % (state, post["type"], site_url(ctx.settings, args.site).rstrip("/") + path))
     return 0

@@ -82,11 +82,33 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
 }
 
 
+async def _has_index_on(collection, keys: list[tuple[str, Any]]) -> bool:
+    """True when the collection already has an index over these fields."""
+    if any(kind == "text" for _, kind in keys):
+        try:  # a $text query only works with a text index in place
+            await collection.find_one({"$text": {"$search": "probe"}})
+            return True
+        except pymongo.errors.OperationFailure:
+            return False
+    fields = [field for field, _ in keys]
+    info = await collection.index_information()
+    return any([field for field, _ in index["key"]] == fields for index in info.values())
+
+
 async def ensure_indexes(db: Database) -> None:
-    """Create every index the stores rely on (idempotent)."""
+    """Create every index the stores rely on; safe to run at every start.
+
+    MongoDB treats a repeated ``create_index`` as a no-op. The embedded server
+    fails on a repeated text index once the collection holds documents, so a
+    failure is accepted when an index over the same fields is already there.
+    """
     for collection, specs in INDEXES.items():
         for keys, options in specs:
-            await db[collection].create_index(keys, **options)
+            try:
+                await db[collection].create_index(keys, **options)
+            except pymongo.errors.OperationFailure:
+                if not await _has_index_on(db[collection], keys):
+                    raise
 
 
 # --- the embedded server -------------------------------------------------------

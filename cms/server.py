@@ -37,11 +37,11 @@ async def _serve(settings: Settings, uri: str) -> None:
         app = make_app(settings, db)
         server = HTTPServer(app)
         server.listen(settings.port, settings.host)
-        print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
         if seeded:
             print("Created the demo site: %s" % site_url(settings, seeded["site"]["name"]))
             print("  owner e-mail: %s" % seeded["email"])
-            print("  owner password: %s  (shown once; keep it)" % seeded["password"], flush=True)
+            print("  owner password: %s  (shown once; keep it)" % seeded["password"])
+        print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

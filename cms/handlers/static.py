@@ -6,6 +6,8 @@ does that whenever ``v`` is present), so a changed file gets a new URL.
 
 from __future__ import annotations
 
+import posixpath
+
 import tornado.web
 
 from cms.config import THEMES_DIR
@@ -23,6 +25,8 @@ class ThemeStaticHandler(tornado.web.StaticFileHandler):
 
     def parse_url_path(self, url_path: str) -> str:
         theme, _, rest = url_path.partition("/")
-        if not theme or not rest:
+        path = posixpath.normpath("%s/static/%s" % (theme, rest))
+        # Only a theme's static/ folder is public, not its templates or theme.json.
+        if not theme or not rest or not path.startswith("%s/static/" % theme):
             raise tornado.web.HTTPError(404)
-        return super().parse_url_path("%s/static/%s" % (theme, rest))
+        return super().parse_url_path(path)

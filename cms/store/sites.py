@@ -98,7 +98,10 @@ class Sites:
         return await self._collection.find_one({"name": name, "status": "active"})
 
     async def by_domain(self, host: str) -> dict | None:
-        return await self._collection.find_one({"domains": host, "status": "active"})
+        # ``$in`` rather than plain equality: same meaning in MongoDB, and the
+        # embedded server misses array elements on an indexed field otherwise
+        # (pinned in tests/http/test_embedded_database.py).
+        return await self._collection.find_one({"domains": {"$in": [host]}, "status": "active"})
 
     async def count(self) -> int:
         return await self._collection.count_documents({})

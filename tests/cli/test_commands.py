@@ -1,0 +1,211 @@
+"""``python -m cms site|user|post create`` against a real database.
+
+Each bad input prints one clear line on stderr, exits non-zero and changes nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import pytest
+
+from cms.__main__ import main
+
+STRONG = "correct horse battery staple"
+
+
+async def cms(env: dict, *args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    """Run ``python -m cms ARGS`` in-process (in a thread: it runs its own event loop).
+
+    tests/cli/test_serve.py runs real processes; here the import cost of a
+    new interpreter per command would only slow the suite down.
+    """
+    out, err = io.StringIO(), io.StringIO()
+
+    def run() -> int:
+        try:
+            return main(list(args), stdin=io.StringIO(stdin or ""), stdout=out, stderr=err, env=env)
+        except SystemExit as exit:  # argparse's usage errors
+            return int(exit.code)
+
+    code = await asyncio.to_thread(run)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def env(mongo_uri, db_name, db, tmp_path) -> dict:
+    """The environment of a CLI pointed at this test's database."""
+    return {
+        "MONGODB_URI": mongo_uri.rstrip("/") + "/" + db_name,
+        "COOKIE_SECRET": "cli-test-secret",
+        "CMS_DATA_DIR": str(tmp_path),
+    }
+
+
+async def counts(db) -> tuple[int, int, int, int]:
+    return (
+        await db.sites.count_documents({}), await db.users.count_documents({}),
+        await db.memberships.count_documents({}), await db.posts.count_documents({}),
+    )
+
+
+async def assert_refused(db, env, *args, stdin=None, message: str) -> None:
+    before = await counts(db)
+    code, out, err = await cms(env, *args, stdin=stdin)
+    assert code != 0, (out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], err
+    assert await counts(db) == before
+
+
+async def test_site_create_prints_its_url(db, env):
+    code, out, err = await cms(env, "site", "create", "garden", "--title", "The Garden")
+    assert code == 0, err
+    assert "http://garden.localhost:8888/" in out
+    site = await db.sites.find_one({"name": "garden"})
+    assert site["title"] == "The Garden" and site["theme"] == "journal"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["site", "create", "Bad Name"], "invalid site name"),
+        (["site", "create", "edge-"], "invalid site name"),
+        (["site", "create", "admin"], "reserved"),
+        (["site", "create", "fine", "--theme", "nope"], "unknown theme"),
+        (["site", "create", "taken"], "already exists"),
+    ],
+)
+async def test_site_create_refuses_bad_input(db, env, args, message):
+    assert (await cms(env, "site", "create", "taken"))[0] == 0
+    await assert_refused(db, env, *args, message=message)
+
+
+async def test_user_create_with_password_from_stdin(db, env):
+    await cms(env, "site", "create", "garden")
+    code, out, err = await cms(
+        env, "user", "create", "Ann@Example.com", "--site", "garden", "--role", "editor",
+        "--password-stdin", "--name", "Ann Lee", "--username", "ann", stdin=STRONG + "\n",
+    )
+    assert code == 0, err
+    assert "password" not in out  # nothing to show: the user chose it
+    user = await db.users.find_one({"email": "ann@example.com"})
+    assert user["name"] == "Ann Lee" and user["username"] == "ann"
+    assert user["password_hash"].startswith("$2") and STRONG not in user["password_hash"]
+    membership = await db.memberships.find_one({"user_id": user["_id"]})
+    assert membership["role"] == "editor"
+
+
+async def test_user_create_generates_and_prints_a_password_once(db, env):
+    import bcrypt
+
+    await cms(env, "site", "create", "garden")
+    code, out, err = await cms(env, "user", "create", "bo@example.com", "--site", "garden", "--role", "author")
+    assert code == 0, err
+    password = out.split("password: ")[1].split()[0]
+    user = await db.users.find_one({"email": "bo@example.com"})
+    assert bcrypt.checkpw(password.encode(), user["password_hash"].encode())
+
+
+async def test_an_existing_user_joins_a_second_site(db, env):
+    await cms(env, "site", "create", "one")
+    await cms(env, "site", "create", "two")
+    await cms(env, "user", "create", "cy@example.com", "--site", "one", "--role", "owner")
+    code, out, err = await cms(env, "user", "create", "cy@example.com", "--site", "two", "--role", "author")
+    assert code == 0, err
+    assert await db.users.count_documents({}) == 1
+    assert await db.memberships.count_documents({}) == 2
+
+
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["nobody@example.com", "--site", "nosite", "--role", "author"], None, "no site named"),
+        (["not-an-email", "--site", "garden", "--role", "author"], None, "invalid e-mail"),
+        (["weak@example.com", "--site", "garden", "--role", "author", "--password-stdin"], "short\n", "too weak"),
+        (["weak@example.com", "--site", "garden", "--role", "author", "--password-stdin"], "password123\n", "too weak"),
+        (["weak@example.com", "--site", "garden", "--role", "author", "--password-stdin"], "aaaaaaaaaaaa\n",
+         "too weak"),
+        (["member@example.com", "--site", "garden", "--role", "admin"], None, "already a member"),
+        (["new@example.com", "--site", "garden", "--role", "author", "--username", "Bad Name"], None,
+         "invalid username"),
+    ],
+)
+async def test_user_create_refuses_bad_input(db, env, args, stdin, message):
+    await cms(env, "site", "create", "garden")
+    await cms(env, "user", "create", "member@example.com", "--site", "garden", "--role", "author")
+    await assert_refused(db, env, "user", "create", *args, stdin=stdin, message=message)
+
+
+async def test_user_create_rejects_an_unknown_role(db, env):
+    before = await counts(db)
+    code, _, _ = await cms(env, "user", "create", "x@example.com", "--site", "garden", "--role", "king")
+    assert code == 2  # argparse's usage error, which names the valid roles
+    assert await counts(db) == before
+
+
+async def test_post_create_reads_markdown_from_stdin(db, env):
+    await cms(env, "site", "create", "garden")
+    await cms(env, "user", "create", "ann@example.com", "--site", "garden", "--role", "owner")
+    await cms(env, "user", "create", "bo@example.com", "--site", "garden", "--role", "author")
+    code, out, err = await cms(
+        env, "post", "create", "--site", "garden", "--title", "Spring Planting", "--tags", "Seeds, Soil",
+        "--author", "bo@example.com", stdin="# Plant\n\nNow is **the** time.",
+    )
+    assert code == 0, err
+    assert "http://garden.localhost:8888/posts/spring-planting" in out
+    post = await db.posts.find_one({"slug": "spring-planting"})
+    bo = await db.users.find_one({"email": "bo@example.com"})
+    assert post["author_id"] == bo["_id"] and post["status"] == "published"
+    assert post["tags"] == ["Seeds", "Soil"] and "<strong>the</strong>" in post["html"]
+
+
+async def test_post_create_draft_and_page(db, env):
+    await cms(env, "site", "create", "garden")
+    await cms(env, "user", "create", "ann@example.com", "--site", "garden", "--role", "owner")
+    code, out, err = await cms(env, "post", "create", "--site", "garden", "--title", "Later", "--draft",
+                               stdin="Not yet.")
+    assert code == 0, err
+    assert (await db.posts.find_one({"slug": "later"}))["status"] == "draft"
+    code, out, err = await cms(env, "post", "create", "--site", "garden", "--title", "About", "--page",
+                               stdin="Who we are.")
+    assert code == 0 and "http://garden.localhost:8888/about" in out
+    assert (await db.posts.find_one({"slug": "about"}))["type"] == "page"
+
+
+@pytest.mark.parametrize(
+    "args, stdin, message",
+    [
+        (["--site", "nosite", "--title", "T"], "Body", "no site named"),
+        (["--site", "garden", "--title", "T"], "", "the body is empty"),
+        (["--site", "garden", "--title", "T"], "   \n\n", "the body is empty"),
+        (["--site", "garden", "--title", "Dup", "--slug", "taken"], "Body", "already used"),
+        (["--site", "garden", "--title", "T", "--slug", "Not A Slug"], "Body", "invalid slug"),
+        (["--site", "garden", "--title", "   "], "Body", "a title is required"),
+        (["--site", "garden", "--title", "T", "--author", "stranger@example.com"], "Body", "not a member"),
+    ],
+)
+async def test_post_create_refuses_bad_input(db, env, args, stdin, message):
+    await cms(env, "site", "create", "garden")
+    await cms(env, "user", "create", "ann@example.com", "--site", "garden", "--role", "owner")
+    await cms(env, "post", "create", "--site", "garden", "--title", "Taken", "--slug", "taken", stdin="x")
+    await assert_refused(db, env, "post", "create", *args, stdin=stdin, message=message)
+
+
+async def test_a_user_of_another_site_cannot_author_here(db, env):
+    await cms(env, "site", "create", "garden")
+    await cms(env, "site", "create", "kitchen")
+    await cms(env, "user", "create", "ann@example.com", "--site", "garden", "--role", "owner")
+    await cms(env, "user", "create", "chef@example.com", "--site", "kitchen", "--role", "owner")
+    await assert_refused(db, env, "post", "create", "--site", "garden", "--title", "T",
+                         "--author", "chef@example.com", stdin="Body", message="not a member")
+
+
+async def test_the_same_slug_on_two_sites_is_fine(db, env):
+    for name in ("garden", "kitchen"):
+        await cms(env, "site", "create", name)
+        await cms(env, "user", "create", "%s@example.com" % name, "--site", name, "--role", "owner")
+        code, _, err = await cms(env, "post", "create", "--site", name, "--title", "Hello", stdin="Hi")
+        assert code == 0, err
+    assert await db.posts.count_documents({"slug": "hello"}) == 2

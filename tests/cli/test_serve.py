@@ -1,0 +1,137 @@
+"""The README's first command, end to end: ``python -m cms serve`` on the embedded database.
+
+Real processes: the server, its embedded database child, and CLI commands
+run beside it against the same files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+from cms import db as database
+from cms.config import REPO_ROOT
+
+
+def clean_env(data_dir) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MONGODB", "OPENSHIFT_MONGODB", "COOKIE_SECRET", "CMS_"))}
+    env["CMS_DATA_DIR"] = str(data_dir)
+    return env
+
+
+def cli(env: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "cms", *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=REPO_ROOT, timeout=60)
+
+
+def get(port: int, host: str, path: str = "/") -> tuple[int, str]:
+    request = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), headers={"Host": host})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+class Serve:
+    """``python -m cms serve`` in the background, its output collected."""
+
+    def __init__(self, env: dict, port: int) -> None:
+        self.port = port
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cms", "serve", "--port", str(port)], env=env, cwd=REPO_ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.lines: list[str] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line:
+                raise AssertionError("serve exited early:\n" + "".join(self.lines))
+            self.lines.append(line)
+            if line.startswith("Serving on"):
+                break
+        while get(port, "localhost", "/healthz")[0] != 200:
+            time.sleep(0.1)
+
+    def stop(self) -> float:
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        rest, _ = self.process.communicate(timeout=30)
+        self.lines.append(rest)
+        assert self.process.returncode == 0, "".join(self.lines)
+        return time.monotonic() - started
+
+    @property
+    def output(self) -> str:
+        return "".join(self.lines)
+
+
+def db_server_pid(data_dir) -> int:
+    return json.loads((data_dir / "db" / "server.json").read_text())["pid"]
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purpose; it is reaped by its parent.
+    with open("/proc/%d/stat" % pid) as f:
+        return f.read().split()[2] != "Z"
+
+
+def test_cli_without_a_running_server_starts_one_for_the_command(tmp_path):
+    env = clean_env(tmp_path)
+    result = cli(env, "site", "create", "garden")
+    assert result.returncode == 0, result.stderr
+    assert "http://garden.localhost:8888/" in result.stdout
+    assert not (tmp_path / "db" / "server.json").exists()  # stopped again
+    again = cli(env, "site", "create", "garden")
+    assert again.returncode == 1 and "already exists" in again.stderr  # the data persisted
+
+
+def test_serve_seeds_the_demo_once_shares_its_database_and_stops_cleanly(tmp_path):
+    env = clean_env(tmp_path)
+    port = database.free_port()
+    first = Serve(env, port)
+    try:
+        output = first.output
+        assert "http://demo.localhost:%d/" % port in output
+        assert "owner e-mail: owner@example.com" in output
+        password = output.split("owner password: ")[1].split()[0]
+        assert len(password) >= 16
+        assert (tmp_path / "cookie_secret").stat().st_mode & 0o077 == 0
+
+        code, home = get(port, "demo.localhost:%d" % port)
+        assert code == 200 and "Demo Journal" in home and "A tour of Markdown" in home
+        code, post = get(port, "demo.localhost:%d" % port, "/posts/code-highlighting")
+        assert code == 200 and '<span class="k">' in post and "Tomás Reyes" in post
+        assert get(port, "demo.localhost:%d" % port, "/about")[0] == 200
+
+        # The CLI talks to serve's database server instead of starting another one.
+        server_pid = db_server_pid(tmp_path)
+        result = cli(env, "post", "create", "--site", "demo", "--title", "Written from the CLI",
+                     stdin="Hello from a terminal.")
+        assert result.returncode == 0, result.stderr
+        assert db_server_pid(tmp_path) == server_pid and alive(server_pid)
+        code, home = get(port, "demo.localhost:%d" % port)
+        assert "Written from the CLI" in home
+    finally:
+        seconds = first.stop()
+    assert seconds < 15
+    assert not alive(server_pid)  # the embedded database stopped with serve
+
+    second = Serve(env, port)
+    try:
+        code, home = get(port, "demo.localhost:%d" % port)
+        assert code == 200 and "Written from the CLI" in home
+    finally:
+        second.stop()
+    assert "password" not in second.output

@@ -1,0 +1,81 @@
+"""Atom, RSS, sitemap and robots.txt: valid XML, absolute URLs, full content."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+from cms.store.posts import utcnow
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
+
+
+async def blog_with_posts(world, count=3):
+    store = await world.site("blog", title="Feed & Co")
+    author = await world.member(store, "owner", name="Ada", username="ada")
+    now = utcnow()
+    for i in range(count):
+        await world.post(store, author, "Post %d" % i, markdown="Full **body** number %d." % i,
+                         tags=["News"], published_at=now - dt.timedelta(hours=count - i))
+    return store, author
+
+
+async def test_atom_feed_has_the_20_newest_posts_with_full_content(world, client):
+    await blog_with_posts(world, 22)
+    response = await client.get("blog", "/feed.xml")
+    assert response.code == 200
+    assert response.headers["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.body)
+    assert feed.find(ATOM + "title").text == "Feed & Co"
+    entries = feed.findall(ATOM + "entry")
+    assert len(entries) == 20
+    first = entries[0]
+    assert first.find(ATOM + "title").text == "Post 21"
+    port = client.port
+    assert first.find(ATOM + "link").get("href") == "http://blog.localhost:%d/posts/post-21" % port
+    assert first.find(ATOM + "author/" + ATOM + "name").text == "Ada"
+    assert "<strong>body</strong>" in first.find(ATOM + "content").text
+    assert first.find(ATOM + "published").text.endswith("Z")
+
+
+async def test_rss_feed_is_rss_2_with_absolute_links_and_full_content(world, client):
+    await blog_with_posts(world, 3)
+    response = await client.get("blog", "/rss.xml")
+    assert response.headers["Content-Type"].startswith("application/rss+xml")
+    rss = ET.fromstring(response.body)
+    assert rss.tag == "rss" and rss.get("version") == "2.0"
+    items = rss.findall("channel/item")
+    assert [i.find("title").text for i in items] == ["Post 2", "Post 1", "Post 0"]
+    assert items[0].find("link").text == "http://blog.localhost:%d/posts/post-2" % client.port
+    assert "<strong>body</strong>" in items[0].find(CONTENT).text
+    # RFC 822 dates, as RSS readers expect.
+    assert items[0].find("pubDate").text.endswith("+0000")
+
+
+async def test_sitemap_lists_posts_pages_tags_and_authors(world, client):
+    store, author = await blog_with_posts(world, 2)
+    await world.post(store, author, "About", type="page")
+    response = await client.get("blog", "/sitemap.xml")
+    assert response.code == 200
+    locs = {loc.text for loc in ET.fromstring(response.body).iter(SITEMAP + "loc")}
+    root = "http://blog.localhost:%d" % client.port
+    assert locs == {
+        root + "/", root + "/posts/post-0", root + "/posts/post-1", root + "/about",
+        root + "/tags/news", root + "/authors/ada",
+    }
+
+
+async def test_robots_txt_points_at_the_sitemap(world, client):
+    await world.site("blog")
+    response = await client.get("blog", "/robots.txt")
+    assert response.code == 200
+    assert "Sitemap: http://blog.localhost:%d/sitemap.xml" % client.port in response.body.decode()
+    assert "Disallow: /admin/" in response.body.decode()
+
+
+async def test_feeds_of_an_empty_site_are_valid(world, client):
+    await world.site("blog")
+    for path in ["/feed.xml", "/rss.xml", "/sitemap.xml"]:
+        response = await client.get("blog", path)
+        assert response.code == 200
+        ET.fromstring(response.body)
