@@ -82,6 +82,7 @@ class BaseHandler(tornado.web.RequestHandler):
             absolute_url=self.absolute_url,
             base_domain=self.cms.base_domain,
             query="",  # the search box's value; the search page passes its own
+            extra_query=None,  # query arguments Pagination keeps (the search page passes q)
         )
         return namespace
 
