@@ -297,10 +297,12 @@ class Registry:
         path, meta = metas[name]
         if not THEME_NAME_RE.match(name):
             raise ThemeError("theme %s: invalid folder name (lowercase letters, digits, hyphens)" % name)
-        check_schema(name, meta.get("settings", {}))
+        if not isinstance(meta.get("settings", {}), dict):
+            raise ThemeError("theme %s: theme.json: \"settings\" must be an object" % name)
         parent_name = meta.get("parent")
         parent = self._build(parent_name, metas, seen + (name,)) if parent_name else None
         theme = Theme(name=name, path=path, meta=meta, parent=parent)
+        check_schema(name, theme.settings_schema)  # a child may override just a parent's default
         for required in REQUIRED_TEMPLATES:
             if not any((d / required).is_file() for d in theme.template_dirs):
                 raise ThemeError("theme %s: missing required template %s (looked in %s)"
