@@ -18,4 +18,4 @@ class AuthorCard(ThemedModule):
             return ""
         return self.render_module(author=author, show_bio=show_bio and bool(author.get("bio")),
                                   initials=initials(author.get("name", "")),
-                                  heading="h%d" % max(2, min(heading_level, 6)))
+                                  heading="h%d" % max(1, min(heading_level, 6)))

@@ -35,7 +35,7 @@ class SeoMeta(ThemedModule):
 
     def json_ld(self, base: str, canonical: str, site: dict, description: str,
                 post: dict | None, author: dict | None, image: str | None) -> str:
-        """The structured data, as JSON safe inside ``<script>`` (``</`` is escaped)."""
+        """The structured data, as JSON safe inside ``<script>`` (``<``, ``>``, ``&`` as \\u escapes)."""
         if post is not None and post.get("type", "post") == "post":
             data: dict = {
                 "@context": "https://schema.org", "@type": "BlogPosting",
@@ -62,4 +62,4 @@ class SeoMeta(ThemedModule):
                 "potentialAction": {"@type": "SearchAction", "target": base + "/search?q={query}",
                                     "query-input": "required name=query"},
             }
-        return json_encode(data)
+        return json_encode(data).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
