@@ -131,3 +131,28 @@ def test_magazine_menu_collapses_behind_a_button_on_phones(browser, live_server)
     load(browser, live_server.url("mag"))
     assert browser.find_element(By.CSS_SELECTOR, ".site-nav__link[href=\"/about\"]").is_displayed()
     assert not browser.find_element(By.CSS_SELECTOR, ".site-nav__toggle").is_displayed()
+
+
+@pytest.mark.parametrize("site", ["demo", "mag"])
+def test_dark_mode_follows_the_system_preference(browser, live_server, site: str) -> None:
+    use_width(browser, "desktop")
+    background = "return getComputedStyle(document.body).backgroundColor"
+    try:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                                {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        load(browser, live_server.url(site, "/posts/code-highlighting"))
+        dark = browser.execute_script(background)
+        code = browser.execute_script(
+            "return getComputedStyle(document.querySelector('.highlight')).backgroundColor")
+        browser.save_screenshot(str(SCREENSHOTS / ("%s-desktop-dark-post.png" % THEMED_SITES[site])))
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia",
+                                {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+    load(browser, live_server.url(site, "/posts/code-highlighting"))
+    light = browser.execute_script(background)
+
+    def brightness(rgb: str) -> int:
+        return sum(int(n) for n in rgb[rgb.index("(") + 1:rgb.index(")")].split(",")[:3])
+
+    assert brightness(dark) < 150 < brightness(light), (dark, light)
+    assert brightness(code) < 200  # code blocks go dark too (monokai), not a white slab

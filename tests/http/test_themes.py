@@ -84,7 +84,7 @@ async def test_child_theme_overrides_base_and_index_and_inherits_the_rest(world,
     assert re.search(r'href="/static/journal/style\.css\?v=\w+"', home)
     assert re.search(r'href="/static/dusk/dusk\.css\?v=\w+"', home)
     assert "written by lamplight" in home
-    assert '<p class="dusk-intro">A tagline</p>' in home  # dusk's index.html fills journal's intro block
+    assert '<p class="dusk-intro">2 essays, newest first</p>' in home  # dusk's index.html fills journal's intro block
     # post.html is journal's; dusk's setting defaults apply (accent, no author bios)
     post = (await client.get(name, "/posts/first-steps")).body.decode()
     assert '<article class="post">' in post and "written by lamplight" in post
@@ -229,3 +229,16 @@ class serve:
         self.http.close()
         self.server.stop()
         await self.server.close_all_connections()
+
+
+def test_every_form_in_a_theme_that_posts_carries_the_xsrf_field():
+    """Search forms are GET; any POST form a theme adds must include the XSRF token."""
+    forms = 0
+    for path in THEMES_DIR.glob("*/templates/**/*.html"):
+        for form in re.findall(r"<form\b.*?</form>", path.read_text(), re.S | re.I):
+            forms += 1
+            if re.search(r'method="post"', form, re.I):
+                assert "{% module xsrf_form_html() %}" in form, path
+            else:
+                assert re.search(r'method="get"', form, re.I), path
+    assert forms >= 4
