@@ -2,19 +2,29 @@
 
 Each module takes its data ready-made (handlers fetch, modules render) and
 renders ``modules/<name>.html`` from the site's theme, falling back to the
-default markup in ``ui_modules/templates/modules/``.
+default markup in ``ui_modules/templates/modules/`` (see `ui_modules.base`).
 """
 
+from ui_modules.author_card import AuthorCard
+from ui_modules.navigation import Navigation
 from ui_modules.pagination import Pagination
 from ui_modules.post_card import PostCard
 from ui_modules.post_meta import PostMeta
+from ui_modules.recent_posts import RecentPosts
+from ui_modules.responsive_image import ResponsiveImage
 from ui_modules.seo_meta import SeoMeta
+from ui_modules.tag_cloud import TagCloud
 
 MODULES = {
+    "AuthorCard": AuthorCard,
+    "Navigation": Navigation,
     "Pagination": Pagination,
     "PostCard": PostCard,
     "PostMeta": PostMeta,
+    "RecentPosts": RecentPosts,
+    "ResponsiveImage": ResponsiveImage,
     "SeoMeta": SeoMeta,
+    "TagCloud": TagCloud,
 }
 
-__all__ = ["MODULES", "Pagination", "PostCard", "PostMeta", "SeoMeta"]
+__all__ = ["MODULES", *MODULES]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import tornado.web
-
 from cms.store import Page
+from ui_modules.base import ThemedModule
 
 
-class Pagination(tornado.web.UIModule):
+class Pagination(ThemedModule):
+    template = "pagination"
+
     def render(self, page: Page, base_path: str, extra_query: dict | None = None) -> str:
         def link(number: int) -> str:
             query = dict(extra_query or {})
@@ -17,8 +18,7 @@ class Pagination(tornado.web.UIModule):
                 query["page"] = str(number)
             return base_path + ("?" + urlencode(query) if query else "")
 
-        return self.render_string(
-            "modules/pagination.html",
+        return self.render_module(
             page=page,
             previous_url=link(page.number - 1) if page.has_previous else None,
             next_url=link(page.number + 1) if page.has_next else None,

@@ -1,10 +1,18 @@
-"""`PostCard`: one post in a list (title, meta, excerpt)."""
+"""`PostCard`: one post in a list (title, meta, excerpt; an image when the post has one)."""
 
 from __future__ import annotations
 
-import tornado.web
+from ui_modules.base import ThemedModule
 
 
-class PostCard(tornado.web.UIModule):
-    def render(self, post: dict, author: dict | None = None) -> str:
-        return self.render_string("modules/post_card.html", post=post, author=author)
+class PostCard(ThemedModule):
+    template = "post_card"
+
+    def render(self, post: dict, author: dict | None = None, featured: bool = False) -> str:
+        return self.render_module(post=post, author=author, featured=featured,
+                                  image=post.get("featured_image"), hue=hue_of(post.get("slug", "")))
+
+
+def hue_of(text: str) -> int:
+    """A stable colour hue (0-359) for a placeholder block, derived from the slug."""
+    return sum(ord(c) * (i + 1) for i, c in enumerate(text)) % 360

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import tornado.web
+from ui_modules.base import ThemedModule
 
 
-class PostMeta(tornado.web.UIModule):
+class PostMeta(ThemedModule):
+    template = "post_meta"
+
     def render(self, post: dict, author: dict | None = None, show_tags: bool = True) -> str:
-        return self.render_string("modules/post_meta.html", post=post, author=author, show_tags=show_tags)
+        tags = list(zip(post.get("tags", []), post.get("tag_slugs", []))) if show_tags else []
+        return self.render_module(post=post, author=author, tags=tags)

@@ -20,7 +20,7 @@ from tornado import template
 
 from cms.store import SiteStore
 from cms.tenancy import PLATFORM_SITE
-from cms.themes import Theme, ThemeLoader, registry
+from cms.themes import Registry, Theme, ThemeLoader, registry
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,11 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.application.db
 
     @property
+    def themes(self) -> Registry:
+        """The application's themes (a test may give the app its own `Registry`)."""
+        return self.settings.get("themes") or registry()
+
+    @property
     def cms(self):
         """The application's `Settings`."""
         return self.application.cms_settings
@@ -47,31 +52,37 @@ class BaseHandler(tornado.web.RequestHandler):
         elif resolved is not None:
             self.site = resolved
             self.store = SiteStore(self.db, resolved)
-            self.theme = registry().get(resolved.get("theme"))
+            self.theme = self.themes.get(resolved.get("theme"))
+            if self.theme.name != resolved.get("theme", self.theme.name):
+                log.warning("site %s: theme %r unusable, using %s: %s", resolved.get("name"),
+                            resolved.get("theme"), self.theme.name, self.themes.problem(resolved.get("theme")))
 
     # --- templates ---------------------------------------------------------------
 
     def get_template_path(self) -> str | None:
-        return "theme:" + self.theme.name if self.theme else "platform"
+        # Loaders are cached per template path across applications: key by the
+        # theme's folder, so two registries' "journal" never share a loader.
+        return "theme:%s" % self.theme.path if self.theme else "platform"
 
     def create_template_loader(self, template_path: str) -> template.BaseLoader:
-        whitespace = "single"
-        if template_path.startswith("theme:"):
-            theme = registry().get(template_path[len("theme:") :])
-            return ThemeLoader(theme.template_dirs, whitespace=whitespace)
+        if template_path.startswith("theme:") and self.theme is not None:
+            return ThemeLoader(self.theme.template_dirs, whitespace="single")
         return self.application.platform_loader
 
     def get_template_namespace(self) -> dict[str, Any]:
         namespace = super().get_template_namespace()
         namespace.update(
             site=self.site,
+            theme=self.theme,
             theme_settings=self.theme.settings_for(self.site) if self.theme and self.site else {},
+            sidebar=getattr(self, "sidebar", None) or {},
             format_date=self.format_date,
             iso_date=self.iso_date,
             rfc822_date=self.rfc822_date,
             absolute_url=self.absolute_url,
             base_domain=self.cms.base_domain,
             query="",  # the search box's value; the search page passes its own
+            extra_query=None,  # query arguments Pagination keeps (the search page passes q)
         )
         return namespace
 
@@ -83,7 +94,7 @@ class BaseHandler(tornado.web.RequestHandler):
             raise ValueError("no theme here to serve %s from" % path)
         found = self.theme.static_file(path)
         owner = found[0].name if found else self.theme.name
-        return ThemeStaticHandler.theme_url(owner, path)
+        return ThemeStaticHandler.theme_url(owner, path, self.themes.directory)
 
     # --- helpers -------------------------------------------------------------------
 

@@ -16,9 +16,30 @@ from cms.store import Page, Users
 
 MAX_QUERY = 200
 FEED_SIZE = 20
+SIDEBAR_TAGS = 24
+SIDEBAR_RECENT = 5
 
 
-class ListHandler(SiteHandler):
+class ReaderHandler(SiteHandler):
+    """A themed reader page. Loads the sidebar's data only when the theme has one
+    (``"sidebar": true`` in theme.json), so sidebar-less themes cost nothing."""
+
+    sidebar: dict | None = None
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.theme.option("sidebar"):
+            self.sidebar = await self.sidebar_data()
+
+    async def sidebar_data(self) -> dict:
+        """Ready-made data of the sidebar widgets (TagCloud, RecentPosts)."""
+        return {
+            "tags": (await self.store.posts.tag_counts())[:SIDEBAR_TAGS],
+            "recent": await self.store.posts.recent(SIDEBAR_RECENT),
+        }
+
+
+class ListHandler(ReaderHandler):
     """Shared by the paginated lists: fetch authors of a page's posts at once."""
 
     @property
@@ -41,7 +62,7 @@ class IndexHandler(ListHandler):
         self.render("index.html", page=page, authors=await self.authors_of(page.items), base_path="/")
 
 
-class PostHandler(SiteHandler):
+class PostHandler(ReaderHandler):
     async def get(self, slug: str) -> None:
         post = await self.store.posts.get_visible("post", slug)
         if post is None:
@@ -51,7 +72,7 @@ class PostHandler(SiteHandler):
         self.render("post.html", post=post, author=author, older=older, newer=newer)
 
 
-class PageHandler(SiteHandler):
+class PageHandler(ReaderHandler):
     """``/<slug>``: a static page. The last route, so it must 404 calmly."""
 
     async def get(self, slug: str) -> None:

@@ -1,12 +1,14 @@
 """Theme static files: ``/static/<theme>/<path>?v=<hash>``.
 
 Versioned URLs get a year-long cache lifetime (Tornado's `StaticFileHandler`
-does that whenever ``v`` is present), so a changed file gets a new URL.
+does that whenever ``v`` is present), so a changed file gets a new URL. Only
+files under a theme's ``static/`` folder are served: no ``..`` segments, so a
+theme's templates and ``theme.json`` stay private.
 """
 
 from __future__ import annotations
 
-import posixpath
+from pathlib import Path
 
 import tornado.web
 
@@ -14,19 +16,21 @@ from cms.config import THEMES_DIR
 
 
 class ThemeStaticHandler(tornado.web.StaticFileHandler):
-    def initialize(self, path: str = str(THEMES_DIR), default_filename: str | None = None) -> None:
-        super().initialize(path, default_filename)
+    def initialize(self, path: str | None = None, default_filename: str | None = None) -> None:
+        themes = self.settings.get("themes")
+        root = path or str(themes.directory if themes is not None else THEMES_DIR)
+        super().initialize(root, default_filename)
 
     @classmethod
-    def theme_url(cls, theme: str, path: str) -> str:
-        version = cls.get_version({"static_path": str(THEMES_DIR)}, "%s/static/%s" % (theme, path))
+    def theme_url(cls, theme: str, path: str, directory: Path = THEMES_DIR) -> str:
+        version = cls.get_version({"static_path": str(directory)}, "%s/static/%s" % (theme, path))
         url = "/static/%s/%s" % (theme, path)
         return "%s?v=%s" % (url, version) if version else url
 
     def parse_url_path(self, url_path: str) -> str:
         theme, _, rest = url_path.partition("/")
-        path = posixpath.normpath("%s/static/%s" % (theme, rest))
+        parts = rest.replace("\\", "/").split("/")
         # Only a theme's static/ folder is public, not its templates or theme.json.
-        if not theme or not rest or not path.startswith("%s/static/" % theme):
+        if not theme or theme.startswith(".") or not rest or any(p in ("", ".", "..") for p in parts):
             raise tornado.web.HTTPError(404)
-        return super().parse_url_path(path)
+        return super().parse_url_path("%s/static/%s" % (theme, rest))

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pymongo
 from cms.store.ids import new_id
 
-from cms.store.errors import Duplicate, Invalid
+from cms.store.errors import Duplicate, Invalid, NotFound
 
 SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Names that would shadow the platform's own hosts or confuse readers.
@@ -69,7 +69,7 @@ class Sites:
         from cms.themes import registry
 
         validate_site_name(name)
-        if not registry().has(theme):
+        if not registry().has(theme):  # a broken theme cannot be chosen either
             raise Invalid("unknown theme %r (available: %s)" % (theme, ", ".join(registry().names())))
         try:
             ZoneInfo(timezone)
@@ -113,3 +113,27 @@ class Sites:
         except pymongo.errors.DuplicateKeyError:
             raise Duplicate("one of those domains belongs to another site") from None
         await self.changes.bump(PLATFORM)
+
+    async def update_theme(self, site_id: Any, theme: str, settings: dict | None = None, themes: Any = None) -> dict:
+        """Switch a site's theme and settings; every process sees it on its next request.
+
+        ``settings`` is checked against the theme's schema (`Invalid` names the
+        problem); ``themes`` is a `cms.themes.Registry` (the app's by default).
+        Bumping the platform counter drops the site caches of every process.
+        """
+        from cms.themes import SettingsError, ThemeError, registry
+
+        themes = themes or registry()
+        try:
+            clean = themes.require(theme).validate_settings(settings or {})
+        except (ThemeError, SettingsError) as e:
+            raise Invalid(str(e)) from None
+        site = await self._collection.find_one_and_update(
+            {"_id": site_id},
+            {"$set": {"theme": theme, "theme_settings": clean}},
+            return_document=pymongo.ReturnDocument.AFTER,
+        )
+        if site is None:
+            raise NotFound("no such site")
+        await self.changes.bump(PLATFORM)
+        return site

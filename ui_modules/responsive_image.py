@@ -1,0 +1,32 @@
+"""`ResponsiveImage`: an ``<img>`` with ``srcset``/``sizes`` from an image's variants.
+
+``image`` is a URL, or a dict as the media library will store it:
+``{"url", "width", "height", "alt", "variants": [{"url", "width"}, ...]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ui_modules.base import ThemedModule
+
+
+def srcset(image: dict) -> str:
+    variants = sorted(image.get("variants") or [], key=lambda v: v["width"])
+    return ", ".join("%s %dw" % (v["url"], int(v["width"])) for v in variants)
+
+
+class ResponsiveImage(ThemedModule):
+    template = "responsive_image"
+
+    def render(self, image: Any, alt: str = "", sizes: str = "100vw", css_class: str = "",
+               lazy: bool = True) -> str:
+        if not image:
+            return ""
+        if isinstance(image, str):
+            image = {"url": image}
+        return self.render_module(
+            src=image["url"], srcset=srcset(image), sizes=sizes if image.get("variants") else "",
+            alt=alt or image.get("alt", ""), width=image.get("width"), height=image.get("height"),
+            css_class=css_class, lazy=lazy,
+        )
