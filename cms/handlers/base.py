@@ -48,6 +48,20 @@ class BaseHandler(tornado.web.RequestHandler):
             self.site = resolved
             self.store = SiteStore(self.db, resolved)
             self.theme = registry().get(resolved.get("theme"))
+            await self.load_current_user()
+
+    # --- the signed-in person (see cms/sessions.py) --------------------------------
+
+    _user: dict | None = None
+
+    async def load_current_user(self) -> None:
+        """Load the session's user once, in ``prepare`` (Tornado's hook is sync)."""
+        from cms import sessions
+
+        self._user = await sessions.load(self)
+
+    def get_current_user(self) -> dict | None:
+        return self._user
 
     # --- templates ---------------------------------------------------------------
 
