@@ -196,7 +196,7 @@ def form_fields(handler: tornado.web.RequestHandler) -> dict[str, str]:
     return {
         "title": get("title", "")[:1000],
         "slug": get("slug", "").strip().lower()[:100],
-        "markdown": get("markdown", "")[:MAX_BODY],
+        "markdown": get("markdown", "", strip=False)[:MAX_BODY],
         "tags": get("tags", "")[:2000],
         "custom_excerpt": get("custom_excerpt", "")[:2000],
         "state": get("state", "draft"),
@@ -224,7 +224,7 @@ class EditorHandler(AdminHandler):
             version=extra.pop("version", post["version"] if post else 0),
             can_publish=self.can_publish(post), error=extra.pop("error", None),
             conflict=extra.pop("conflict", None), autosave=extra.pop("autosave", None),
-            autosave_key=self.autosave_key(kind, post["_id"] if post else None), **extra,
+            autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False), **extra,
         )
 
     @requires("contributor")

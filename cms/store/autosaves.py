@@ -23,9 +23,10 @@ class Autosaves:
     async def save(self, post_id: str, user_id: Any, fields: dict[str, str]) -> dt.datetime:
         now = dt.datetime.now(dt.timezone.utc)
         data = {key: str(value)[:MAX_FIELD] for key, value in fields.items()}
-        await self._autosaves.find_one_and_update(
+        # A whole-document replace: nx-27017 turns datetimes written by $set into strings.
+        await self._autosaves.find_one_and_replace(
             {"post_id": post_id, "user_id": user_id},
-            {"$set": {"fields": data, "saved_at": now}},
+            {"post_id": post_id, "user_id": user_id, "fields": data, "saved_at": now},
             upsert=True,
             return_document=pymongo.ReturnDocument.AFTER,
         )

@@ -159,10 +159,12 @@ class Posts:
     ) -> dict:
         """Save a new version of a post; refuse it if ``expected_version`` is stale.
 
-        The version check and the write are one ``find_one_and_update`` with
-        ``{"version": expected_version}`` in the filter, so of two people who
-        loaded version 3, only the first to save wins; the second gets
-        `Conflict` carrying what is stored now.
+        The version check and the write are one atomic ``find_one_and_replace``
+        with ``{"version": expected_version}`` in the filter, so of two people
+        who loaded version 3, only the first to save wins; the second gets
+        `Conflict` carrying what is stored now. (A replace rather than
+        ``$set``: the embedded nx-27017 stores datetimes written by ``$set`` as
+        strings; tests/http/test_admin_revisions.py pins that gap down.)
         """
         current = await self.get(post_id)
         if current is None:
@@ -206,10 +208,11 @@ class Posts:
             "updated_at": now,
             "updated_by": editor_id,
         }
+        replacement = {**current, **fields, "version": int(expected_version) + 1}
         try:
-            saved = await self._posts.find_one_and_update(
+            saved = await self._posts.find_one_and_replace(
                 {"_id": post_id, "version": int(expected_version)},
-                {"$set": fields, "$inc": {"version": 1}},
+                replacement,
                 return_document=pymongo.ReturnDocument.AFTER,
             )
         except pymongo.errors.DuplicateKeyError:
