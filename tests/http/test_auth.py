@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import statistics
 import time
 
 from cms.store import users as users_store
@@ -82,9 +81,11 @@ async def test_unknown_user_costs_as_much_bcrypt_work_as_a_wrong_password(world,
         assert response.code == 401
         return time.perf_counter() - start
 
-    known = statistics.median([await timed(member["email"]) for _ in range(5)])
-    unknown = statistics.median([await timed("ghost@example.com") for _ in range(5)])
-    assert 0.6 < unknown / known < 1.6, (known, unknown)
+    known, unknown = [], []
+    for _ in range(6):  # interleaved, and the fastest of each: the work itself, not the machine's noise
+        known.append(await timed(member["email"]))
+        unknown.append(await timed("ghost@example.com"))
+    assert 0.7 < min(unknown) / min(known) < 1.4, (known, unknown)
 
 
 async def test_logout_ends_the_session(world, client):
