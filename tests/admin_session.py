@@ -88,3 +88,16 @@ async def signed_in(client: Any, site: str, user: dict) -> Session:
     response = await session.login(user["email"])
     assert response.code == 303, response.body
     return session
+
+
+def post_id_of(response) -> str:
+    found = re.match(r"/admin/(?:posts|pages)/([0-9a-f]{24})\?saved=1$", response.headers["Location"])
+    assert found, response.headers.get("Location")
+    return found.group(1)
+
+
+def form(**fields) -> dict:
+    base = {"title": "", "slug": "", "markdown": "", "tags": "", "custom_excerpt": "", "state": "draft",
+            "publish_at": "", "version": "0"}
+    base.update(fields)
+    return base

@@ -6,20 +6,7 @@ import datetime as dt
 import re
 from zoneinfo import ZoneInfo
 
-from tests.admin_session import signed_in
-
-
-def post_id_of(response) -> str:
-    found = re.match(r"/admin/(?:posts|pages)/([0-9a-f]{24})\?saved=1$", response.headers["Location"])
-    assert found, response.headers.get("Location")
-    return found.group(1)
-
-
-def form(**fields) -> dict:
-    base = {"title": "", "slug": "", "markdown": "", "tags": "", "custom_excerpt": "", "state": "draft",
-            "publish_at": "", "version": "0"}
-    base.update(fields)
-    return base
+from tests.admin_session import form, post_id_of, signed_in
 
 
 async def test_dashboard_shows_counts_and_the_three_lists(world, client):
