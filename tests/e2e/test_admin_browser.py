@@ -34,7 +34,8 @@ def test_sign_in_then_write_with_live_preview_and_autosave(live_app, browser):  
     browser.find_element(By.NAME, "email").send_keys(user["email"])
     browser.find_element(By.NAME, "password").send_keys("not it at all")
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    assert "do not match" in browser.find_element(By.CSS_SELECTOR, ".alert.error").text
+    alert = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.error")))
+    assert "do not match" in alert.text
 
     sign_in(live_app, browser, "alpha", user["email"])
     assert browser.find_element(By.CSS_SELECTOR, ".page-head h1").text == "Dashboard"
