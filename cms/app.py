@@ -19,6 +19,8 @@ from tornado.routing import URLSpec
 from cms import db as database
 from cms.config import REPO_ROOT, Settings
 from cms.handlers import health, platform, public
+from cms.handlers.admin import admin_routes
+from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.static import ThemeStaticHandler
 from cms.tenancy import SiteResolver
@@ -69,7 +71,7 @@ class CMSApplication(tornado.web.Application):
         self.resolver = SiteResolver(db, settings.base_domain)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         site_routes = (
-            health_routes() + static_routes() + reader_routes()
+            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
         )

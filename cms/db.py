@@ -76,6 +76,12 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
             {"weights": {"title": 10, "markdown": 1}, "name": "posts_text"},
         ),
     ],
+    "revisions": [
+        ([("site_id", 1), ("post_id", 1), ("version", 1)], {"unique": True}),
+    ],
+    "autosaves": [
+        ([("site_id", 1), ("post_id", 1), ("user_id", 1)], {"unique": True}),
+    ],
     "changes": [
         ([("site_id", 1)], {"unique": True}),
     ],

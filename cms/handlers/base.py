@@ -56,6 +56,20 @@ class BaseHandler(tornado.web.RequestHandler):
             if self.theme.name != resolved.get("theme", self.theme.name):
                 log.warning("site %s: theme %r unusable, using %s: %s", resolved.get("name"),
                             resolved.get("theme"), self.theme.name, self.themes.problem(resolved.get("theme")))
+            await self.load_current_user()
+
+    # --- the signed-in person (see cms/sessions.py) --------------------------------
+
+    _user: dict | None = None
+
+    async def load_current_user(self) -> None:
+        """Load the session's user once, in ``prepare`` (Tornado's hook is sync)."""
+        from cms import sessions
+
+        self._user = await sessions.load(self)
+
+    def get_current_user(self) -> dict | None:
+        return self._user
 
     # --- templates ---------------------------------------------------------------
 

@@ -6,17 +6,19 @@ that belongs to one site goes through a `SiteStore`, whose collections are
 in one place, so no query can forget it.
 """
 
-from cms.store.errors import Duplicate, Invalid, NotFound, StoreError
+from cms.store.autosaves import Autosaves
+from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
 from cms.store.members import ROLES, Members
 from cms.store.pages import Page
 from cms.store.posts import Posts
+from cms.store.revisions import Revisions
 from cms.store.scoped import Scoped
 from cms.store.sites import Changes, Sites
 from cms.store.users import Users
 
 __all__ = [
-    "ROLES", "Changes", "Duplicate", "Invalid", "Members", "NotFound", "Page",
-    "Posts", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
+    "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Members", "NotFound", "Page",
+    "Posts", "Revisions", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
 ]
 
 
@@ -28,3 +30,5 @@ class SiteStore:
         self.site_id = site["_id"]
         self.posts = Posts(db, self.site_id)
         self.members = Members(db, self.site_id)
+        self.revisions = Revisions(db, self.site_id)
+        self.autosaves = Autosaves(db, self.site_id)

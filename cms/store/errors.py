@@ -15,3 +15,11 @@ class Duplicate(StoreError):
 
 class NotFound(StoreError):
     """No such thing (in this site)."""
+
+
+class Conflict(StoreError):
+    """Someone saved a newer version first; ``current`` is what is stored now."""
+
+    def __init__(self, message: str, current: dict | None = None) -> None:
+        super().__init__(message)
+        self.current = current

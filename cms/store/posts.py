@@ -15,7 +15,7 @@ from typing import Any, Iterable
 import pymongo
 from cms.store.ids import new_id
 
-from cms.store.errors import Duplicate, Invalid
+from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.pages import Page
 from cms.store.scoped import Scoped
 from cms.text.markdown import render
@@ -23,6 +23,9 @@ from cms.text.slugs import is_slug, slugify
 
 TYPES = ("post", "page")
 STATUSES = ("draft", "published")
+# What the admin shows: "scheduled" is stored as "published" with a future
+# ``published_at``, so the reader query (`Posts.visible`) needs no change.
+STATES = ("draft", "scheduled", "published")
 MAX_TITLE = 200
 MAX_TAGS = 20
 SEARCH_TERMS = 12
@@ -52,6 +55,25 @@ def clean_tags(tags: Iterable[str]) -> tuple[list[str], list[str]]:
 def search_terms(query: str) -> list[str]:
     """The words of a reader's query; operators and punctuation are dropped."""
     return _WORD.findall(query.lower())[:SEARCH_TERMS]
+
+
+def state_of(post: dict, now: dt.datetime | None = None) -> str:
+    """``"draft"``, ``"scheduled"`` or ``"published"``, as the admin shows it."""
+    if post.get("status") != "published":
+        return "draft"
+    when = post.get("published_at")
+    return "scheduled" if when and when > (now or utcnow()) else "published"
+
+
+def state_filter(state: str, now: dt.datetime | None = None) -> dict:
+    now = now or utcnow()
+    if state == "draft":
+        return {"status": "draft"}
+    if state == "scheduled":
+        return {"status": "published", "published_at": {"$gt": now}}
+    if state == "published":
+        return {"status": "published", "published_at": {"$lte": now}}
+    raise Invalid("unknown state %r" % state)
 
 
 class Posts:
@@ -120,6 +142,139 @@ class Posts:
         except pymongo.errors.DuplicateKeyError:
             raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
         return post
+
+    async def update(
+        self,
+        post_id: Any,
+        expected_version: int,
+        *,
+        title: str,
+        markdown: str,
+        slug: str | None = None,
+        tags: Iterable[str] = (),
+        status: str = "draft",
+        published_at: dt.datetime | None = None,
+        custom_excerpt: str | None = None,
+        editor_id: Any = None,
+    ) -> dict:
+        """Save a new version of a post; refuse it if ``expected_version`` is stale.
+
+        The version check and the write are one atomic ``find_one_and_replace``
+        with ``{"version": expected_version}`` in the filter, so of two people
+        who loaded version 3, only the first to save wins; the second gets
+        `Conflict` carrying what is stored now. (A replace rather than
+        ``$set``: the embedded nx-27017 stores datetimes written by ``$set`` as
+        strings; tests/http/test_admin_revisions.py pins that gap down.)
+        """
+        current = await self.get(post_id)
+        if current is None:
+            raise NotFound("no such post")
+        if status not in STATUSES:
+            raise Invalid("unknown status %r" % status)
+        title = " ".join((title or "").split())
+        if not title:
+            raise Invalid("a title is required")
+        if len(title) > MAX_TITLE:
+            raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
+        if not (markdown or "").strip():
+            raise Invalid("the body is empty")
+        kind = current["type"]
+        if slug:
+            if not is_slug(slug):
+                raise Invalid("invalid slug %r: use lowercase letters, digits and inner hyphens" % slug)
+            if await self._posts.find_one({"type": kind, "slug": slug, "_id": {"$ne": post_id}}, {"_id": 1}):
+                raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind))
+        else:
+            slug = current["slug"]
+        names, tag_slugs = clean_tags(tags)
+        rendered = render(markdown, custom_excerpt)
+        now = utcnow()
+        if status == "published":
+            published_at = published_at or current.get("published_at") or now
+        fields = {
+            "slug": slug,
+            "title": title,
+            "markdown": markdown,
+            "html": rendered.html,
+            "toc": rendered.toc,
+            "excerpt": rendered.excerpt,
+            "custom_excerpt": custom_excerpt or "",
+            "reading_minutes": rendered.reading_minutes,
+            "words": rendered.words,
+            "tags": names,
+            "tag_slugs": tag_slugs,
+            "status": status,
+            "published_at": published_at,
+            "updated_at": now,
+            "updated_by": editor_id,
+        }
+        replacement = {**current, **fields, "version": int(expected_version) + 1}
+        try:
+            saved = await self._posts.find_one_and_replace(
+                {"_id": post_id, "version": int(expected_version)},
+                replacement,
+                return_document=pymongo.ReturnDocument.AFTER,
+            )
+        except pymongo.errors.DuplicateKeyError:
+            raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
+        if saved is None:
+            latest = await self.get(post_id)
+            if latest is None:
+                raise NotFound("no such post")
+            raise Conflict(
+                "someone else saved this %s (version %d) after you opened version %d"
+                % (kind, latest["version"], int(expected_version)),
+                latest,
+            )
+        return saved
+
+    async def get(self, post_id: Any, type: str | None = None) -> dict | None:
+        """Any post or page of this site by id, whatever its status (admin side)."""
+        if not isinstance(post_id, str):
+            return None
+        filter: dict[str, Any] = {"_id": post_id}
+        if type:
+            filter["type"] = type
+        return await self._posts.find_one(filter)
+
+    async def admin_list(
+        self,
+        type: str = "post",
+        *,
+        state: str | None = None,
+        tag: str | None = None,
+        author_id: Any = None,
+        query: str | None = None,
+        number: int = 1,
+        per_page: int = 20,
+    ) -> Page:
+        """Every post of the site, newest change first, filtered as the admin asks."""
+        filter: dict[str, Any] = {"type": type}
+        if state:
+            filter.update(state_filter(state))
+        if tag:
+            filter["tag_slugs"] = tag
+        if author_id is not None:
+            filter["author_id"] = author_id
+        if query and query.strip():
+            filter["title"] = {"$regex": re.escape(query.strip()[:100]), "$options": "i"}
+        total = await self._posts.count_documents(filter)
+        cursor = (
+            self._posts.find(filter, {"markdown": 0, "toc": 0, "html": 0})
+            .sort([("updated_at", -1), ("_id", -1)])
+            .skip((number - 1) * per_page)
+            .limit(per_page)
+        )
+        return Page([post async for post in cursor], number, per_page, total)
+
+    async def state_counts(self, type: str = "post") -> dict[str, int]:
+        now = utcnow()
+        return {state: await self._posts.count_documents({"type": type, **state_filter(state, now)}) for state in STATES}
+
+    async def upcoming(self, limit: int = 5) -> list[dict]:
+        """Scheduled posts, soonest first."""
+        cursor = self._posts.find({"type": "post", **state_filter("scheduled")}, {"html": 0, "toc": 0})
+        return [p async for p in cursor.sort("published_at", 1).limit(limit)]
 
     async def _free_slug(self, type: str, base: str) -> str:
         candidate, n = base, 1

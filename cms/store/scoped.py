@@ -45,6 +45,10 @@ class Scoped:
     async def find_one_and_update(self, filter: Mapping[str, Any], update: Mapping[str, Any], **kwargs: Any):
         return await self.collection.find_one_and_update(self.scope(filter), update, **kwargs)
 
+    async def find_one_and_replace(self, filter: Mapping[str, Any], replacement: dict, **kwargs: Any):
+        replacement["site_id"] = self.site_id
+        return await self.collection.find_one_and_replace(self.scope(filter), replacement, **kwargs)
+
     async def delete_one(self, filter: Mapping[str, Any], **kwargs: Any):
         return await self.collection.delete_one(self.scope(filter), **kwargs)
 

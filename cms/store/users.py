@@ -52,6 +52,20 @@ async def check_password(password: str, hashed: str) -> bool:
     return await loop.run_in_executor(None, bcrypt.checkpw, password.encode("utf-8"), hashed.encode("ascii"))
 
 
+_dummy_hashes: dict[int, str] = {}
+
+
+async def dummy_hash() -> str:
+    """A hash of nothing anyone knows, at the current cost, made once.
+
+    Checking a password against it for an unknown e-mail makes a failed sign-in
+    take as long as a wrong password for a real account.
+    """
+    if BCRYPT_COST not in _dummy_hashes:
+        _dummy_hashes[BCRYPT_COST] = await hash_password(secrets.token_urlsafe(16))
+    return _dummy_hashes[BCRYPT_COST]
+
+
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
@@ -113,3 +127,25 @@ class Users:
 
     async def by_username(self, username: str) -> dict | None:
         return await self._collection.find_one({"username": username})
+
+    async def authenticate(self, email: str, password: str) -> dict | None:
+        """The user with that e-mail and password, or None; the same work either way."""
+        user = await self.by_email(email)
+        hashed = user.get("password_hash") if user else None
+        ok = await check_password(password or "", hashed or await dummy_hash())
+        return user if ok and hashed else None
+
+    async def bump_session_version(self, user_id: Any) -> int:
+        """Sign the person out everywhere: every cookie with the old version stops working."""
+        user = await self._collection.find_one_and_update(
+            {"_id": user_id}, {"$inc": {"session_version": 1}}, return_document=pymongo.ReturnDocument.AFTER
+        )
+        return user["session_version"] if user else 0
+
+    async def set_password(self, user_id: Any, password: str) -> None:
+        """A new password also ends every session (``session_version`` moves on)."""
+        validate_password(password)
+        await self._collection.update_one(
+            {"_id": user_id},
+            {"$set": {"password_hash": await hash_password(password)}, "$inc": {"session_version": 1}},
+        )

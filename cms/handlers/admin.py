@@ -1,0 +1,435 @@
+"""The authoring admin (``/admin/...``): dashboard, lists, editor, history, preview.
+
+Every handler method that does anything is wrapped in `requires(role)`, which
+checks, on the server, the signed-in person's membership *in this site*
+against the role order owner > admin > editor > author > contributor. Who may
+touch a given post is decided by `AdminHandler.can_edit` / `can_publish`.
+XSRF is Tornado's own (``xsrf_cookies=True``): a state-changing request
+without a valid token is refused with 403 before any handler code runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+from typing import Any, Awaitable, Callable
+from urllib.parse import urlencode
+
+import tornado.web
+import tornado.websocket
+
+from cms.config import REPO_ROOT
+from cms.handlers.base import BaseHandler
+from cms.store import ROLES, Conflict, StoreError, Users
+from cms.store.posts import STATES, state_of, utcnow
+from cms.store.revisions import diff_html
+from cms.text.markdown import render
+
+log = logging.getLogger(__name__)
+
+ADMIN_STATIC = REPO_ROOT / "cms" / "static" / "admin"
+# contributor 1 ... owner 5: a role may do everything the roles below it may.
+ROLE_RANK = {role: len(ROLES) - rank for rank, role in enumerate(ROLES)}
+KINDS = {"posts": "post", "pages": "page"}
+ID = r"([0-9a-f]{24})"
+MAX_BODY = 500_000
+
+
+def has_role(role: str | None, minimum: str) -> bool:
+    return role in ROLE_RANK and ROLE_RANK[role] >= ROLE_RANK[minimum]
+
+
+def requires(minimum: str) -> Callable:
+    """Decorate a handler method: only members of this site with ``minimum`` or more."""
+    if minimum not in ROLE_RANK:
+        raise ValueError("unknown role %r" % minimum)
+
+    def decorator(method: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitable[Any]]:
+        @functools.wraps(method)
+        async def wrapper(self: "AdminBase", *args: Any, **kwargs: Any) -> Any:
+            if not self.check_role(minimum):
+                return None
+            return await method(self, *args, **kwargs)
+
+        wrapper.required_role = minimum  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+class AdminBase(BaseHandler):
+    """Site host only; knows the signed-in person's role in this site."""
+
+    role: str | None = None
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.site is None:
+            raise tornado.web.HTTPError(404)
+        if self.current_user is not None:
+            self.role = await self.store.members.role_of(self.current_user["_id"])
+
+    def check_role(self, minimum: str) -> bool:
+        """True to go on; False when the response (a redirect to sign in) is done."""
+        if self.current_user is None or self.role is None:
+            if self.request.method in ("GET", "HEAD") and not self.request.headers.get("Upgrade"):
+                self.redirect("/login?" + urlencode({"next": self.request.uri}))
+                return False
+            raise tornado.web.HTTPError(403)
+        if not has_role(self.role, minimum):
+            log.info("%s (%s) refused %s %s", self.current_user["_id"], self.role, self.request.method, self.request.path)
+            raise tornado.web.HTTPError(403)
+        return True
+
+    def at_least(self, minimum: str) -> bool:
+        return has_role(self.role, minimum)
+
+    def owns(self, post: dict) -> bool:
+        return self.current_user is not None and post.get("author_id") == self.current_user["_id"]
+
+    def can_edit(self, post: dict) -> bool:
+        """Editors edit everything; authors their own; contributors their own drafts."""
+        if self.at_least("editor"):
+            return True
+        if self.at_least("author"):
+            return self.owns(post)
+        return self.owns(post) and state_of(post) == "draft"
+
+    def can_publish(self, post: dict | None = None) -> bool:
+        if self.at_least("editor"):
+            return True
+        return self.at_least("author") and (post is None or self.owns(post))
+
+
+class AdminHandler(AdminBase):
+    """An admin page, rendered from cms/templates/admin/."""
+
+    def get_template_path(self) -> str | None:
+        return "platform"
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        namespace = super().get_template_namespace()
+        namespace.update(
+            user=self.current_user, role=self.role, admin_static=admin_static_url, state_of=state_of,
+            local_time=self.local_time, at_least=self.at_least, can_edit=self.can_edit, nav="",
+        )
+        return namespace
+
+    def local_time(self, when: dt.datetime | None, fmt: str = "%-d %b %Y, %H:%M") -> str:
+        return when.astimezone(self.tz).strftime(fmt) if when else ""
+
+    async def load_post(self, kind: str, post_id: str) -> dict:
+        """The post of this site, or 404 -- another site's post is just as missing."""
+        post = await self.store.posts.get(post_id, KINDS[kind])
+        if post is None:
+            raise tornado.web.HTTPError(404)
+        return post
+
+    async def editable_post(self, kind: str, post_id: str) -> dict:
+        post = await self.load_post(kind, post_id)
+        if not self.can_edit(post):
+            raise tornado.web.HTTPError(403)
+        return post
+
+
+def admin_static_url(path: str) -> str:
+    version = tornado.web.StaticFileHandler.get_version({"static_path": str(ADMIN_STATIC)}, path)
+    return "/admin/static/%s?v=%s" % (path, version)
+
+
+class AdminStaticHandler(tornado.web.StaticFileHandler):
+    """The admin's own CSS and JS (no CDN), cached for long with ``?v=``."""
+
+    def initialize(self, path: str = str(ADMIN_STATIC), default_filename: str | None = None) -> None:
+        super().initialize(path, default_filename)
+
+
+# --- dashboard and lists -----------------------------------------------------------
+
+
+class DashboardHandler(AdminHandler):
+    @requires("contributor")
+    async def get(self) -> None:
+        posts = self.store.posts
+        drafts = await posts.admin_list("post", state="draft", per_page=5)
+        published = await posts.admin_list("post", state="published", per_page=5)
+        self.render(
+            "admin/dashboard.html", nav="dashboard", counts=await posts.state_counts("post"),
+            page_counts=await posts.state_counts("page"), drafts=drafts.items,
+            scheduled=await posts.upcoming(5), published=published.items,
+        )
+
+
+class ListHandler(AdminHandler):
+    @requires("contributor")
+    async def get(self, kind: str) -> None:
+        state = self.get_query_argument("status", "")
+        tag = self.get_query_argument("tag", "").strip()
+        author_name = self.get_query_argument("author", "").strip()
+        query = self.get_query_argument("q", "").strip()
+        if state and state not in STATES:
+            raise tornado.web.HTTPError(400, reason="Unknown status")
+        author_id = None
+        if author_name:
+            author = await self.store.members.user_by_username(author_name)
+            author_id = author["_id"] if author else "none"
+        page = await self.store.posts.admin_list(
+            KINDS[kind], state=state or None, tag=tag or None, author_id=author_id,
+            query=query, number=self.page_number(),
+        )
+        authors = await Users(self.db).by_ids([p["author_id"] for p in page.items])
+        members = await Users(self.db).by_ids(await self.store.members.user_ids())
+        self.render(
+            "admin/posts.html", nav=kind, kind=kind, page=page, authors=authors, members=members,
+            filters={"status": state, "tag": tag, "author": author_name, "q": query},
+        )
+
+
+# --- the editor ------------------------------------------------------------------------
+
+
+def form_fields(handler: tornado.web.RequestHandler) -> dict[str, str]:
+    """The editor's text fields as typed (kept verbatim so nothing is lost)."""
+    get = handler.get_body_argument
+    return {
+        "title": get("title", "")[:1000],
+        "slug": get("slug", "").strip().lower()[:100],
+        "markdown": get("markdown", "", strip=False)[:MAX_BODY],
+        "tags": get("tags", "")[:2000],
+        "custom_excerpt": get("custom_excerpt", "")[:2000],
+        "state": get("state", "draft"),
+        "publish_at": get("publish_at", "").strip(),
+    }
+
+
+class EditorHandler(AdminHandler):
+    """``/admin/posts/new`` and ``/admin/posts/<id>`` (and the same for pages)."""
+
+    def fields_of(self, post: dict) -> dict[str, str]:
+        return {
+            "title": post["title"], "slug": post["slug"], "markdown": post["markdown"],
+            "tags": ", ".join(post.get("tags", [])), "custom_excerpt": post.get("custom_excerpt", ""),
+            "state": state_of(post), "publish_at": self.local_time(post.get("published_at"), "%Y-%m-%dT%H:%M"),
+        }
+
+    def autosave_key(self, kind: str, post_id: str | None) -> str:
+        return post_id or "new-" + KINDS[kind]
+
+    def show(self, kind: str, post: dict | None, fields: dict[str, str], status: int = 200, **extra: Any) -> None:
+        self.set_status(status)
+        self.render(
+            "admin/editor.html", nav=kind, kind=kind, post=post, fields=fields,
+            version=extra.pop("version", post["version"] if post else 0),
+            can_publish=self.can_publish(post), error=extra.pop("error", None),
+            conflict=extra.pop("conflict", None), autosave=extra.pop("autosave", None),
+            autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False), **extra,
+        )
+
+    @requires("contributor")
+    async def get(self, kind: str, post_id: str | None = None) -> None:
+        post = await self.editable_post(kind, post_id) if post_id else None
+        fields = self.fields_of(post) if post else {
+            "title": "", "slug": "", "markdown": "", "tags": "", "custom_excerpt": "", "state": "draft", "publish_at": "",
+        }
+        saved = await self.store.autosaves.get(self.autosave_key(kind, post_id), self.current_user["_id"])
+        if saved and post and saved["saved_at"] <= post["updated_at"]:
+            saved = None  # older than what was saved since
+        if saved and self.get_query_argument("restore", "") == "1":
+            fields.update({k: v for k, v in saved["fields"].items() if k in fields and k not in ("state", "publish_at")})
+            saved = None
+        self.show(kind, post, fields, autosave=saved, saved=self.get_query_argument("saved", "") == "1")
+
+    def publication(self, fields: dict[str, str], post: dict | None) -> tuple[str, dt.datetime | None]:
+        """(status, published_at) for the chosen state; raises StoreError for a bad time."""
+        state = fields["state"]
+        if state not in STATES:
+            raise tornado.web.HTTPError(400, reason="Unknown status")
+        if state != "draft" and not self.can_publish(post):
+            raise tornado.web.HTTPError(403)
+        if state == "draft":
+            return "draft", None
+        if state == "published":
+            keep = post and state_of(post) == "published"
+            return "published", post["published_at"] if keep else utcnow()
+        try:
+            when = dt.datetime.strptime(fields["publish_at"], "%Y-%m-%dT%H:%M").replace(tzinfo=self.tz)
+        except ValueError:
+            raise StoreError("pick the date and time to publish at") from None
+        if when <= utcnow():
+            raise StoreError("a scheduled time must be in the future (it is now %s)" % self.local_time(utcnow()))
+        return "published", when.astimezone(dt.timezone.utc)
+
+    @requires("contributor")
+    async def post(self, kind: str, post_id: str | None = None) -> None:
+        post = await self.editable_post(kind, post_id) if post_id else None
+        fields = form_fields(self)
+        version = self.get_body_argument("version", "0")
+        if not version.isdigit():
+            raise tornado.web.HTTPError(400, reason="Bad version")
+        values = dict(
+            title=fields["title"], markdown=fields["markdown"], slug=fields["slug"] or None,
+            tags=[t for t in fields["tags"].split(",") if t.strip()], custom_excerpt=fields["custom_excerpt"] or None,
+        )
+        try:
+            status, published_at = self.publication(fields, post)
+            if post is None:
+                saved = await self.store.posts.create(
+                    **values, type=KINDS[kind], author_id=self.current_user["_id"], status=status, published_at=published_at,
+                )
+            else:
+                saved = await self.store.posts.update(
+                    post["_id"], int(version), **values, status=status, published_at=published_at,
+                    editor_id=self.current_user["_id"],
+                )
+        except Conflict as conflict:
+            current = conflict.current
+            self.show(
+                kind, current, fields, 409, version=current["version"], error=str(conflict),
+                conflict={"theirs": current, "diff": diff_html(current["markdown"], fields["markdown"])},
+            )
+            return
+        except StoreError as error:
+            self.show(kind, post, fields, 400, version=int(version), error=str(error))
+            return
+        await self.store.revisions.record(saved, self.current_user["_id"])
+        await self.store.autosaves.discard(self.autosave_key(kind, post_id), self.current_user["_id"])
+        log.info("%s saved %s %s v%d", self.current_user["_id"], saved["type"], saved["_id"], saved["version"])
+        self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
+
+
+class AutosaveHandler(AdminHandler):
+    """Keeps what is typed, never touching the post: an autosave cannot publish."""
+
+    @requires("contributor")
+    async def post(self, kind: str, post_id: str) -> None:
+        key = "new-" + KINDS[kind] if post_id == "new" else (await self.editable_post(kind, post_id))["_id"]
+        user_id = self.current_user["_id"]
+        if self.get_body_argument("action", "") == "discard":
+            await self.store.autosaves.discard(key, user_id)
+            self.redirect("/admin/%s/%s" % (kind, post_id), status=303)
+            return
+        fields = form_fields(self)
+        saved_at = await self.store.autosaves.save(key, user_id, fields)
+        self.write({"saved_at": self.local_time(saved_at, "%H:%M:%S")})
+
+
+# --- history --------------------------------------------------------------------------
+
+
+class HistoryHandler(AdminHandler):
+    @requires("contributor")
+    async def get(self, kind: str, post_id: str) -> None:
+        post = await self.editable_post(kind, post_id)
+        revisions = await self.store.revisions.list(post["_id"])
+        people = await Users(self.db).by_ids([r["saved_by"] for r in revisions])
+        diff = None
+        a, b = self.get_query_argument("a", ""), self.get_query_argument("b", "")
+        if a and b:
+            if not (a.isdigit() and b.isdigit()):
+                raise tornado.web.HTTPError(400, reason="Bad versions")
+            old = await self.store.revisions.get(post["_id"], int(a))
+            new = await self.store.revisions.get(post["_id"], int(b))
+            if old is None or new is None:
+                raise tornado.web.HTTPError(404)
+            diff = {
+                "a": old, "b": new,
+                "title": diff_html(old["title"] or "", new["title"] or ""),
+                "body": diff_html(old["markdown"] or "", new["markdown"] or ""),
+            }
+        self.render("admin/history.html", nav=kind, kind=kind, post=post, revisions=revisions, people=people, diff=diff)
+
+
+class RestoreHandler(AdminHandler):
+    """Restoring saves the old text as a new version; the status stays as it is."""
+
+    @requires("contributor")
+    async def post(self, kind: str, post_id: str) -> None:
+        post = await self.editable_post(kind, post_id)
+        raw = self.get_body_argument("revision", "")
+        if not raw.isdigit():
+            raise tornado.web.HTTPError(400, reason="Bad revision")
+        revision = await self.store.revisions.get(post["_id"], int(raw))
+        if revision is None:
+            raise tornado.web.HTTPError(404)
+        try:
+            saved = await self.store.posts.update(
+                post["_id"], int(self.get_body_argument("version", "0") or 0),
+                title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
+                tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
+                status=post["status"], published_at=post.get("published_at"), editor_id=self.current_user["_id"],
+            )
+        except StoreError as error:
+            raise tornado.web.HTTPError(409, reason=str(error)[:200]) from None
+        await self.store.revisions.record(saved, self.current_user["_id"])
+        self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
+
+
+# --- live preview -----------------------------------------------------------------------
+
+
+class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
+    """Renders what is typed in the site's own theme, as the author types.
+
+    Authenticated by the same session cookie as every admin page (checked in
+    ``get`` before the upgrade) and only from a page of this very host.
+    """
+
+    def check_origin(self, origin: str) -> bool:
+        from urllib.parse import urlparse
+
+        return urlparse(origin).netloc.lower() == self.request.host.lower()
+
+    @requires("contributor")
+    async def get(self, *args: Any, **kwargs: Any) -> None:
+        await tornado.websocket.WebSocketHandler.get(self, *args, **kwargs)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            data = json.loads(message)
+            kind = "page" if data.get("kind") == "pages" else "post"
+            markdown = str(data.get("markdown", ""))[:MAX_BODY]
+            title = str(data.get("title", ""))[:200] or "Untitled"
+            excerpt = str(data.get("custom_excerpt", ""))[:2000] or None
+            tags = [t.strip()[:50] for t in str(data.get("tags", "")).split(",") if t.strip()][:20]
+        except (ValueError, AttributeError):
+            self.close(1003, "bad message")
+            return
+        self.write_message({"seq": data.get("seq"), "html": self.preview_html(kind, title, markdown, excerpt, tags)})
+
+    def preview_html(self, kind: str, title: str, markdown: str, excerpt: str | None, tags: list[str]) -> str:
+        rendered = render(markdown, excerpt)
+        post = {
+            "_id": "preview", "type": kind, "slug": "preview", "title": title, "markdown": markdown,
+            "html": rendered.html, "toc": rendered.toc, "excerpt": rendered.excerpt,
+            "reading_minutes": rendered.reading_minutes, "words": rendered.words, "tags": tags,
+            "tag_slugs": [], "author_id": self.current_user["_id"], "status": "draft",
+            "published_at": utcnow(), "updated_at": utcnow(),
+        }
+        from cms.text.slugs import slugify
+
+        post["tag_slugs"] = [slugify(t, 50) for t in tags]
+        template = "page.html" if kind == "page" else "post.html"
+        try:
+            html = self.render_string(template, post=post, author=self.current_user, older=None, newer=None)
+        except Exception:  # a theme that cannot preview must not kill the socket
+            log.exception("preview rendering failed in theme %s", self.theme.name)
+            html = b"<p>The preview could not be rendered.</p>"
+        return html.decode("utf-8")
+
+
+def admin_routes() -> list[tornado.web.URLSpec]:
+    URLSpec = tornado.web.URLSpec
+    kinds = r"(posts|pages)"
+    return [
+        URLSpec(r"/admin/static/(.+)", AdminStaticHandler, name="admin-static"),
+        URLSpec(r"/admin/?", DashboardHandler, name="admin"),
+        URLSpec(r"/admin/preview", PreviewSocket, name="admin-preview"),
+        URLSpec(r"/admin/%s/?" % kinds, ListHandler, name="admin-list"),
+        URLSpec(r"/admin/%s/new" % kinds, EditorHandler, name="admin-new"),
+        URLSpec(r"/admin/%s/%s" % (kinds, ID), EditorHandler, name="admin-edit"),
+        URLSpec(r"/admin/%s/(new|[0-9a-f]{24})/autosave" % kinds, AutosaveHandler, name="admin-autosave"),
+        URLSpec(r"/admin/%s/%s/history" % (kinds, ID), HistoryHandler, name="admin-history"),
+        URLSpec(r"/admin/%s/%s/restore" % (kinds, ID), RestoreHandler, name="admin-restore"),
+    ]

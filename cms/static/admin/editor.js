@@ -1,0 +1,103 @@
+/* The post editor: slug from title, live preview over a WebSocket, autosave.
+ * Autosave posts the typed text (never the status) every few seconds while
+ * typing and once more when the page is left; it carries the XSRF token both
+ * as the _xsrf field and as the X-XSRFToken header. */
+(function () {
+  "use strict";
+  var form = document.getElementById("editor");
+  if (!form) return;
+  var xsrf = form.querySelector("input[name=_xsrf]").value;
+  var title = form.elements.title, slug = form.elements.slug, body = form.elements.markdown;
+  var autosaveStatus = document.getElementById("autosave-status");
+  var previewStatus = document.getElementById("preview-status");
+  var frame = document.getElementById("preview");
+  var AUTOSAVE_MS = 3000, PREVIEW_MS = 250;
+  var dirty = false, submitting = false, autosaveTimer = null, previewTimer = null;
+
+  function slugify(text) {
+    return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 80).replace(/-+$/, "");
+  }
+  slug.addEventListener("input", function () { slug.dataset.touched = slug.value ? "yes" : ""; });
+  title.addEventListener("input", function () {
+    if (slug.dataset.touched !== "yes") slug.value = slugify(title.value);
+  });
+
+  function textFields() {
+    var data = new FormData();
+    data.append("_xsrf", xsrf);
+    ["title", "slug", "markdown", "tags", "custom_excerpt"].forEach(function (name) {
+      data.append(name, form.elements[name].value);
+    });
+    return data;
+  }
+
+  function autosave() {
+    autosaveTimer = null;
+    if (!dirty || submitting) return;
+    dirty = false;
+    autosaveStatus.textContent = "Saving draft…";
+    fetch(form.dataset.autosave, {
+      method: "POST", body: textFields(), credentials: "same-origin",
+      headers: {"X-XSRFToken": xsrf, "Accept": "application/json"}
+    }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (answer) {
+      autosaveStatus.textContent = "Unsaved changes kept at " + answer.saved_at;
+      autosaveStatus.dataset.state = "saved";
+    }).catch(function (error) {
+      dirty = true;
+      autosaveStatus.textContent = "Could not keep your changes (" + error.message + "); retrying…";
+      autosaveStatus.dataset.state = "error";
+      schedule();
+    });
+  }
+  function schedule() { if (!autosaveTimer) autosaveTimer = setTimeout(autosave, AUTOSAVE_MS); }
+
+  function leaving() {
+    if (dirty && !submitting && navigator.sendBeacon) {
+      navigator.sendBeacon(form.dataset.autosave, textFields());
+      dirty = false;
+    }
+  }
+  window.addEventListener("pagehide", leaving);
+  document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") leaving(); });
+  form.addEventListener("submit", function () { submitting = true; });
+
+  /* --- live preview --- */
+  var socket = null, seq = 0, backoff = 500;
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + "/admin/preview");
+    socket.onopen = function () { backoff = 500; previewStatus.textContent = "live"; sendPreview(); };
+    socket.onmessage = function (event) {
+      var answer = JSON.parse(event.data);
+      if (answer.seq === seq) { frame.srcdoc = answer.html; previewStatus.textContent = "live"; }
+    };
+    socket.onclose = function () {
+      previewStatus.textContent = "reconnecting…";
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 10000);
+    };
+  }
+  function sendPreview() {
+    previewTimer = null;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    seq += 1;
+    socket.send(JSON.stringify({
+      seq: seq, kind: form.dataset.kind, title: title.value, markdown: body.value,
+      tags: form.elements.tags.value, custom_excerpt: form.elements.custom_excerpt.value
+    }));
+  }
+
+  form.addEventListener("input", function (event) {
+    if (event.target.name === "state" || event.target.name === "publish_at") return;
+    dirty = true;
+    autosaveStatus.textContent = "Editing…";
+    autosaveStatus.dataset.state = "dirty";
+    schedule();
+    if (!previewTimer) previewTimer = setTimeout(sendPreview, PREVIEW_MS);
+  });
+  if (window.WebSocket) connect();
+})();

@@ -1,0 +1,86 @@
+"""Browser fixtures for the admin tests: a live app in its own thread, and Chromium.
+
+Selenium blocks, so the application runs on an event loop in a background
+thread (the test's own loop would stall); the data it serves is created on
+that same loop through the real stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any, Awaitable, Callable
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from tornado.httpserver import HTTPServer
+
+from cms import db as database
+from cms.app import make_app
+from tests.conftest import World
+
+CHROMIUM_FLAGS = (
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+)
+
+
+class LiveApp:
+    def __init__(self, settings: Any) -> None:
+        self.settings = settings
+        self.loop = asyncio.new_event_loop()
+        self.port = database.free_port()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.call(self._start)
+
+    async def _start(self) -> None:
+        self.client = database.connect(self.settings.mongodb_uri)
+        self.db = self.client[self.settings.database_name]
+        await database.ensure_indexes(self.db)
+        self.world = World(self.db)
+        self.server = HTTPServer(make_app(self.settings, self.db))
+        self.server.listen(self.port, "127.0.0.1")
+
+    def call(self, make: Callable[[], Awaitable[Any]]) -> Any:
+        return asyncio.run_coroutine_threadsafe(make(), self.loop).result(30)
+
+    def url(self, site: str, path: str = "/") -> str:
+        return "http://%s.localhost:%d%s" % (site, self.port, path)
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            self.server.stop()
+            await self.client.drop_database(self.settings.database_name)
+            self.client.close()
+
+        self.call(_stop)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
+@pytest.fixture
+def live_app(settings):
+    app = LiveApp(settings)
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(20)
+    try:
+        yield driver
+    finally:
+        driver.quit()
