@@ -92,6 +92,7 @@ class Settings:
     port: int = 8888
     debug: bool = False
     trust_proxy: bool = False
+    shutdown_grace: float = 10.0  # seconds a stopping server gives requests in flight
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -103,6 +104,12 @@ class Settings:
             port = int(env.get("PORT", "8888"))
         except ValueError:
             raise ConfigError("PORT must be a number, got %r" % env.get("PORT")) from None
+        try:
+            shutdown_grace = float(env.get("CMS_SHUTDOWN_GRACE", "10"))
+        except ValueError:
+            raise ConfigError(
+                "CMS_SHUTDOWN_GRACE must be a number of seconds, got %r" % env.get("CMS_SHUTDOWN_GRACE")
+            ) from None
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
@@ -121,6 +128,7 @@ class Settings:
             port=port,
             debug=_truthy(env.get("CMS_DEBUG")),
             trust_proxy=_truthy(env.get("CMS_TRUST_PROXY")),
+            shutdown_grace=shutdown_grace,
         )
         return settings
 
