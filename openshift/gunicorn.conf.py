@@ -47,6 +47,30 @@ DRAIN_MARGIN = 2.0  # seconds left to the worker to close up before the master's
 
 
 def post_worker_init(worker: Any) -> None:
+    """Once the worker has its app: make sure of the indexes, and drain on SIGTERM."""
+    _ensure_indexes_when_running(worker)
+    _drain_before_stopping(worker)
+
+
+def _ensure_indexes_when_running(worker: Any) -> None:
+    """Create the indexes (idempotent) on the worker's loop, as ``python -m cms serve`` does."""
+    db = getattr(worker.wsgi, "db", None)
+    if db is None:
+        return
+    from tornado.ioloop import IOLoop
+
+    from cms.db import ensure_indexes
+
+    async def ensure() -> None:
+        try:
+            await ensure_indexes(db)
+        except Exception as e:  # the app still serves; say so once
+            worker.log.warning("could not ensure the database indexes: %s", e)
+
+    IOLoop.current().add_callback(ensure)  # the loop the worker's run() is about to start
+
+
+def _drain_before_stopping(worker: Any) -> None:
     """Let the tornado worker finish the requests in flight before stopping its loop."""
     in_flight = getattr(worker.wsgi, "in_flight", None)
     if in_flight is None or not hasattr(worker, "heartbeat"):
