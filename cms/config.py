@@ -12,7 +12,7 @@ import re
 import secrets
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEMES_DIR = REPO_ROOT / "themes"
@@ -151,12 +151,12 @@ class Settings:
 
 
 def database_from_uri(uri: str | None) -> str | None:
-    """The database named in a MongoDB URI's path, if any."""
+    """The database named in a MongoDB URI's path, if any.
+
+    Read from the text alone: parsing a ``mongodb+srv://`` URI with PyMongo
+    would look its hosts up in DNS, at start-up, before any event loop.
+    """
     if not uri:
         return None
-    from pymongo.uri_parser import parse_uri
-
-    try:
-        return parse_uri(uri, validate=False, warn=True).get("database") or None
-    except Exception:  # a malformed URI is reported when connecting
-        return None
+    path = urlsplit(uri.strip()).path.lstrip("/")
+    return unquote(path) or None

@@ -184,3 +184,10 @@ async def test_service_variables_reach_a_real_server(mongo_uri):
     finally:
         await client.drop_database("config_probe")
         client.close()
+
+
+def test_database_name_of_an_srv_uri_is_read_without_dns():
+    settings = Settings.from_env({"MONGODB_URI": "mongodb+srv://u:p@cluster0.invalid/blog?retryWrites=true", **SECRET})
+    assert settings.database_name == "blog"
+    settings = Settings.from_env({"MONGODB_URI": "mongodb://h1:1,h2:2/?replicaSet=rs0", "CMS_DATABASE": "x", **SECRET})
+    assert settings.database_name == "x"
