@@ -71,7 +71,8 @@ def built(tmp_path_factory, request):
     started = time.monotonic()
     run([sys.executable, "-m", "venv", str(venv)])
     pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
-    wheels = request.config.cache.mkdir("openshift-wheelhouse")
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    wheels = cache.mkdir("openshift-wheelhouse") if cache else root / "wheels"
     offline = pip + ["install", "--no-index", "--find-links", str(wheels), "-r", "requirements.txt"]
     if subprocess.run(offline, cwd=src, capture_output=True).returncode != 0:
         # First session here: fetch from the package index, keep the wheels.
