@@ -13,7 +13,7 @@ from typing import Any
 
 import tornado.web
 from tornado import template
-from tornado.httputil import HTTPServerRequest
+from tornado.httputil import HTTPConnection, HTTPMessageDelegate, HTTPServerRequest
 from tornado.routing import URLSpec
 
 from cms import db as database
@@ -23,6 +23,7 @@ from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.static import ThemeStaticHandler
+from cms.lifecycle import InFlight
 from cms.tenancy import SiteResolver
 from cms.themes import registry
 from ui_modules import MODULES
@@ -70,6 +71,7 @@ class CMSApplication(tornado.web.Application):
         self.db = db
         self.resolver = SiteResolver(db, settings.base_domain)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
+        self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
@@ -82,6 +84,9 @@ class CMSApplication(tornado.web.Application):
             re.escape(settings.base_domain) + "$",
             health_routes() + static_routes() + platform_routes() + [URLSpec(r"/.*", NotFoundHandler)],
         )
+
+    def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
+        return self.in_flight.start_request(super().start_request, server_conn, request_conn)
 
     def find_handler(self, request: HTTPServerRequest, **kwargs: Any):
         if self.cms_settings.trust_proxy:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Mapping
-from urllib.parse import quote_plus
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEMES_DIR = REPO_ROOT / "themes"
@@ -25,26 +26,55 @@ def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _service_prefix(env: Mapping[str, str]) -> str:
+    """The ``<SERVICE>`` of ``<SERVICE>_SERVICE_HOST``: Kubernetes' service-link name."""
+    service = (env.get("DATABASE_SERVICE_NAME") or "mongodb").strip()
+    return re.sub(r"[^A-Za-z0-9]", "_", service).upper()
+
+
 def mongodb_uri_from_env(env: Mapping[str, str]) -> str | None:
     """The MongoDB connection string the environment names, or None.
 
-    Ranked: ``MONGODB_URI``, then OpenShift's old ``OPENSHIFT_MONGODB_DB_URL``,
-    then the MongoDB template's ``MONGODB_USER``/``MONGODB_PASSWORD``/
-    ``MONGODB_DATABASE`` with ``MONGODB_SERVICE_HOST``/``MONGODB_SERVICE_PORT``.
+    Ranked, first match wins:
+
+    1. ``MONGODB_URI``;
+    2. ``OPENSHIFT_MONGODB_DB_URL`` (OpenShift 2's MongoDB cartridge);
+    3. the service ``<SERVICE>_SERVICE_HOST``/``<SERVICE>_SERVICE_PORT`` that
+       Kubernetes sets for a Service (``<SERVICE>`` is ``DATABASE_SERVICE_NAME``
+       upper-cased with ``-`` as ``_``, default ``MONGODB``), with the
+       credentials OpenShift's MongoDB templates set:
+       ``MONGODB_USER``/``MONGODB_PASSWORD`` (a user of ``MONGODB_DATABASE``)
+       or, without a user, ``MONGODB_ADMIN_PASSWORD`` (the ``admin`` user, who
+       authenticates against the ``admin`` database), and
+       ``MONGODB_REPLICA_NAME`` for a replica set.
     """
-    uri = env.get("MONGODB_URI") or env.get("OPENSHIFT_MONGODB_DB_URL")
+    uri = (env.get("MONGODB_URI") or "").strip() or (env.get("OPENSHIFT_MONGODB_DB_URL") or "").strip()
     if uri:
-        return uri.strip()
-    host = env.get("MONGODB_SERVICE_HOST")
+        return uri
+    prefix = _service_prefix(env)
+    host = (env.get(prefix + "_SERVICE_HOST") or "").strip()
     if not host:
         return None
-    port = env.get("MONGODB_SERVICE_PORT", "27017")
-    database = env.get("MONGODB_DATABASE", "cms")
-    user, password = env.get("MONGODB_USER"), env.get("MONGODB_PASSWORD")
-    auth = ""
-    if user and password:
-        auth = f"{quote_plus(user)}:{quote_plus(password)}@"
-    return f"mongodb://{auth}{host}:{port}/{database}"
+    if ":" in host and not host.startswith("["):  # an IPv6 service address
+        host = "[%s]" % host
+    port = (env.get(prefix + "_SERVICE_PORT") or "27017").strip()
+    if not port.isdigit():
+        raise ConfigError("%s_SERVICE_PORT must be a port number, got %r" % (prefix, port))
+    database = (env.get("MONGODB_DATABASE") or "").strip() or "cms"
+    user, password = env.get("MONGODB_USER") or "", env.get("MONGODB_PASSWORD") or ""
+    options: dict[str, str] = {}
+    if user or password:
+        if not (user and password):
+            raise ConfigError("MONGODB_USER and MONGODB_PASSWORD must be set together")
+    elif env.get("MONGODB_ADMIN_PASSWORD"):
+        user, password = "admin", env["MONGODB_ADMIN_PASSWORD"]
+    if user == "admin":
+        options["authSource"] = "admin"  # the administrator is a user of the admin database
+    if env.get("MONGODB_REPLICA_NAME"):
+        options["replicaSet"] = env["MONGODB_REPLICA_NAME"].strip()
+    auth = "%s:%s@" % (quote(user, safe=""), quote(password, safe="")) if user else ""
+    query = ("?" + urlencode(options)) if options else ""
+    return "mongodb://%s%s:%s/%s%s" % (auth, host, port, quote(database, safe=""), query)
 
 
 @dataclasses.dataclass
@@ -62,6 +92,7 @@ class Settings:
     port: int = 8888
     debug: bool = False
     trust_proxy: bool = False
+    shutdown_grace: float = 10.0  # seconds a stopping server gives requests in flight
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -73,12 +104,21 @@ class Settings:
             port = int(env.get("PORT", "8888"))
         except ValueError:
             raise ConfigError("PORT must be a number, got %r" % env.get("PORT")) from None
+        try:
+            shutdown_grace = float(env.get("CMS_SHUTDOWN_GRACE", "10"))
+        except ValueError:
+            raise ConfigError(
+                "CMS_SHUTDOWN_GRACE must be a number of seconds, got %r" % env.get("CMS_SHUTDOWN_GRACE")
+            ) from None
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
         settings = cls(
             mongodb_uri=uri,
-            database_name=database_from_uri(uri) or env.get("CMS_DATABASE", "cms"),
+            database_name=(
+                database_from_uri(uri) or env.get("CMS_DATABASE") or env.get("MONGODB_DATABASE")
+                or env.get("OPENSHIFT_APP_NAME") or "cms"  # OpenShift 2 named the database after the app
+            ),
             data_dir=data_dir,
             base_domain=env.get("CMS_BASE_DOMAIN", "localhost").strip().lower().rstrip("."),
             cookie_secret=cookie_secret,
@@ -88,6 +128,7 @@ class Settings:
             port=port,
             debug=_truthy(env.get("CMS_DEBUG")),
             trust_proxy=_truthy(env.get("CMS_TRUST_PROXY")),
+            shutdown_grace=shutdown_grace,
         )
         return settings
 
@@ -110,12 +151,12 @@ class Settings:
 
 
 def database_from_uri(uri: str | None) -> str | None:
-    """The database named in a MongoDB URI's path, if any."""
+    """The database named in a MongoDB URI's path, if any.
+
+    Read from the text alone: parsing a ``mongodb+srv://`` URI with PyMongo
+    would look its hosts up in DNS, at start-up, before any event loop.
+    """
     if not uri:
         return None
-    from pymongo.uri_parser import parse_uri
-
-    try:
-        return parse_uri(uri, validate=False, warn=True).get("database") or None
-    except Exception:  # a malformed URI is reported when connecting
-        return None
+    path = urlsplit(uri.strip()).path.lstrip("/")
+    return unquote(path) or None

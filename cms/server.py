@@ -1,7 +1,10 @@
 """``python -m cms serve``: run the application until SIGINT or SIGTERM.
 
-With no MongoDB URI the embedded server is started first and stopped last,
-after the HTTP server has stopped accepting and finished what was in flight.
+With no MongoDB URI the embedded server is started first and stopped last.
+On the first SIGINT or SIGTERM the server stops accepting connections, lets
+the requests in flight finish (at most ``CMS_SHUTDOWN_GRACE`` seconds, see
+`cms.lifecycle`), closes the remaining (idle) connections, then the database
+client, then the embedded server. A second signal stops the waiting.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import signal
 
 from tornado.httpserver import HTTPServer
 
-from cms.app import make_app
+from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
 from cms.runtime import database_uri, open_database
@@ -20,15 +23,21 @@ from cms.seed import seed_demo
 
 log = logging.getLogger(__name__)
 
-SHUTDOWN_GRACE = 10.0  # seconds to finish requests in flight
-
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
+    """Serve until SIGINT/SIGTERM, then stop gracefully; the process's exit code."""
     settings.host = host or settings.host
     settings.port = port or settings.port
+    # A SIGTERM while starting (before the event loop takes the signals over)
+    # must still unwind through database_uri, which stops the embedded server.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     with database_uri(settings) as uri:
         asyncio.run(_serve(settings, uri))
     return 0
+
+
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 async def _serve(settings: Settings, uri: str) -> None:
@@ -42,14 +51,41 @@ async def _serve(settings: Settings, uri: str) -> None:
             print("  owner e-mail: %s" % seeded["email"])
             print("  owner password: %s  (shown once; keep it)" % seeded["password"])
         print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
-        stop = asyncio.Event()
+        await _wait_for_signal()
+        log.info("shutting down: no new connections, finishing %d request(s) in flight", app.in_flight.count)
+        server.stop()
+        drained = await _until_drained_or_signal(app, settings.shutdown_grace)
+        if not drained:
+            log.warning(
+                "%d request(s) still running after %.0fs; closing them", app.in_flight.count, settings.shutdown_grace
+            )
+        # Idle keep-alive connections (and any request past the grace period).
+        await server.close_all_connections()
+    # open_database has closed the client; database_uri stops an embedded server.
+    log.info("stopped")
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+async def _until_drained_or_signal(app: CMSApplication, grace: float) -> bool:
+    """Wait for the requests in flight; a second SIGINT/SIGTERM stops waiting."""
+    drained = asyncio.ensure_future(app.in_flight.drained(grace))
+    again = asyncio.ensure_future(_wait_for_signal())
+    try:
+        await asyncio.wait({drained, again}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        again.cancel()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-        log.info("shutting down: no new connections, finishing requests in flight")
-        server.stop()
-        try:
-            await asyncio.wait_for(server.close_all_connections(), SHUTDOWN_GRACE)
-        except asyncio.TimeoutError:
-            log.warning("requests still running after %.0fs; closing anyway", SHUTDOWN_GRACE)
+            loop.remove_signal_handler(signum)
+    if not drained.done():
+        drained.cancel()
+        log.warning("asked again to stop: not waiting for requests in flight")
+        return False
+    return drained.result()

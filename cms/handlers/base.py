@@ -71,6 +71,18 @@ class BaseHandler(tornado.web.RequestHandler):
     def get_current_user(self) -> dict | None:
         return self._user
 
+    # --- cookies -------------------------------------------------------------------
+
+    def set_cookie(self, name: str, value: str | bytes, *args: Any, **kwargs: Any) -> None:
+        """Every cookie (signed ones and ``_xsrf`` included) with safe defaults:
+        ``Secure`` when the request came over https (behind the router too, see
+        ``CMS_TRUST_PROXY``), ``SameSite=Lax``, and ``HttpOnly`` except for the
+        XSRF cookie, which scripts read to send back in ``X-XSRFToken``."""
+        kwargs.setdefault("secure", self.request.protocol == "https")
+        kwargs.setdefault("samesite", "Lax")
+        kwargs.setdefault("httponly", name != self.settings.get("xsrf_cookie_name", "_xsrf"))
+        super().set_cookie(name, value, *args, **kwargs)
+
     # --- templates ---------------------------------------------------------------
 
     def get_template_path(self) -> str | None:

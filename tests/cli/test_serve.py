@@ -135,3 +135,18 @@ def test_serve_seeds_the_demo_once_shares_its_database_and_stops_cleanly(tmp_pat
     finally:
         second.stop()
     assert "password" not in second.output
+
+
+def test_sigterm_while_starting_still_stops_the_embedded_database(tmp_path):
+    env = clean_env(tmp_path)
+    process = subprocess.Popen([sys.executable, "-m", "cms", "serve", "--port", str(database.free_port())],
+                               env=env, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    state = tmp_path / "db" / "server.json"
+    deadline = time.monotonic() + 30
+    while not state.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    pid = db_server_pid(tmp_path)
+    process.send_signal(signal.SIGTERM)  # seeding the demo is still under way
+    process.communicate(timeout=30)
+    assert not alive(pid)
+    assert not state.exists()

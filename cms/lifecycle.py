@@ -1,0 +1,116 @@
+"""Requests in flight, so that a stopping process can finish them first.
+
+Tornado's ``HTTPServer.close_all_connections`` closes every connection at
+once, including one whose response is half done, and gunicorn's tornado
+worker stops its event loop about a second after SIGTERM whatever is
+running. Both shutdown paths (`cms.server` and ``openshift/gunicorn.conf.py``)
+instead stop accepting, wait here until the requests in flight are answered
+(bounded by a grace period), and only then close connections and the
+database client.
+
+`InFlight.start_request` sits between the HTTP server and the application
+(`cms.app.CMSApplication.start_request` calls it): a request counts from its
+headers' arrival (an idle keep-alive connection is not a request) until its
+response has been written out, or its client went away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any, Callable
+
+from tornado import httputil
+
+log = logging.getLogger(__name__)
+
+
+class InFlight:
+    """Counts the requests being answered by this process."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def start_request(
+        self,
+        start: Callable[[object, httputil.HTTPConnection], httputil.HTTPMessageDelegate],
+        server_conn: object,
+        request_conn: httputil.HTTPConnection,
+    ) -> httputil.HTTPMessageDelegate:
+        """Wrap the application's ``start_request`` so the request is counted."""
+        tracked = _Request(self, request_conn)
+        tracked.delegate = start(server_conn, tracked.connection)
+        return tracked
+
+    async def drained(self, timeout: float, poll: float = 0.05) -> bool:
+        """Wait until no request is in flight; False if some still are after ``timeout``."""
+        deadline = time.monotonic() + timeout
+        while self.count > 0:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(poll)
+        return True
+
+
+class _Request(httputil.HTTPMessageDelegate):
+    """One request: passes everything to the application's delegate, and counts."""
+
+    def __init__(self, in_flight: InFlight, request_conn: httputil.HTTPConnection) -> None:
+        self.in_flight = in_flight
+        self.active = False
+        self.connection = _Connection(request_conn, self)
+        self.delegate: httputil.HTTPMessageDelegate | None = None
+
+    def begin(self) -> None:
+        if not self.active:
+            self.active = True
+            self.in_flight.count += 1
+
+    def end(self, *_: Any) -> None:
+        if self.active:
+            self.active = False
+            self.in_flight.count -= 1
+
+    def headers_received(self, start_line: Any, headers: httputil.HTTPHeaders) -> Any:
+        self.begin()
+        return self.delegate.headers_received(start_line, headers)
+
+    def data_received(self, chunk: bytes) -> Any:
+        return self.delegate.data_received(chunk)
+
+    def finish(self) -> None:
+        self.delegate.finish()
+
+    def on_connection_close(self) -> None:
+        try:
+            self.delegate.on_connection_close()
+        finally:
+            self.end()
+
+
+class _Connection:
+    """The request's connection as the application sees it; notices the response's end."""
+
+    def __init__(self, conn: httputil.HTTPConnection, request: _Request) -> None:
+        self._conn = conn
+        self._request = request
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def finish(self) -> None:
+        try:
+            self._conn.finish()
+        finally:
+            # Tornado's HTTP/1 connection resolves this once the last byte is flushed.
+            flushed = getattr(self._conn, "_finish_future", None)
+            if flushed is not None and not flushed.done():
+                flushed.add_done_callback(self._request.end)
+            else:
+                self._request.end()
+
+    def detach(self) -> Any:
+        # A WebSocket takes the stream over: no longer an HTTP request in flight.
+        self._request.end()
+        return self._conn.detach()

@@ -1,0 +1,106 @@
+"""Helpers for the deploy tests: processes started as the platform starts them,
+and raw HTTP requests that can be held open across a shutdown."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+
+def uri_with_database(mongo_uri: str, name: str) -> str:
+    """``mongo_uri`` with ``name`` as the database in its path (its query kept)."""
+    parts = urlsplit(mongo_uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def wait_until_serving(process: subprocess.Popen, port: int, path: str = "/healthz", timeout: float = 30.0) -> None:
+    """Return once ``path`` answers 200 on ``port``; fail if the process dies first."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError("the server exited with code %s before answering" % process.returncode)
+        try:
+            status, _, _ = get(port, path, host="probe")
+            if status == 200:
+                return
+        except OSError as e:
+            last = e
+        time.sleep(0.1)
+    raise AssertionError("nothing answered %s on port %d within %.0fs (%s)" % (path, port, timeout, last))
+
+
+def get(port: int, path: str, host: str, headers: dict[str, str] | None = None) -> tuple[int, http.client.HTTPMessage, bytes]:
+    """One GET to 127.0.0.1:port with the given Host; (status, headers, body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Host": host, **(headers or {})})
+        response = conn.getresponse()
+        return response.status, response.headers, response.read()
+    finally:
+        conn.close()
+
+
+class HeldRequest:
+    """A GET whose body is sent in two halves: in flight from the first half on."""
+
+    def __init__(self, port: int, path: str, host: str) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+        self.body = b"0123456789"
+        head = "GET %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (path, host, len(self.body))
+        self.sock.sendall(head.encode() + self.body[:5])
+
+    def complete(self) -> tuple[int, bytes]:
+        """Send the rest and read the whole answer: (status, body)."""
+        self.sock.sendall(self.body[5:])
+        response = http.client.HTTPResponse(self.sock)
+        response.begin()
+        body = response.read()
+        self.sock.close()
+        return response.status, body
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def refuses_connections(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
+    """SIGTERM, then SIGKILL if need be (cleanup after a failed test)."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process: this one's, less anything that configures the app."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CMS_", "MONGODB_", "OPENSHIFT_", "GOOGLE_"))}
+    env.pop("COOKIE_SECRET", None)
+    env.pop("PORT", None)
+    env.update(extra)
+    return env

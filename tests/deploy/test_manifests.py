@@ -1,0 +1,330 @@
+"""The OpenShift manifests, checked offline.
+
+Each template is processed the way ``oc process`` does (parameters, generated
+values, ``${{...}}`` for non-strings); Kubernetes kinds are then validated
+against Kubernetes' own schemas (``kubernetes-validate``, which ships them:
+the network is shut off while it runs), and OpenShift's kinds (Template,
+BuildConfig, ImageStream, Route) get a check of the fields that matter. The
+pieces must also fit together: probes on real endpoints, one port from the
+gunicorn config through Deployment, Service and Route, secrets that exist,
+and the pod's environment giving the app the right database connection.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import runpy
+import socket
+import string
+from pathlib import Path
+from typing import Any
+
+import kubernetes_validate
+import pytest
+import yaml
+from pymongo.uri_parser import parse_uri
+
+from cms.app import health_routes
+from cms.config import REPO_ROOT, Settings
+
+OPENSHIFT = REPO_ROOT / "openshift"
+KUBERNETES_VERSION = "1.30.0"  # OpenShift 4.17
+PARAMETER = re.compile(r"\$\{(\{)?([A-Z0-9_]+)\}?\}")
+BASE_DOMAIN = "blogs.apps.example.com"
+
+
+def load(name: str) -> dict:
+    return yaml.safe_load((OPENSHIFT / name).read_text())
+
+
+def generate(expression: str) -> str:
+    match = re.fullmatch(r"\[a-zA-Z0-9\]\{(\d+)\}", expression)
+    assert match, "unsupported generator %r" % expression
+    return "".join(random.choice(string.ascii_letters + string.digits) for _ in range(int(match.group(1))))
+
+
+def process(template: dict, **given: str) -> list[dict]:
+    """What ``oc process -p NAME=value ...`` makes of ``template``."""
+    values: dict[str, str] = {}
+    for parameter in template["parameters"]:
+        name = parameter["name"]
+        if name in given:
+            values[name] = given.pop(name)
+        elif "value" in parameter:
+            values[name] = parameter["value"]
+        elif parameter.get("generate") == "expression":
+            values[name] = generate(parameter["from"])
+        else:
+            values[name] = ""
+        if parameter.get("required"):
+            assert values[name], "required parameter %s has no value" % name
+    assert not given, "unknown parameters %s" % sorted(given)
+
+    def substitute(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {substitute(k): substitute(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [substitute(v) for v in node]
+        if isinstance(node, str):
+            whole = re.fullmatch(r"\$\{\{([A-Z0-9_]+)\}\}", node)
+            if whole:
+                return json.loads(values[whole.group(1)])
+            for _, name in PARAMETER.findall(node):
+                assert name in values, "%r refers to an undeclared parameter %s" % (node, name)
+            return PARAMETER.sub(lambda m: values[m.group(2)], node)
+        return node
+
+    return [substitute(o) for o in template["objects"]]
+
+
+def app_objects(**params: str) -> list[dict]:
+    params.setdefault("CMS_BASE_DOMAIN", BASE_DOMAIN)
+    params.setdefault("SOURCE_REPOSITORY_URL", "https://git.example.com/team/cms.git")
+    return process(load("template.yaml"), **params)
+
+
+def mongodb_objects(**params: str) -> list[dict]:
+    return process(load("mongodb.yaml"), **params)
+
+
+def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
+    found = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
+    assert len(found) == 1, "expected one %s %s, found %d" % (kind, name or "", len(found))
+    return found[0]
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+
+
+# --- parsing and schemas ----------------------------------------------------------
+
+
+def test_every_manifest_parses():
+    files = sorted(OPENSHIFT.glob("*.yaml")) + sorted(OPENSHIFT.glob("*.yml"))
+    assert {f.name for f in files} == {"template.yaml", "mongodb.yaml"}
+    for path in files:
+        docs = list(yaml.safe_load_all(path.read_text()))
+        assert docs and all(isinstance(d, dict) and d.get("kind") for d in docs), path
+
+
+@pytest.mark.parametrize("objects", [app_objects, mongodb_objects], ids=["app", "mongodb"])
+def test_kubernetes_kinds_validate_against_the_schemas(objects, no_network):
+    checked = []
+    for obj in objects():
+        if "openshift.io" in obj["apiVersion"]:
+            continue
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+        checked.append(obj["kind"])
+    assert checked  # something was validated
+
+
+def test_the_validator_catches_mistakes_offline(no_network):
+    deployment = one(app_objects(), "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["readinessProbe"]["httpGet"]["port"] = [8080]
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+    deployment = one(app_objects(), "Deployment")
+    deployment["spec"]["template"]["spec"]["containers"][0]["livenessprobe"] = {}  # misspelt field
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(deployment, KUBERNETES_VERSION, strict=True)
+
+
+# --- OpenShift kinds ----------------------------------------------------------------
+
+
+def test_templates_declare_their_parameters():
+    for name in ("template.yaml", "mongodb.yaml"):
+        template = load(name)
+        assert template["apiVersion"] == "template.openshift.io/v1" and template["kind"] == "Template"
+        names = [p["name"] for p in template["parameters"]]
+        assert len(names) == len(set(names))
+        used = {m[1] for m in PARAMETER.findall(yaml.safe_dump(template["objects"]))}
+        assert used <= set(names), used - set(names)
+        assert set(names) <= used | {"NAME"}, set(names) - used  # nothing declared for nothing
+    app = {p["name"]: p for p in load("template.yaml")["parameters"]}
+    assert app["CMS_BASE_DOMAIN"].get("required") is True and "value" not in app["CMS_BASE_DOMAIN"]
+    assert app["COOKIE_SECRET"]["generate"] == "expression"  # never a fixed secret in the repo
+    assert app["MONGODB_URI"]["value"] == ""
+
+
+def test_processing_fills_every_parameter():
+    text = json.dumps(app_objects() + mongodb_objects())
+    assert "${" not in text
+    assert BASE_DOMAIN in text
+
+
+def test_build_and_image_stream():
+    objects = app_objects()
+    build = one(objects, "BuildConfig", "cms")
+    assert build["apiVersion"] == "build.openshift.io/v1"
+    assert build["spec"]["source"]["git"]["uri"] == "https://git.example.com/team/cms.git"
+    strategy = build["spec"]["strategy"]
+    assert strategy["type"] == "Source"
+    builder = strategy["sourceStrategy"]["from"]
+    assert builder["kind"] == "ImageStreamTag" and builder["namespace"] == "openshift"
+    assert re.fullmatch(r"python:3\.1[1-9]-ubi\d+", builder["name"])
+    output = build["spec"]["output"]["to"]
+    assert output["kind"] == "ImageStreamTag"
+    stream = one(objects, "ImageStream", output["name"].split(":")[0])
+    assert stream["apiVersion"] == "image.openshift.io/v1"
+    # The Deployment rolls out what the build pushes.
+    deployment = one(objects, "Deployment")
+    trigger = json.loads(deployment["metadata"]["annotations"]["image.openshift.io/triggers"])[0]
+    assert trigger["from"] == {"kind": "ImageStreamTag", "name": output["name"]}
+    container = re.search(r'@\.name=="(\w+)"', trigger["fieldPath"]).group(1)
+    assert container in [c["name"] for c in deployment["spec"]["template"]["spec"]["containers"]]
+
+
+def test_routes_are_tls_edge_to_the_service():
+    objects = app_objects()
+    service = one(objects, "Service", "cms")
+    service_ports = {p["name"] for p in service["spec"]["ports"]}
+    routes = [o for o in objects if o["kind"] == "Route"]
+    assert {r["spec"]["host"] for r in routes} == {BASE_DOMAIN, "sites." + BASE_DOMAIN}
+    for route in routes:
+        assert route["apiVersion"] == "route.openshift.io/v1"
+        spec = route["spec"]
+        assert spec["to"] == {"kind": "Service", "name": "cms", "weight": 100}
+        assert spec["port"]["targetPort"] in service_ports
+        assert spec["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
+    wildcard = one(objects, "Route", "cms-sites")
+    assert wildcard["spec"]["wildcardPolicy"] == "Subdomain"  # *.<base domain>
+
+
+# --- the pieces fit together ----------------------------------------------------------
+
+
+def container(objects: list[dict], kind: str = "Deployment") -> dict:
+    return one(objects, kind)["spec"]["template"]["spec"]["containers"][0]
+
+
+def test_probes_hit_real_endpoints_on_the_served_port():
+    web = container(app_objects())
+    ports = {p["name"]: p["containerPort"] for p in web["ports"]}
+    routes = {spec.regex.pattern.rstrip("$") for spec in health_routes()}
+    assert web["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert web["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    for probe in ("readinessProbe", "livenessProbe"):
+        get = web[probe]["httpGet"]
+        assert get["path"] in routes
+        assert get["port"] in ports
+    assert web["resources"]["limits"]["memory"] and web["resources"]["limits"]["cpu"]
+
+
+async def test_the_probed_endpoints_answer(client):
+    for path, body in (("/healthz", b'{"status": "ok"}'), ("/readyz", b'{"status": "ready"}')):
+        response = await client.fetch("10.128.2.15", path)  # the kubelet probes the pod IP
+        assert (response.code, response.body) == (200, body)
+
+
+def test_one_port_from_gunicorn_to_the_route(monkeypatch):
+    monkeypatch.delenv("PORT", raising=False)
+    config = runpy.run_path(str(OPENSHIFT / "gunicorn.conf.py"))
+    assert config["worker_class"] == "tornado"
+    gunicorn_port = int(config["bind"].rsplit(":", 1)[1])
+    objects = app_objects()
+    web = container(objects)
+    env = {e["name"]: e.get("value") for e in web["env"]}
+    assert int(env["PORT"]) == gunicorn_port == 8080
+    (http,) = web["ports"]
+    assert http["containerPort"] == gunicorn_port
+    service = one(objects, "Service", "cms")
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] in (http["name"], http["containerPort"])
+    assert service["spec"]["selector"].items() <= one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"].items()
+
+
+def test_graceful_stop_fits_in_the_pod_grace_period(monkeypatch):
+    monkeypatch.delenv("GRACEFUL_TIMEOUT", raising=False)
+    deployment = one(app_objects(), "Deployment")
+    env = {e["name"]: e.get("value") for e in container(app_objects())["env"]}
+    monkeypatch.setenv("GRACEFUL_TIMEOUT", env["GRACEFUL_TIMEOUT"])
+    config = runpy.run_path(str(OPENSHIFT / "gunicorn.conf.py"))
+    assert config["graceful_timeout"] < deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+
+
+def test_secret_references_resolve():
+    objects = app_objects() + mongodb_objects()
+    secrets = {o["metadata"]["name"]: o["stringData"] for o in objects if o["kind"] == "Secret"}
+    for kind in ("Deployment", "StatefulSet"):
+        for item in container(objects, kind)["env"]:
+            ref = item.get("valueFrom", {}).get("secretKeyRef")
+            if ref:
+                assert ref["name"] in secrets, ref
+                assert ref["key"] in secrets[ref["name"]], ref
+    assert set(secrets["cms"]) == {"COOKIE_SECRET", "GOOGLE_OAUTH_CLIENT_ID", "GOOGLE_OAUTH_CLIENT_SECRET", "MONGODB_URI"}
+    assert len(secrets["cms"]["COOKIE_SECRET"]) == 64
+
+
+def pod_environment(objects: list[dict], service_ips: dict[str, str]) -> dict[str, str]:
+    """The web container's environment as the kubelet builds it (secrets resolved,
+    plus the service-link variables of the project's ClusterIP Services)."""
+    secrets = {o["metadata"]["name"]: o["stringData"] for o in objects if o["kind"] == "Secret"}
+    env: dict[str, str] = {}
+    for service in (o for o in objects if o["kind"] == "Service" and o["spec"].get("clusterIP") != "None"):
+        prefix = service["metadata"]["name"].upper().replace("-", "_")
+        env[prefix + "_SERVICE_HOST"] = service_ips[service["metadata"]["name"]]
+        env[prefix + "_SERVICE_PORT"] = str(service["spec"]["ports"][0]["port"])
+        env[prefix + "_PORT"] = "tcp://%s:%s" % (env[prefix + "_SERVICE_HOST"], env[prefix + "_SERVICE_PORT"])
+    for item in container(objects)["env"]:
+        if "value" in item:
+            env[item["name"]] = item["value"]
+        else:
+            ref = item["valueFrom"]["secretKeyRef"]
+            secret = secrets.get(ref["name"])
+            if secret is None or ref["key"] not in secret:
+                assert ref.get("optional"), ref
+                continue
+            env[item["name"]] = secret[ref["key"]]
+    return env
+
+
+def test_the_pod_reaches_the_in_project_database_as_its_app_user():
+    database = mongodb_objects()
+    objects = app_objects() + database
+    env = pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"})
+    settings = Settings.from_env(env)
+    info = parse_uri(settings.mongodb_uri)
+    account = one(database, "Secret")["stringData"]
+    assert info["nodelist"] == [("172.30.20.2", 27017)]
+    assert (info["username"], info["password"]) == ("cms", account["MONGODB_PASSWORD"])
+    assert settings.database_name == "cms" and "authSource" not in info["options"]
+    assert settings.trust_proxy is True and settings.base_domain == BASE_DOMAIN
+    assert settings.cookie_secret == one(objects, "Secret", "cms")["stringData"]["COOKIE_SECRET"]
+    # The init script gives exactly that account readWrite on that database.
+    script = one(database, "ConfigMap")["data"]["create-app-user.js"]
+    assert "process.env.MONGODB_USER" in script and 'role: "readWrite"' in script
+    mongo = container(database, "StatefulSet")
+    mounts = {m["mountPath"]: m["name"] for m in mongo["volumeMounts"]}
+    assert mounts["/docker-entrypoint-initdb.d"] == "init"
+    assert mongo["image"].startswith("docker.io/mongodb/mongodb-community-server:")
+
+
+def test_an_external_uri_wins_over_the_in_project_database():
+    uri = "mongodb+srv://cms:pw@cluster0.example.net/blog?retryWrites=true"
+    objects = app_objects(MONGODB_URI=uri) + mongodb_objects()
+    settings = Settings.from_env(pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"}))
+    assert settings.mongodb_uri == uri and settings.database_name == "blog"
+
+
+def test_the_database_keeps_its_data_on_a_volume():
+    objects = mongodb_objects()
+    statefulset = one(objects, "StatefulSet")
+    (claim,) = statefulset["spec"]["volumeClaimTemplates"]
+    mounts = {m["name"]: m["mountPath"] for m in container(objects, "StatefulSet")["volumeMounts"]}
+    assert mounts[claim["metadata"]["name"]] == "/data/db"
+    assert claim["spec"]["resources"]["requests"]["storage"] == "5Gi"
+    headless = one(objects, "Service", statefulset["spec"]["serviceName"])
+    assert headless["spec"]["clusterIP"] == "None"
+    ports = {p["name"] for p in container(objects, "StatefulSet")["ports"]}
+    for service in (o for o in objects if o["kind"] == "Service"):
+        assert service["spec"]["ports"][0]["targetPort"] in ports

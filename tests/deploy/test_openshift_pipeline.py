@@ -1,0 +1,279 @@
+"""The OpenShift pipeline, simulated without a cluster.
+
+What OpenShift's Python source-to-image builder does with this repository:
+copy the source, ``pip install -r requirements.txt`` into a fresh virtual
+environment, read ``.s2i/environment``, find no ``app.sh``/``app.py`` and run
+
+    gunicorn wsgi --bind=0.0.0.0:8080 --access-logfile=- --config "$APP_CONFIG"
+
+(newer images leave ``--bind`` out when ``APP_CONFIG`` is set). The router
+then forwards requests with the public Host and ``X-Forwarded-*`` headers.
+This module does each of these steps, against a real (embedded) MongoDB.
+
+The virtual environment is built once per session (the slow part); wheels
+are kept in pytest's cache directory so a second session installs offline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pymongo
+import pytest
+
+from cms.config import REPO_ROOT
+from cms.db import connect, free_port
+from cms.store import SiteStore
+from tests.conftest import World
+
+from .support import (
+    HeldRequest, child_env, get, port_is_free, refuses_connections, stop, uri_with_database, wait_until_serving,
+)
+
+pytestmark = pytest.mark.timeout(900)  # the first test waits for the virtual environment
+
+BASE_DOMAIN = "cms.apps.example.test"
+NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "venv", "data", "__pycache__", "*.pyc", ".pytest_cache", "artifacts")
+
+
+def read_s2i_environment(path: Path) -> dict[str, str]:
+    """``.s2i/environment``: ``NAME=value`` lines, as the builder reads them."""
+    env = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name.strip()] = value.strip()
+    return env
+
+
+def run(command: list[str], **kwargs) -> subprocess.CompletedProcess:
+    result = subprocess.run(command, capture_output=True, text=True, **kwargs)
+    assert result.returncode == 0, "%s failed:\n%s\n%s" % (" ".join(command), result.stdout, result.stderr)
+    return result
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory, request):
+    """The builder's output: the source in ``src`` and its virtual environment in ``venv``."""
+    root = tmp_path_factory.mktemp("s2i")
+    src = root / "src"
+    shutil.copytree(REPO_ROOT, src, ignore=NOT_SOURCE)
+    venv = root / "venv"
+    started = time.monotonic()
+    run([sys.executable, "-m", "venv", str(venv)])
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "--disable-pip-version-check", "-q"]
+    cache = getattr(request.config, "cache", None)  # absent with -p no:cacheprovider
+    wheels = cache.mkdir("openshift-wheelhouse") if cache else root / "wheels"
+    offline = pip + ["install", "--no-index", "--find-links", str(wheels), "-r", "requirements.txt"]
+    if subprocess.run(offline, cwd=src, capture_output=True).returncode != 0:
+        # First session here: fetch from the package index, keep the wheels.
+        run(pip + ["wheel", "-r", "requirements.txt", "-w", str(wheels)], cwd=src)
+        run(offline, cwd=src)
+    print("\nvirtual environment from requirements.txt built in %.1fs" % (time.monotonic() - started))
+    return src, venv
+
+
+@pytest.fixture(scope="session")
+def s2i_env(built) -> dict[str, str]:
+    src, _ = built
+    return read_s2i_environment(src / ".s2i" / "environment")
+
+
+class Deployed:
+    def __init__(self, src: Path, venv: Path, env: dict[str, str], port: int, log: Path) -> None:
+        self.src, self.venv, self.env, self.port, self.log = src, venv, env, port, log
+        self.process: subprocess.Popen | None = None
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def get(self, host: str, path: str = "/", **headers: str):
+        return get(self.port, path, host=host, headers=headers)
+
+
+def platform_env(built, s2i_env, mongo_uri, database: str, tmp: Path, **extra: str) -> dict[str, str]:
+    """The pod's environment: the image's, .s2i/environment, the template's variables."""
+    _, venv = built
+    env = child_env(
+        PATH="%s:%s" % (venv / "bin", os.environ.get("PATH", "")),
+        VIRTUAL_ENV=str(venv),
+        HOME=str(tmp),
+        MONGODB_URI=uri_with_database(mongo_uri, database),
+        COOKIE_SECRET="deploy-test-" + uuid.uuid4().hex,
+        CMS_BASE_DOMAIN=BASE_DOMAIN,
+        WEB_CONCURRENCY="2",
+    )
+    env.pop("PYTHONPATH", None)
+    env.update(s2i_env)
+    env.update(extra)
+    return env
+
+
+def gunicorn_command(s2i_env: dict[str, str], bind: str | None) -> list[str]:
+    """The builder's run command, word for word."""
+    command = ["gunicorn", s2i_env.get("APP_MODULE", "wsgi")]
+    if bind:
+        command.append("--bind=%s" % bind)
+    return command + ["--access-logfile=-", "--config", s2i_env["APP_CONFIG"]]
+
+
+def start(deployed: Deployed, command: list[str]) -> None:
+    with open(deployed.log, "w") as log:
+        deployed.process = subprocess.Popen(
+            command, cwd=deployed.src, env=deployed.env, stdout=log, stderr=subprocess.STDOUT
+        )
+    wait_until_serving(deployed.process, deployed.port, "/readyz")
+
+
+def cms_cli(deployed: Deployed, *args: str, stdin: str | None = None) -> str:
+    python = str(deployed.venv / "bin" / "python")
+    return run([python, "-m", "cms", *args], cwd=deployed.src, env=deployed.env, input=stdin).stdout
+
+
+async def make_content(uri: str, database: str) -> None:
+    client = connect(uri)
+    try:
+        world = World(client[database])
+        alpha = SiteStore(client[database], await world.sites.by_name("alpha"))
+        ada = await world.member(alpha, "owner", username="ada")
+        await world.post(alpha, ada, "Shipped to OpenShift", "Built from **source** by the platform.", tags=["deploy"])
+        beta = await world.site("beta", title="Beta Journal")
+        bo = await world.member(beta, "owner")
+        await world.post(beta, bo, "Only on beta", "Beta's words.")
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def deployed(built, s2i_env, mongo_uri, tmp_path_factory):
+    """Two sites with posts made with the CLI, then the app as the builder runs it (old images' command)."""
+    src, venv = built
+    tmp = tmp_path_factory.mktemp("pod")
+    database = "deploy_%s" % uuid.uuid4().hex[:8]
+    port = 8080 if port_is_free(8080) else free_port()
+    env = platform_env(built, s2i_env, mongo_uri, database, tmp, PORT=str(port))
+    app = Deployed(src, venv, env, port, tmp / "gunicorn.log")
+    # The CLI of the built environment makes the first site (and the indexes) ...
+    assert "created site alpha" in cms_cli(app, "site", "create", "alpha", "--title", "Alpha Notes")
+    # ... the stores the rest: the embedded server fails to re-create the text
+    # index once a post exists, so later CLI runs (which ensure indexes) would fail.
+    asyncio.run(make_content(app.env["MONGODB_URI"], database))
+    start(app, gunicorn_command(s2i_env, "0.0.0.0:%d" % port))
+    try:
+        yield app
+    finally:
+        stop(app.process)
+        pymongo.MongoClient(mongo_uri).drop_database(database)
+
+
+def test_the_repository_gives_the_builder_gunicorn_and_a_config(s2i_env):
+    assert not (REPO_ROOT / "app.sh").exists() and not (REPO_ROOT / "app.py").exists()
+    assert (REPO_ROOT / "wsgi.py").is_file()
+    assert re.search(r"^gunicorn==", (REPO_ROOT / "requirements.txt").read_text(), re.M)
+    assert (REPO_ROOT / s2i_env["APP_CONFIG"]).is_file()
+    assert s2i_env["CMS_TRUST_PROXY"] == "1"
+
+
+def test_tenant_pages_answer_by_host(deployed):
+    status, _, body = deployed.get("alpha." + BASE_DOMAIN)
+    assert status == 200
+    assert b"Alpha Notes" in body and b"Shipped to OpenShift" in body
+    assert b"Only on beta" not in body
+    status, _, body = deployed.get("alpha." + BASE_DOMAIN, "/posts/shipped-to-openshift")
+    assert status == 200 and b"<strong>source</strong>" in body
+    status, _, body = deployed.get("beta." + BASE_DOMAIN)
+    assert status == 200 and b"Only on beta" in body and b"Alpha Notes" not in body
+    status, _, body = deployed.get("nobody." + BASE_DOMAIN)
+    assert status == 404 and b"Alpha Notes" not in body and b"Beta Journal" not in body
+
+
+def test_health_endpoints_answer_on_any_host(deployed):
+    for host in ("alpha." + BASE_DOMAIN, "10.128.0.7:8080"):  # the kubelet probes the pod's IP
+        assert deployed.get(host, "/readyz")[0] == 200
+        assert deployed.get(host, "/healthz")[0] == 200
+
+
+def test_behind_the_router_urls_are_https_and_public(deployed):
+    # The router ends TLS: the pod sees plain HTTP with the visitor's host and scheme in headers.
+    status, headers, body = deployed.get(
+        "alpha." + BASE_DOMAIN, "/feed.xml",
+        **{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "alpha." + BASE_DOMAIN,
+           "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Port": "443"},
+    )
+    assert status == 200
+    assert b"https://alpha.%s/posts/shipped-to-openshift" % BASE_DOMAIN.encode() in body
+    assert b"http://alpha." not in body
+    # Whatever cookie a response sets is Secure when the visitor used https.
+    for cookie in headers.get_all("Set-Cookie") or []:
+        assert "secure" in cookie.lower(), cookie
+    # The access log names the visitor, not the router.
+    deadline = time.monotonic() + 5
+    while "GET /feed.xml (203.0.113.9)" not in deployed.output() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "200 GET /feed.xml (203.0.113.9)" in deployed.output()
+
+
+def test_plain_http_keeps_http_urls(deployed):
+    _, _, body = deployed.get("alpha." + BASE_DOMAIN, "/feed.xml")
+    assert b"http://alpha.%s" % BASE_DOMAIN.encode() in body
+
+
+def test_each_worker_builds_its_own_application(deployed):
+    text = deployed.output()
+    assert "Using worker: tornado" in text
+    booted = re.findall(r"\[(\d+)\] \[INFO\] Booting worker", text)
+    built = re.findall(r"\[(\d+)\] \[INFO\] application for %s" % re.escape(BASE_DOMAIN), text)
+    assert len(booted) == 2 and sorted(booted) == sorted(built)
+    master = re.search(r"\[(\d+)\] \[INFO\] Starting gunicorn", text).group(1)
+    assert master not in built  # the master never imported the app
+
+
+def test_sigterm_finishes_requests_in_flight_and_stops_cleanly(built, s2i_env, mongo_uri, tmp_path):
+    """Newer images' command (no --bind: the config binds $PORT); SIGTERM as the kubelet sends it."""
+    src, venv = built
+    port = free_port()
+    database = "deploy_stop_%s" % uuid.uuid4().hex[:8]
+    env = platform_env(built, s2i_env, mongo_uri, database, tmp_path, PORT=str(port), GRACEFUL_TIMEOUT="10")
+    app = Deployed(src, venv, env, port, tmp_path / "gunicorn.log")
+    start(app, gunicorn_command(s2i_env, bind=None))
+    try:
+        assert "Listening at: http://0.0.0.0:%d" % port in app.output()
+        held = HeldRequest(port, "/readyz", "alpha." + BASE_DOMAIN)
+        time.sleep(0.3)
+        began = time.monotonic()
+        app.process.terminate()
+        time.sleep(2.5)  # the stock tornado worker would have stopped its loop by now
+        assert refuses_connections(port)
+        assert held.complete() == (200, b'{"status": "ready"}')
+        assert app.process.wait(15) == 0
+        took = time.monotonic() - began
+        assert took < 10  # within graceful_timeout: nobody was killed
+        text = app.output()
+        assert text.count("closed the database client") == 2
+        assert "was sent SIGKILL" not in text and "Traceback" not in text
+        print("\ngunicorn stopped %.1fs after SIGTERM" % took)
+    finally:
+        stop(app.process)
+        pymongo.MongoClient(mongo_uri).drop_database(database)
+
+
+def test_without_a_database_uri_it_refuses_to_start(built, s2i_env, tmp_path):
+    src, venv = built
+    env = platform_env(built, s2i_env, "mongodb://unused/", "x", tmp_path, PORT=str(free_port()))
+    del env["MONGODB_URI"]
+    result = subprocess.run(
+        gunicorn_command(s2i_env, bind=None), cwd=src, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "wsgi.py needs a MongoDB server: set MONGODB_URI" in output
+    assert "Worker failed to boot" in output
