@@ -33,6 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     site_create.add_argument("name")
     site_create.add_argument("--title")
     site_create.add_argument("--theme", default="journal")
+    site_domains = site.add_parser("domains", help="set a site's custom domains (none: clear them)")
+    site_domains.add_argument("name")
+    site_domains.add_argument("domains", nargs="*", metavar="DOMAIN")
 
     user = commands.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     user_create = user.add_parser("create", help="create a user, or add an existing one to a site")

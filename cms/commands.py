@@ -43,6 +43,14 @@ async def site_create(ctx: Context) -> int:
     return 0
 
 
+async def site_domains(ctx: Context) -> int:
+    site = await _site(ctx.db, ctx.args.name)
+    domains = await Sites(ctx.db).set_domains(site["_id"], ctx.args.domains, ctx.settings.base_domain)
+    ctx.say("%s answers at: %s" % (site["name"], ", ".join(
+        [site_url(ctx.settings, site["name"])] + ["http://%s/" % d for d in domains])))
+    return 0
+
+
 async def user_create(ctx: Context) -> int:
     db, args, stdin_text = ctx.db, ctx.args, ctx.stdin_text
     if args.role not in ROLES:

@@ -30,6 +30,19 @@ def validate_site_name(name: str) -> str:
     return name
 
 
+DOMAIN_RE = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def validate_domain(domain: str, base_domain: str | None = None) -> str:
+    """A custom domain, lowercased; the platform's own names are not for taking."""
+    domain = (domain or "").strip().lower().rstrip(".")
+    if not DOMAIN_RE.match(domain):
+        raise Invalid("invalid domain %r" % domain)
+    if base_domain and (domain == base_domain or domain.endswith("." + base_domain)):
+        raise Invalid("%s is one of the platform's own addresses" % domain)
+    return domain
+
+
 class Changes:
     """Per-site change counters. Every process's caches compare against them."""
 
@@ -106,13 +119,16 @@ class Sites:
     async def count(self) -> int:
         return await self._collection.count_documents({})
 
-    async def set_domains(self, site_id: Any, domains: list[str]) -> None:
+    async def set_domains(self, site_id: Any, domains: list[str], base_domain: str | None = None) -> list[str]:
+        """Give a site its custom domains (replacing any it had); an empty list clears them."""
+        domains = sorted({validate_domain(d, base_domain) for d in domains})
         update: dict = {"$set": {"domains": domains}} if domains else {"$unset": {"domains": ""}}
         try:
             await self._collection.update_one({"_id": site_id}, update)
         except pymongo.errors.DuplicateKeyError:
             raise Duplicate("one of those domains belongs to another site") from None
         await self.changes.bump(PLATFORM)
+        return domains
 
     async def update_theme(self, site_id: Any, theme: str, settings: dict | None = None, themes: Any = None) -> dict:
         """Switch a site's theme and settings; every process sees it on its next request.

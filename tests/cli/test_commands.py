@@ -209,3 +209,27 @@ async def test_the_same_slug_on_two_sites_is_fine(db, env):
         code, _, err = await cms(env, "post", "create", "--site", name, "--title", "Hello", stdin="Hi")
         assert code == 0, err
     assert await db.posts.count_documents({"slug": "hello"}) == 2
+
+
+async def test_site_domains_sets_and_clears_custom_domains(db, env):
+    await cms(env, "site", "create", "garden")
+    code, out, err = await cms(env, "site", "domains", "garden", "Blog.Example.org", "www.blog.example.org")
+    assert code == 0, err
+    assert "http://blog.example.org/" in out
+    assert (await db.sites.find_one({"name": "garden"}))["domains"] == ["blog.example.org", "www.blog.example.org"]
+    code, _, err = await cms(env, "site", "domains", "garden")
+    assert code == 0, err
+    assert "domains" not in await db.sites.find_one({"name": "garden"})
+
+
+@pytest.mark.parametrize(
+    "domain, message",
+    [("not a domain", "invalid domain"), ("localhost", "invalid domain"), ("kitchen.localhost", "platform's own"),
+     ("taken.example.org", "belongs to another site")],
+)
+async def test_site_domains_refuses_bad_or_taken_domains(db, env, domain, message):
+    await cms(env, "site", "create", "garden")
+    await cms(env, "site", "create", "kitchen")
+    await cms(env, "site", "domains", "kitchen", "taken.example.org")
+    await assert_refused(db, env, "site", "domains", "garden", domain, message=message)
+    assert "domains" not in await db.sites.find_one({"name": "garden"})

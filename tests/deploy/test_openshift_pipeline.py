@@ -212,14 +212,25 @@ def test_behind_the_router_urls_are_https_and_public(deployed):
     assert status == 200
     assert b"https://alpha.%s/posts/shipped-to-openshift" % BASE_DOMAIN.encode() in body
     assert b"http://alpha." not in body
-    # Whatever cookie a response sets is Secure when the visitor used https.
-    for cookie in headers.get_all("Set-Cookie") or []:
-        assert "secure" in cookie.lower(), cookie
     # The access log names the visitor, not the router.
     deadline = time.monotonic() + 5
     while "GET /feed.xml (203.0.113.9)" not in deployed.output() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "200 GET /feed.xml (203.0.113.9)" in deployed.output()
+
+
+def test_behind_the_router_cookies_are_secure(deployed):
+    # The sign-in page sets the XSRF cookie its form needs.
+    status, headers, _ = deployed.get(
+        "alpha." + BASE_DOMAIN, "/login",
+        **{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "alpha." + BASE_DOMAIN},
+    )
+    cookies = headers.get_all("Set-Cookie") or []
+    assert status == 200 and cookies
+    for cookie in cookies:
+        assert "secure" in cookie.lower() and "samesite=lax" in cookie.lower(), cookie
+    _, plain_headers, _ = deployed.get("alpha." + BASE_DOMAIN, "/login")
+    assert all("secure" not in c.lower() for c in plain_headers.get_all("Set-Cookie") or []), "http keeps it usable"
 
 
 def test_plain_http_keeps_http_urls(deployed):
