@@ -153,7 +153,9 @@ class EmbeddedServer:
     """An ``nx-27017`` child process serving the SQLite files in ``directory``."""
 
     def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
+        # Absolute: the child runs in this directory, so a relative path (the
+        # default ``./data``) would point somewhere else from there.
+        self.directory = Path(directory).resolve()
         self.port: int | None = None
         self.process: subprocess.Popen | None = None
 

@@ -25,9 +25,9 @@ def clean_env(data_dir) -> dict:
     return env
 
 
-def cli(env: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+def cli(env: dict, *args: str, stdin: str = "", cwd=REPO_ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "cms", *args], input=stdin, capture_output=True, text=True,
-                          env=env, cwd=REPO_ROOT, timeout=60)
+                          env=env, cwd=cwd, timeout=60)
 
 
 def get(port: int, host: str, path: str = "/") -> tuple[int, str]:
@@ -88,12 +88,16 @@ def alive(pid: int) -> bool:
 
 
 def test_cli_without_a_running_server_starts_one_for_the_command(tmp_path):
+    # No CMS_DATA_DIR: the default, ./data, relative to where the command runs.
     env = clean_env(tmp_path)
-    result = cli(env, "site", "create", "garden")
+    del env["CMS_DATA_DIR"]
+    env["PYTHONPATH"] = str(REPO_ROOT)
+    result = cli(env, "site", "create", "garden", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "http://garden.localhost:8888/" in result.stdout
-    assert not (tmp_path / "db" / "server.json").exists()  # stopped again
-    again = cli(env, "site", "create", "garden")
+    assert (tmp_path / "data" / "db").is_dir()
+    assert not (tmp_path / "data" / "db" / "server.json").exists()  # stopped again
+    again = cli(env, "site", "create", "garden", cwd=tmp_path)
     assert again.returncode == 1 and "already exists" in again.stderr  # the data persisted
 
 
