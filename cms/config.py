@@ -62,6 +62,8 @@ class Settings:
     port: int = 8888
     debug: bool = False
     trust_proxy: bool = False
+    # --- media (uploads) ---
+    max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -74,6 +76,14 @@ class Settings:
         except ValueError:
             raise ConfigError("PORT must be a number, got %r" % env.get("PORT")) from None
         cookie_secret = env.get("COOKIE_SECRET", "")
+        # --- media (uploads) ---
+        try:
+            max_upload_mb = int(env.get("CMS_MAX_UPLOAD_MB", "20"))
+        except ValueError:
+            raise ConfigError("CMS_MAX_UPLOAD_MB must be a number, got %r" % env.get("CMS_MAX_UPLOAD_MB")) from None
+        if max_upload_mb < 1:
+            raise ConfigError("CMS_MAX_UPLOAD_MB must be at least 1")
+        # --- end media ---
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
         settings = cls(
@@ -88,6 +98,7 @@ class Settings:
             port=port,
             debug=_truthy(env.get("CMS_DEBUG")),
             trust_proxy=_truthy(env.get("CMS_TRUST_PROXY")),
+            max_upload_mb=max_upload_mb,
         )
         return settings
 
