@@ -22,6 +22,7 @@ from cms.handlers import health, platform, public
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.media import media_routes
 from cms.handlers.static import ThemeStaticHandler
 from cms.tenancy import SiteResolver
 from cms.themes import registry
@@ -72,6 +73,7 @@ class CMSApplication(tornado.web.Application):
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
+            + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
         )
