@@ -137,7 +137,7 @@ def identify(data: bytes, limits: Limits) -> Image.Image:
         raise Rejected("This file is not an image we can read; upload JPEG, PNG, GIF or WebP.", 415) from None
     except Exception as error:  # a malformed header
         log.info("unreadable image header: %s", error)
-        raise Rejected("The image is corrupt and cannot be read.", 400) from None
+        raise Rejected("The image is truncated or corrupt and cannot be read.", 400) from None
     width, height = image.size
     if width < 1 or height < 1:
         raise Rejected("The image has no pixels.", 400)
