@@ -61,6 +61,8 @@ def test_names_are_content_addressed():
     assert all(len(f.digest) == 32 and f.name.endswith("." + f.ext) for f in result.files)
 
 
+# As cms/images/process.py configures the process (pytest resets warning filters per test).
+@pytest.mark.filterwarnings("error::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("data, status, words", [
     (b"", 400, "empty"),
     (images.SVG, 415, "SVG"),
@@ -108,3 +110,13 @@ def test_the_sanitiser_keeps_srcset_only_for_this_hosts_media():
                     '<picture><source type="image/webp" srcset="%s 320w"><img src="%s"></picture>' % (good, good))
     assert "evil" not in html and "onerror" not in html
     assert '<source type="image/webp" srcset="%s 320w">' % good in html
+
+
+def test_the_upload_limit_is_read_from_the_environment():
+    from cms.config import ConfigError, Settings
+
+    assert Settings.from_env({}).max_upload_mb == 20
+    assert Settings.from_env({"CMS_MAX_UPLOAD_MB": "5"}).max_upload_mb == 5
+    for bad in ("lots", "0"):
+        with pytest.raises(ConfigError):
+            Settings.from_env({"CMS_MAX_UPLOAD_MB": bad})
