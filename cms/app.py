@@ -22,6 +22,7 @@ from cms.handlers import health, platform, public
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.media import media_routes
 from cms.handlers.static import ThemeStaticHandler
 from cms.lifecycle import InFlight
 from cms.tenancy import SiteResolver
@@ -74,6 +75,7 @@ class CMSApplication(tornado.web.Application):
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
+            + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
         )

@@ -32,6 +32,20 @@ def _service_prefix(env: Mapping[str, str]) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", service).upper()
 
 
+def _number(env: Mapping[str, str], name: str, default: float, kind: type, minimum: float = 0) -> float:
+    """A numeric variable, or a `ConfigError` that names it."""
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError("%s must be a number, got %r" % (name, raw)) from None
+    if value < minimum:
+        raise ConfigError("%s must be at least %s, got %r" % (name, minimum, raw))
+    return value
+
+
 def mongodb_uri_from_env(env: Mapping[str, str]) -> str | None:
     """The MongoDB connection string the environment names, or None.
 
@@ -93,6 +107,7 @@ class Settings:
     debug: bool = False
     trust_proxy: bool = False
     shutdown_grace: float = 10.0  # seconds a stopping server gives requests in flight
+    max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -100,16 +115,9 @@ class Settings:
         env = os.environ if env is None else env
         uri = mongodb_uri_from_env(env)
         data_dir = Path(env.get("CMS_DATA_DIR", "data")).expanduser()
-        try:
-            port = int(env.get("PORT", "8888"))
-        except ValueError:
-            raise ConfigError("PORT must be a number, got %r" % env.get("PORT")) from None
-        try:
-            shutdown_grace = float(env.get("CMS_SHUTDOWN_GRACE", "10"))
-        except ValueError:
-            raise ConfigError(
-                "CMS_SHUTDOWN_GRACE must be a number of seconds, got %r" % env.get("CMS_SHUTDOWN_GRACE")
-            ) from None
+        port = int(_number(env, "PORT", 8888, int))
+        shutdown_grace = _number(env, "CMS_SHUTDOWN_GRACE", 10.0, float)
+        max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1))
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
@@ -129,6 +137,7 @@ class Settings:
             debug=_truthy(env.get("CMS_DEBUG")),
             trust_proxy=_truthy(env.get("CMS_TRUST_PROXY")),
             shutdown_grace=shutdown_grace,
+            max_upload_mb=max_upload_mb,
         )
         return settings
 

@@ -85,7 +85,18 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "changes": [
         ([("site_id", 1)], {"unique": True}),
     ],
+    # --- media (cms/store/media.py) ---
+    "media_items": [
+        ([("site_id", 1), ("sha256", 1)], {"unique": True}),
+        ([("site_id", 1), ("created_at", -1)], {}),
+        ([("site_id", 1), ("urls", 1)], {}),
+    ],
+    "media.files": [  # the GridFS bucket "media"; GridFS adds its own filename index
+        ([("metadata.site_id", 1), ("metadata.item_id", 1)], {}),
+    ],
 }
+# which posts show a media item (Media.usage)
+INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
 
 
 async def _has_index_on(collection, keys: list[tuple[str, Any]]) -> bool:

@@ -2,6 +2,10 @@
 
 ``image`` is a URL, or a dict as the media library will store it:
 ``{"url", "width", "height", "alt", "variants": [{"url", "width"}, ...]}``.
+With WebP copies too (``"webp": [{"url", "width"}, ...]``, as cms/store/media.py
+describes an upload) it is a ``<picture>`` whose WebP ``<source>`` the browser
+prefers. The image's own alt text wins over the ``alt`` argument (a theme
+passes the post title as a fallback).
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ class ResponsiveImage(ThemedModule):
         if isinstance(image, str):
             image = {"url": image}
         return self.render_module(
-            src=image["url"], srcset=srcset(image), sizes=sizes if image.get("variants") else "",
-            alt=alt or image.get("alt", ""), width=image.get("width"), height=image.get("height"),
+            src=image["url"], srcset=srcset(image), sizes=sizes if image.get("variants") or image.get("webp") else "",
+            webp_srcset=srcset({"variants": image.get("webp")}),
+            alt=image.get("alt") or alt, width=image.get("width"), height=image.get("height"),
             css_class=css_class, lazy=lazy,
         )

@@ -201,7 +201,25 @@ def form_fields(handler: tornado.web.RequestHandler) -> dict[str, str]:
         "custom_excerpt": get("custom_excerpt", "")[:2000],
         "state": get("state", "draft"),
         "publish_at": get("publish_at", "").strip(),
+        # --- media: the featured image (a /media/ URL of this site) ---
+        "featured_image": get("featured_image", "").strip()[:300],
+        "featured_alt": get("featured_alt", "")[:300],
+        "featured_caption": get("featured_caption", "")[:500],
     }
+
+
+def featured_of(fields: dict[str, str]) -> dict[str, str] | None:
+    """The featured image the editor form names, for `Posts.create`/`update` (media)."""
+    if not fields.get("featured_image"):
+        return None
+    return {"url": fields["featured_image"], "alt": fields["featured_alt"], "caption": fields["featured_caption"]}
+
+
+def featured_fields(post: dict | None) -> dict[str, str]:
+    """The editor's featured-image fields of a saved post (media)."""
+    image = (post or {}).get("featured_image") or {}
+    return {"featured_image": image.get("url", ""), "featured_alt": image.get("alt", ""),
+            "featured_caption": image.get("caption", "")}
 
 
 class EditorHandler(AdminHandler):
@@ -212,6 +230,7 @@ class EditorHandler(AdminHandler):
             "title": post["title"], "slug": post["slug"], "markdown": post["markdown"],
             "tags": ", ".join(post.get("tags", [])), "custom_excerpt": post.get("custom_excerpt", ""),
             "state": state_of(post), "publish_at": self.local_time(post.get("published_at"), "%Y-%m-%dT%H:%M"),
+            **featured_fields(post),
         }
 
     def autosave_key(self, kind: str, post_id: str | None) -> str:
@@ -232,6 +251,7 @@ class EditorHandler(AdminHandler):
         post = await self.editable_post(kind, post_id) if post_id else None
         fields = self.fields_of(post) if post else {
             "title": "", "slug": "", "markdown": "", "tags": "", "custom_excerpt": "", "state": "draft", "publish_at": "",
+            **featured_fields(None),
         }
         saved = await self.store.autosaves.get(self.autosave_key(kind, post_id), self.current_user["_id"])
         if saved and post and saved["saved_at"] <= post["updated_at"]:
@@ -271,6 +291,7 @@ class EditorHandler(AdminHandler):
         values = dict(
             title=fields["title"], markdown=fields["markdown"], slug=fields["slug"] or None,
             tags=[t for t in fields["tags"].split(",") if t.strip()], custom_excerpt=fields["custom_excerpt"] or None,
+            featured_image=featured_of(fields),
         )
         try:
             status, published_at = self.publication(fields, post)

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 import pymongo
 from cms.store.ids import new_id
 
+from cms.images.markup import media_urls, responsive
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
+from cms.store.media import Media, image_of
 from cms.store.pages import Page
 from cms.store.scoped import Scoped
 from cms.text.markdown import render
@@ -31,6 +33,7 @@ MAX_TAGS = 20
 SEARCH_TERMS = 12
 SEARCH_CANDIDATES = 300
 _WORD = re.compile(r"\w+", re.UNICODE)
+KEEP: Any = object()  # `Posts.update`: leave the featured image as it is
 
 
 def utcnow() -> dt.datetime:
@@ -79,6 +82,36 @@ def state_filter(state: str, now: dt.datetime | None = None) -> dict:
 class Posts:
     def __init__(self, db, site_id: Any) -> None:
         self._posts = Scoped(db.posts, site_id)
+        self._media = Media(db, site_id)
+
+    # --- media: responsive body images, the featured image, usage ------------------
+
+    async def _with_media(self, html: str, featured: Mapping[str, Any] | None) -> tuple[str, dict | None, list[str]]:
+        """(html, featured_image, media_ids) for a post being saved.
+
+        ``<img>`` tags pointing at this site's ``/media/`` files get srcset/sizes
+        (cms/images/markup.py). ``featured`` is ``{"url" or "media_id", "alt",
+        "caption"}``; it must name an item of this site's library, and is stored
+        as `image_of` describes it. ``media_ids`` lists every item the post shows.
+        """
+        urls = media_urls(html)
+        wanted = dict(featured or {})
+        featured_url = str(wanted.get("url") or "").strip()
+        items = await self._media.by_urls(urls + ([featured_url] if featured_url else []))
+        html = responsive(html, {url: image_of(items[url]) for url in urls if url in items})
+        image = None
+        if featured_url or wanted.get("media_id"):
+            item = items.get(featured_url) if featured_url else await self._media.get(wanted.get("media_id"))
+            if item is None:
+                raise Invalid("the featured image must be an image of this site's media library")
+            alt = " ".join(str(wanted.get("alt") or "").split())[:300] or item.get("alt", "")
+            image = image_of(item, alt=alt, caption=" ".join(str(wanted.get("caption") or "").split())[:500])
+        ids: list[str] = []
+        for item_id in [items[url]["_id"] for url in urls if url in items] + ([image["media_id"]] if image else []):
+            if item_id not in ids:
+                ids.append(item_id)
+        return html, image, ids
+    # --- end media ---------------------------------------------------------------------
 
     # --- writing ---------------------------------------------------------------
 
@@ -94,6 +127,7 @@ class Posts:
         status: str = "published",
         published_at: dt.datetime | None = None,
         custom_excerpt: str | None = None,
+        featured_image: Mapping[str, Any] | None = None,
     ) -> dict:
         if type not in TYPES:
             raise Invalid("unknown type %r" % type)
@@ -115,6 +149,7 @@ class Posts:
             slug = await self._free_slug(type, slugify(title) or "untitled")
         names, tag_slugs = clean_tags(tags)
         rendered = render(markdown, custom_excerpt)
+        html, featured, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         post = {
             "_id": new_id(),
@@ -122,7 +157,7 @@ class Posts:
             "slug": slug,
             "title": title,
             "markdown": markdown,
-            "html": rendered.html,
+            "html": html,
             "toc": rendered.toc,
             "excerpt": rendered.excerpt,
             "custom_excerpt": custom_excerpt or "",
@@ -130,6 +165,8 @@ class Posts:
             "words": rendered.words,
             "tags": names,
             "tag_slugs": tag_slugs,
+            "featured_image": featured,
+            "media_ids": media_ids,
             "author_id": author_id,
             "status": status,
             "published_at": (published_at or now) if status == "published" else published_at,
@@ -156,6 +193,7 @@ class Posts:
         published_at: dt.datetime | None = None,
         custom_excerpt: str | None = None,
         editor_id: Any = None,
+        featured_image: Mapping[str, Any] | None = KEEP,
     ) -> dict:
         """Save a new version of a post; refuse it if ``expected_version`` is stale.
 
@@ -188,6 +226,13 @@ class Posts:
             slug = current["slug"]
         names, tag_slugs = clean_tags(tags)
         rendered = render(markdown, custom_excerpt)
+        if featured_image is KEEP:
+            kept = current.get("featured_image")
+            html, _, media_ids = await self._with_media(rendered.html, None)
+            if kept and kept.get("media_id") not in media_ids:
+                media_ids.append(kept["media_id"])
+        else:
+            html, kept, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         if status == "published":
             published_at = published_at or current.get("published_at") or now
@@ -195,7 +240,7 @@ class Posts:
             "slug": slug,
             "title": title,
             "markdown": markdown,
-            "html": rendered.html,
+            "html": html,
             "toc": rendered.toc,
             "excerpt": rendered.excerpt,
             "custom_excerpt": custom_excerpt or "",
@@ -203,6 +248,8 @@ class Posts:
             "words": rendered.words,
             "tags": names,
             "tag_slugs": tag_slugs,
+            "featured_image": kept,
+            "media_ids": media_ids,
             "status": status,
             "published_at": published_at,
             "updated_at": now,

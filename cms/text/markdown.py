@@ -35,6 +35,27 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 
+# --- media: responsive images of the site's own /media/ files -----------------
+# cms/images/markup.py emits <picture><source srcset sizes type><img srcset sizes>
+# for /media/ URLs at save time; a srcset survives sanitising only when every
+# candidate is such a same-host /media/ path (see `_media_attribute_filter`).
+ALLOWED_TAGS |= {"picture", "source"}
+ALLOWED_ATTRIBUTES["img"] = ALLOWED_ATTRIBUTES["img"] | {"srcset", "sizes", "decoding"}
+ALLOWED_ATTRIBUTES["source"] = {"srcset", "sizes", "type"}
+
+
+def _media_attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    from cms.images.markup import safe_sizes, safe_srcset
+
+    if attribute == "srcset":
+        return safe_srcset(value)
+    if attribute == "sizes":
+        return safe_sizes(value)
+    if tag == "source" and attribute == "type":
+        return value if value in ("image/webp", "image/jpeg", "image/png", "image/gif") else None
+    return value
+# --- end media -----------------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Rendered:
@@ -67,6 +88,7 @@ def sanitize(raw_html: str) -> str:
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
+        attribute_filter=_media_attribute_filter,
         link_rel="noopener noreferrer",
         strip_comments=True,
     )

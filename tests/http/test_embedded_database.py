@@ -59,3 +59,42 @@ async def test_repeating_a_text_index_on_a_filled_collection_fails(db):
     await db.posts.insert_one({"site_id": "s", "type": "post", "slug": "x", "title": "t", "markdown": "m"})
     await ensure_indexes(db)  # the fixture ran it once already; again is fine
     assert (await db.posts.find_one({"$text": {"$search": "t"}}))["slug"] == "x"
+
+
+# --- GridFS (media) ---------------------------------------------------------------
+
+
+async def test_gridfs_buckets_store_and_filter_but_cannot_count_update_or_hold_datetimes(db):
+    """A named bucket ("media") works in nx-27017 0.8 (as "media_files"/"media_chunks"
+    tables), and ``find`` filters on ``metadata.site_id`` (equality, ``$in``, with
+    ``_id``) behave as in MongoDB. But on the bucket's collections
+    ``count_documents``/``aggregate`` fail, ``update_one`` changes nothing,
+    ``uploadDate`` comes back as a string, and a datetime in ``metadata`` is refused. MongoDB does all of it.
+    Workaround, in cms/store/media.py: what the library lists, searches and
+    edits lives in the plain ``media_items`` collection; GridFS holds bytes and
+    string metadata only; `count_files` counts by iterating ``find``.
+    """
+    import datetime as dt
+
+    import pymongo
+    from motor.motor_asyncio import AsyncIOMotorGridFSBucket
+
+    bucket = AsyncIOMotorGridFSBucket(db, bucket_name="media")
+    await bucket.upload_from_stream_with_id("s1/a.jpg", "a.jpg", b"x" * 1000, metadata={"site_id": "s1"})
+    await bucket.upload_from_stream_with_id("s2/b.jpg", "b.jpg", b"y" * 10, metadata={"site_id": "s2"})
+    files = db["media.files"]
+    assert [d["_id"] async for d in files.find({"metadata.site_id": "s1"})] == ["s1/a.jpg"]
+    assert [d["_id"] async for d in files.find({"metadata.site_id": {"$in": ["s2"]}})] == ["s2/b.jpg"]
+    assert [d async for d in files.find({"_id": "s1/a.jpg", "metadata.site_id": "s2"})] == []
+    stream = await bucket.open_download_stream("s1/a.jpg")
+    stream.seek(990)
+    assert await stream.read(100) == b"x" * 10
+    with pytest.raises(pymongo.errors.OperationFailure):
+        await files.count_documents({"metadata.site_id": "s1"})  # MongoDB: 1
+    with pytest.raises(pymongo.errors.OperationFailure):
+        await db["media.chunks"].count_documents({})  # MongoDB: 2
+    result = await files.update_one({"_id": "s1/a.jpg"}, {"$set": {"metadata.alt": "x"}})
+    assert result.modified_count == 0  # MongoDB: 1
+    assert isinstance((await files.find_one({"_id": "s1/a.jpg"}))["uploadDate"], str)  # MongoDB: a datetime
+    with pytest.raises(pymongo.errors.OperationFailure):
+        await bucket.upload_from_stream("c.jpg", b"z", metadata={"at": dt.datetime.now(dt.timezone.utc)})

@@ -1,0 +1,56 @@
+"""Uploading an image in the editor with the file picker, in a real Chromium."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests import images
+from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
+from tests.e2e.test_admin_browser import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_pick_an_image_insert_it_publish_and_see_it_with_a_srcset(live_app, browser, tmp_path):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        user = await live_app.world.member(store, "author", name="Ada Author")
+        return store, user
+
+    store, user = live_app.call(setup)
+    picture = tmp_path / "garden-party.png"
+    picture.write_bytes(images.png_transparent(700, 350))
+    sign_in(live_app, browser, "alpha", user["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/new"))
+    browser.find_element(By.NAME, "title").send_keys("Garden party")
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys("Before the picture.\n")
+    picker = browser.find_element(By.ID, "image-file")
+    browser.execute_script("arguments[0].hidden = false;", picker)  # what the "Insert image…" button opens
+    picker.send_keys(str(picture))
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.ID, "image-status").get_attribute("data-state") in ("done", "error"))
+    assert browser.find_element(By.ID, "image-status").get_attribute("data-state") == "done", \
+        browser.find_element(By.ID, "image-status").text
+    text = body.get_attribute("value")
+    assert re.search(r"^Before the picture\.\n!\[garden party\]\(/media/[0-9a-f]{24}/[0-9a-f]{32}\.png\)\n", text), text
+    frame = browser.find_element(By.ID, "preview")
+    WebDriverWait(browser, 10).until(lambda b: "/media/" in (frame.get_attribute("srcdoc") or ""))
+
+    browser.find_element(By.CSS_SELECTOR, "input[name=state][value=published]").click()
+    browser.find_element(By.CSS_SELECTOR, ".settings button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+
+    browser.get(live_app.url("alpha", "/posts/garden-party"))
+    img = browser.find_element(By.CSS_SELECTOR, ".post__body picture img")
+    assert "320w" in img.get_attribute("srcset") and "700w" in img.get_attribute("srcset")
+    assert img.get_attribute("alt") == "garden party"
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script(
+        "var i = arguments[0]; return i.complete && i.naturalWidth > 0;", img))
+    chosen = browser.execute_script("return arguments[0].currentSrc;", img)
+    assert re.search(r"/media/[0-9a-f]{24}/[0-9a-f]{32}\.(webp|png)$", chosen), chosen
