@@ -23,7 +23,7 @@ from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.media import media_routes
-from cms.handlers.static import ThemeStaticHandler
+from cms.handlers.static import FaviconHandler, ThemeStaticHandler
 from cms.lifecycle import InFlight
 from cms.tenancy import SiteResolver
 from cms.themes import registry
@@ -43,7 +43,10 @@ def health_routes() -> list[URLSpec]:
 
 
 def static_routes() -> list[URLSpec]:
-    return [URLSpec(r"/static/(.+)", ThemeStaticHandler, name="static")]
+    return [
+        URLSpec(r"/static/(.+)", ThemeStaticHandler, name="static"),
+        URLSpec(r"/favicon\.ico", FaviconHandler, name="favicon"),
+    ]
 
 
 def reader_routes() -> list[URLSpec]:

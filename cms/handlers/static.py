@@ -13,6 +13,7 @@ from pathlib import Path
 import tornado.web
 
 from cms.config import THEMES_DIR
+from cms.handlers.base import BaseHandler
 
 
 class ThemeStaticHandler(tornado.web.StaticFileHandler):
@@ -34,3 +35,20 @@ class ThemeStaticHandler(tornado.web.StaticFileHandler):
         if not theme or theme.startswith(".") or not rest or any(p in ("", ".", "..") for p in parts):
             raise tornado.web.HTTPError(404)
         return super().parse_url_path("%s/static/%s" % (theme, rest))
+
+
+class FaviconHandler(BaseHandler):
+    """``/favicon.ico``, which browsers ask for on every host: the theme's icon.
+
+    Sites get their theme's ``favicon.svg``; the platform, the admin of a site
+    whose theme has none, and unknown hosts get the default theme's.
+    """
+
+    async def get(self) -> None:
+        theme = self.theme if self.theme and self.theme.static_file("favicon.svg") else self.themes.get(None)
+        found = theme.static_file("favicon.svg")
+        if found is None:
+            raise tornado.web.HTTPError(404)
+        self.set_header("Cache-Control", "public, max-age=86400")
+        self.redirect(ThemeStaticHandler.theme_url(found[0].name, "favicon.svg", self.themes.directory),
+                      permanent=False)

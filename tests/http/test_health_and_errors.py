@@ -91,3 +91,15 @@ async def test_theme_static_files_are_versioned_and_cached_long(world, client):
                     "/static/journal/../../cms/config.py"]:
         assert (await client.get("blog", private)).code in (403, 404), private
     assert (await client.get("blog", "/static/journal/nope.css")).code == 404
+
+
+@pytest.mark.parametrize("host, theme", [("blog.localhost", "magazine"), ("localhost", "journal"),
+                                         ("nobody.example.org", "journal")])
+async def test_favicon_is_the_theme_icon_on_every_host(world, client, host, theme):
+    await world.site("blog", theme="magazine")
+    response = await client.fetch(host, "/favicon.ico")
+    assert response.code == 302
+    location = response.headers["Location"]
+    assert location.startswith("/static/%s/favicon.svg?v=" % theme)
+    icon = await client.fetch(host, location)
+    assert icon.code == 200 and icon.headers["Content-Type"] == "image/svg+xml"
