@@ -181,6 +181,12 @@ class SiteHandler(BaseHandler):
         if self.site is None:
             raise tornado.web.HTTPError(404)
 
+    async def head(self, *args: Any, **kwargs: Any) -> None:
+        """Crawlers and feed readers ask with HEAD: the GET's status and headers."""
+        if not hasattr(self, "get"):
+            raise tornado.web.HTTPError(405)
+        await self.get(*args, **kwargs)
+
 
 class PlatformHandler(BaseHandler):
     """A page of the platform itself (the bare base domain)."""

@@ -180,3 +180,15 @@ async def test_hostile_titles_are_escaped(world, client):
         body = (await client.get("blog", path)).body
         assert b"<script>alert(1)" not in body, path
         assert b"<b>x</b>" not in body, path
+
+
+async def test_head_answers_like_get_without_a_body(world, client):
+    store = await world.site("blog")
+    author = await world.member(store, "owner")
+    await world.post(store, author, "Hello")
+    for path, code in [("/", 200), ("/posts/hello", 200), ("/feed.xml", 200), ("/posts/nope", 404)]:
+        get = await client.get("blog", path)
+        head = await client.get("blog", path, method="HEAD")
+        assert head.code == get.code == code, path
+        assert head.body == b"", path
+        assert head.headers["Content-Type"] == get.headers["Content-Type"], path
