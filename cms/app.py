@@ -22,6 +22,7 @@ from cms.handlers import health, platform, public
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import ThemeStaticHandler
 from cms.tenancy import SiteResolver
 from cms.themes import registry
@@ -71,7 +72,7 @@ class CMSApplication(tornado.web.Application):
         self.resolver = SiteResolver(db, settings.base_domain)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         site_routes = (
-            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
+            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + site_admin_routes()
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
         )
@@ -125,5 +126,10 @@ def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMS
         static_hash_cache=not settings.debug,
         autoescape="xhtml_escape",
     )
+    if settings.google_client_id:
+        # What tornado.auth.GoogleOAuth2Mixin reads. The endpoints may be
+        # overridden with ``google_oauth_urls={"authorize", "token", "userinfo"}``.
+        tornado_settings["google_oauth"] = {"key": settings.google_client_id,
+                                            "secret": settings.google_client_secret or ""}
     tornado_settings.update(overrides)
     return CMSApplication(settings, db, **tornado_settings)

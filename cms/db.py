@@ -63,6 +63,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "users": [
         ([("email", 1)], {"unique": True}),
         ([("username", 1)], {"unique": True}),
+        ([("google_sub", 1)], {"unique": True, "sparse": True}),
     ],
     "memberships": [
         ([("site_id", 1), ("user_id", 1)], {"unique": True}),
@@ -81,6 +82,12 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     ],
     "autosaves": [
         ([("site_id", 1), ("post_id", 1), ("user_id", 1)], {"unique": True}),
+    ],
+    "invitations": [
+        ([("token_hash", 1)], {"unique": True}),
+        # MongoDB removes an invitation once its expiry time has passed.
+        ([("expires_at", 1)], {"expireAfterSeconds": 0}),
+        ([("site_id", 1), ("email", 1)], {}),
     ],
     "changes": [
         ([("site_id", 1)], {"unique": True}),

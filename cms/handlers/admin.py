@@ -114,6 +114,7 @@ class AdminHandler(AdminBase):
         namespace.update(
             user=self.current_user, role=self.role, admin_static=admin_static_url, state_of=state_of,
             local_time=self.local_time, at_least=self.at_least, can_edit=self.can_edit, nav="",
+            google=bool(self.cms.google_client_id),
         )
         return namespace
 

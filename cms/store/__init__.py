@@ -8,6 +8,7 @@ in one place, so no query can forget it.
 
 from cms.store.autosaves import Autosaves
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
+from cms.store.invitations import Invitations
 from cms.store.members import ROLES, Members
 from cms.store.pages import Page
 from cms.store.posts import Posts
@@ -17,7 +18,7 @@ from cms.store.sites import Changes, Sites
 from cms.store.users import Users
 
 __all__ = [
-    "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Members", "NotFound", "Page",
+    "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Invitations", "Members", "NotFound", "Page",
     "Posts", "Revisions", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
 ]
 
@@ -32,3 +33,4 @@ class SiteStore:
         self.members = Members(db, self.site_id)
         self.revisions = Revisions(db, self.site_id)
         self.autosaves = Autosaves(db, self.site_id)
+        self.invitations = Invitations(db, self.site_id)
