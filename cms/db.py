@@ -85,8 +85,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     ],
     "invitations": [
         ([("token_hash", 1)], {"unique": True}),
-        # MongoDB removes an invitation once its expiry time has passed.
-        ([("expires_at", 1)], {"expireAfterSeconds": 0}),
+        # MongoDB removes an invitation 30 days after it expired; until then
+        # its link still says "expired" rather than "not valid".
+        ([("expires_at", 1)], {"expireAfterSeconds": 30 * 24 * 3600}),
         ([("site_id", 1), ("email", 1)], {}),
     ],
     "changes": [

@@ -2,9 +2,8 @@
 
 Only the SHA-256 of the token is stored (``token_hash``, unique), so the
 database never holds a usable link; the inviter sees the link once, to copy.
-``expires_at`` carries a TTL index, so MongoDB removes old invitations; until
-its monitor runs, an expired invitation is still found, and reported as
-expired rather than unknown. Accepting is one atomic ``find_one_and_delete``:
+``expires_at`` carries a TTL index that removes an invitation 30 days after
+it expired; until then its link is reported as expired rather than unknown. Accepting is one atomic ``find_one_and_delete``:
 a link works once, even when two people click it at the same moment.
 """
 
