@@ -59,3 +59,22 @@ async def test_repeating_a_text_index_on_a_filled_collection_fails(db):
     await db.posts.insert_one({"site_id": "s", "type": "post", "slug": "x", "title": "t", "markdown": "m"})
     await ensure_indexes(db)  # the fixture ran it once already; again is fine
     assert (await db.posts.find_one({"$text": {"$search": "t"}}))["slug"] == "x"
+
+
+async def test_find_compares_datetime_ranges_to_the_whole_second(db):
+    """MongoDB compares dates to the millisecond in ``find`` as in ``count``;
+    nx-27017's ``find`` ignores the milliseconds (``count_documents`` does not).
+
+    No workaround needed: a scheduled time is a whole minute (the editor's
+    ``datetime-local``), so "published_at <= now" flips at that very second
+    on both servers; a post published "now" is in the past anyway.
+    tests/http/test_scheduled.py schedules on a whole second for that reason.
+    """
+    import datetime as dt
+
+    when = dt.datetime(2030, 1, 1, 0, 0, 50, 501000, tzinfo=dt.timezone.utc)
+    await db.scratch.insert_one({"when": when})
+    earlier_same_second = {"when": {"$lte": when.replace(microsecond=100000)}}
+    assert await db.scratch.count_documents(earlier_same_second) == 0
+    assert len([d async for d in db.scratch.find(earlier_same_second)]) == 1  # MongoDB: none
+    assert [d async for d in db.scratch.find({"when": {"$lte": when.replace(second=49)}})] == []
