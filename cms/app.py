@@ -23,6 +23,7 @@ from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.media import media_routes
+from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ThemeStaticHandler
 from cms.lifecycle import InFlight
 from cms.tenancy import SiteResolver
@@ -78,6 +79,7 @@ class CMSApplication(tornado.web.Application):
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
+            + site_admin_routes()
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
@@ -135,5 +137,10 @@ def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMS
         static_hash_cache=not settings.debug,
         autoescape="xhtml_escape",
     )
+    if settings.google_client_id:
+        # What tornado.auth.GoogleOAuth2Mixin reads. The endpoints may be
+        # overridden with ``google_oauth_urls={"authorize", "token", "userinfo"}``.
+        tornado_settings["google_oauth"] = {"key": settings.google_client_id,
+                                            "secret": settings.google_client_secret or ""}
     tornado_settings.update(overrides)
     return CMSApplication(settings, db, **tornado_settings)

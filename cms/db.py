@@ -63,6 +63,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "users": [
         ([("email", 1)], {"unique": True}),
         ([("username", 1)], {"unique": True}),
+        ([("google_sub", 1)], {"unique": True, "sparse": True}),
     ],
     "memberships": [
         ([("site_id", 1), ("user_id", 1)], {"unique": True}),
@@ -81,6 +82,13 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     ],
     "autosaves": [
         ([("site_id", 1), ("post_id", 1), ("user_id", 1)], {"unique": True}),
+    ],
+    "invitations": [
+        ([("token_hash", 1)], {"unique": True}),
+        # MongoDB removes an invitation 30 days after it expired; until then
+        # its link still says "expired" rather than "not valid".
+        ([("expires_at", 1)], {"expireAfterSeconds": 30 * 24 * 3600}),
+        ([("site_id", 1), ("email", 1)], {}),
     ],
     "changes": [
         ([("site_id", 1)], {"unique": True}),

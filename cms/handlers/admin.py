@@ -114,6 +114,7 @@ class AdminHandler(AdminBase):
         namespace.update(
             user=self.current_user, role=self.role, admin_static=admin_static_url, state_of=state_of,
             local_time=self.local_time, at_least=self.at_least, can_edit=self.can_edit, nav="",
+            google=bool(self.cms.google_client_id),
         )
         return namespace
 
@@ -273,10 +274,15 @@ class EditorHandler(AdminHandler):
         if state == "published":
             keep = post and state_of(post) == "published"
             return "published", post["published_at"] if keep else utcnow()
-        try:
-            when = dt.datetime.strptime(fields["publish_at"], "%Y-%m-%dT%H:%M").replace(tzinfo=self.tz)
-        except ValueError:
-            raise StoreError("pick the date and time to publish at") from None
+        when = None
+        for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):  # a datetime-local with step=1 sends seconds
+            try:
+                when = dt.datetime.strptime(fields["publish_at"], layout).replace(tzinfo=self.tz)
+                break
+            except ValueError:
+                continue
+        if when is None:
+            raise StoreError("pick the date and time to publish at")
         if when <= utcnow():
             raise StoreError("a scheduled time must be in the future (it is now %s)" % self.local_time(utcnow()))
         return "published", when.astimezone(dt.timezone.utc)

@@ -1,4 +1,5 @@
-"""Signing in and out of a site: ``/login``, ``/logout``, ``/admin/sessions``.
+"""Signing in and out of a site: ``/login``, ``/logout``, ``/admin/sessions``,
+``/auth/google`` (Google's OAuth 2.0) and ``/invitation`` (accepting an invitation).
 
 A person signs in once per site host; the session cookie (cms/sessions.py) is
 only good on that site, and what they may do there comes from their
@@ -10,14 +11,21 @@ elsewhere).
 
 from __future__ import annotations
 
+import hmac
+import json
 import logging
+import secrets
+from typing import Any
 
-
+import tornado.auth
+import tornado.httpclient
 import tornado.web
 
 from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
-from cms.store import Users
+from cms.store import Duplicate, Invalid, StoreError, Users
+from cms.store.invitations import is_open
+from cms.store.users import validate_password
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +82,213 @@ class SessionsHandler(AdminHandler):
         self.redirect("/login", status=303)
 
 
+# --- Google -----------------------------------------------------------------------------
+
+GOOGLE_NOT_MEMBER = "That Google account is not a member of this site."
+GOOGLE_UNVERIFIED = "Google has not verified that account's e-mail address, so it cannot sign in here."
+GOOGLE_STALE = "That sign-in attempt expired or did not start here. Please try again."
+GOOGLE_UNREACHABLE = "Google could not be reached to finish signing in. Please try again."
+GOOGLE_CANCELLED = "Signing in with Google was cancelled."
+STATE_COOKIE = "cms_oauth"
+STATE_MINUTES = 10
+
+
+class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
+    """``/auth/google``: Google's OAuth 2.0 code flow, on whichever site host it is used.
+
+    The first visit sends the browser to Google with a random ``state`` that
+    is also kept in a short-lived signed cookie; the callback must bring the
+    same ``state`` back. A Google account signs in only when its *verified*
+    e-mail (or the Google subject stored at an earlier sign-in) is a member of
+    this site, or has an open invitation to it, which it then accepts. The
+    endpoints come from the app setting ``google_oauth_urls`` when set (the
+    tests point them at a stand-in); 404 when no client id is configured.
+    """
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if not self.cms.google_client_id:
+            raise tornado.web.HTTPError(404)
+        urls = self.settings.get("google_oauth_urls") or {}
+        self._OAUTH_AUTHORIZE_URL = urls.get("authorize", self._OAUTH_AUTHORIZE_URL)
+        self._OAUTH_ACCESS_TOKEN_URL = urls.get("token", self._OAUTH_ACCESS_TOKEN_URL)
+        self._OAUTH_USERINFO_URL = urls.get("userinfo", self._OAUTH_USERINFO_URL)
+
+    def get_google_oauth_settings(self) -> dict[str, str]:
+        return {"key": self.cms.google_client_id or "", "secret": self.cms.google_client_secret or ""}
+
+    @property
+    def redirect_uri(self) -> str:
+        return self.absolute_url("/auth/google")
+
+    def fail(self, status: int, message: str) -> None:
+        self.set_status(status)
+        self.render("admin/login.html", error=message, email="", next="/admin/")
+
+    async def get(self) -> None:
+        if self.get_query_argument("code", None) is None and self.get_query_argument("error", None) is None:
+            self.start()
+            return
+        raw = self.get_signed_cookie(STATE_COOKIE, max_age_days=STATE_MINUTES / 1440)
+        self.clear_cookie(STATE_COOKIE)
+        try:
+            kept = json.loads(raw) if raw else {}
+        except ValueError:
+            kept = {}
+        state = self.get_query_argument("state", "")
+        if not isinstance(kept, dict) or not state or not hmac.compare_digest(str(kept.get("state", "")), state):
+            log.info("Google callback on %s with a missing or wrong state", self.site["name"])
+            self.fail(400, GOOGLE_STALE)
+            return
+        if self.get_query_argument("error", None) is not None:
+            self.fail(401, GOOGLE_CANCELLED)
+            return
+        try:
+            access = await self.get_authenticated_user(self.redirect_uri, self.get_query_argument("code"))
+            info = await self.oauth2_request(self._OAUTH_USERINFO_URL, access_token=access["access_token"])
+        except (tornado.httpclient.HTTPClientError, OSError, KeyError, ValueError) as error:
+            log.warning("Google sign-in on %s failed: %s", self.site["name"], error)
+            self.fail(502, GOOGLE_UNREACHABLE)
+            return
+        user, message = await self.google_member(info or {})
+        if user is None:
+            self.fail(401, message)
+            return
+        sessions.start(self, user)
+        log.info("%s signed in with Google on %s", user["_id"], self.site["name"])
+        self.redirect(safe_next(kept.get("next")), status=303)
+
+    def start(self) -> None:
+        state = secrets.token_urlsafe(24)
+        target = safe_next(self.get_query_argument("next", None))
+        self.set_signed_cookie(
+            STATE_COOKIE, json.dumps({"state": state, "next": target}), expires_days=None, httponly=True,
+            samesite="Lax", secure=self.request.protocol == "https",
+        )
+        self.authorize_redirect(
+            redirect_uri=self.redirect_uri, client_id=self.get_google_oauth_settings()["key"],
+            scope=["openid", "email", "profile"], response_type="code",
+            extra_params={"state": state, "prompt": "select_account"},
+        )
+
+    async def google_member(self, info: dict) -> tuple[dict | None, str]:
+        """The member of this site this Google account is (accepting an invitation), or a reason."""
+        sub = str(info.get("sub") or info.get("id") or "")
+        email = str(info.get("email") or "").strip().lower()
+        verified = info.get("email_verified", info.get("verified_email")) in (True, "true")
+        users = Users(self.db)
+        user = await users.by_google_sub(sub) if sub else None
+        if user is None:
+            if not sub or not email:
+                return None, GOOGLE_NOT_MEMBER
+            if not verified:
+                return None, GOOGLE_UNVERIFIED
+            user = await users.by_email(email)
+            if user is not None and user.get("google_sub") not in (None, sub):
+                return None, GOOGLE_NOT_MEMBER  # that e-mail's account is tied to another Google account
+        role = await self.store.members.role_of(user["_id"]) if user else None
+        if role is None and verified and email:
+            invitation = await self.store.invitations.open_for(email)
+            if invitation is not None and await self.store.invitations.accept_by_id(invitation["_id"]):
+                if user is None:
+                    user = await users.create_external(email, str(info.get("name") or ""), sub)
+                await add_member(self.store, user["_id"], invitation["role"])
+                role = invitation["role"]
+                log.info("%s accepted an invitation to %s with Google", user["_id"], self.site["name"])
+        if user is None or role is None:
+            return None, GOOGLE_NOT_MEMBER
+        if not user.get("google_sub"):
+            await users.link_google(user["_id"], sub)
+        return user, ""
+
+
+async def add_member(store: Any, user_id: str, role: str) -> None:
+    try:
+        await store.members.add(user_id, role)
+    except Duplicate:  # a member already: an invitation never lowers (or raises) a role
+        pass
+
+
+# --- invitations ----------------------------------------------------------------------
+
+INVITATION_UNKNOWN = "This invitation link is not valid. It may have been used already, or withdrawn."
+INVITATION_EXPIRED = "This invitation has expired. Ask the person who invited you for a new link."
+
+
+class InvitationHandler(AdminHandler):
+    """``/invitation?token=...``: the invitee sets a name and password (or uses Google) and joins.
+
+    Someone whose e-mail already has an account confirms with that account's
+    password instead: a link must not be a way to take an account over.
+    """
+
+    async def invitation(self, token: str) -> dict:
+        invitation = await self.store.invitations.find(token)
+        if invitation is None:
+            raise InvitationProblem(404, INVITATION_UNKNOWN)
+        if not is_open(invitation):
+            raise InvitationProblem(410, INVITATION_EXPIRED)
+        return invitation
+
+    def show(self, token: str, invitation: dict | None, account: dict | None, status: int = 200,
+             error: str | None = None, name: str = "") -> None:
+        self.set_status(status)
+        self.render("admin/invitation.html", token=token, invitation=invitation, account=account, error=error,
+                    name=name, google=bool(self.cms.google_client_id))
+
+    async def get(self) -> None:
+        token = self.get_query_argument("token", "")
+        try:
+            invitation = await self.invitation(token)
+        except InvitationProblem as problem:
+            self.show("", None, None, problem.status, problem.message)
+            return
+        self.show(token, invitation, await Users(self.db).by_email(invitation["email"]))
+
+    async def post(self) -> None:
+        token = self.get_body_argument("token", "")
+        name = " ".join(self.get_body_argument("name", "").split())[:100]
+        password = self.get_body_argument("password", "")[:1000]
+        users = Users(self.db)
+        try:
+            invitation = await self.invitation(token)
+            account = await users.by_email(invitation["email"])
+            if account is not None:
+                if await users.authenticate(invitation["email"], password) is None:
+                    self.show(token, invitation, account, 401, "That is not the password of %s." % account["email"])
+                    return
+            else:
+                if not name:
+                    raise Invalid("please give your name")
+                validate_password(password)
+            if await self.store.invitations.accept(token) is None:  # used or expired a moment ago
+                raise InvitationProblem(410, INVITATION_EXPIRED)
+            user = account or await users.create(invitation["email"], password, name=name)
+        except InvitationProblem as problem:
+            self.show("", None, None, problem.status, problem.message)
+            return
+        except StoreError as error:
+            self.show(token, invitation, None, 400, str(error), name=name)
+            return
+        await add_member(self.store, user["_id"], invitation["role"])
+        sessions.start(self, user)
+        log.info("%s accepted an invitation to %s as %s", user["_id"], self.site["name"], invitation["role"])
+        self.redirect("/admin/", status=303)
+
+
+class InvitationProblem(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
 def auth_routes() -> list[tornado.web.URLSpec]:
     URLSpec = tornado.web.URLSpec
     return [
         URLSpec(r"/login", LoginHandler, name="login"),
         URLSpec(r"/logout", LogoutHandler, name="logout"),
         URLSpec(r"/admin/sessions", SessionsHandler, name="admin-sessions"),
+        URLSpec(r"/auth/google", GoogleLoginHandler, name="auth-google"),
+        URLSpec(r"/invitation", InvitationHandler, name="invitation"),
     ]
-
-
-

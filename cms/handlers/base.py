@@ -124,6 +124,13 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # --- helpers -------------------------------------------------------------------
 
+    def forget_cached_sites(self) -> None:
+        """After a write to a site document: this process re-reads it on the next request.
+
+        Other processes follow the platform change counter the store bumped.
+        """
+        self.application.resolver.invalidate()
+
     @property
     def tz(self) -> dt.tzinfo:
         return ZoneInfo(self.site.get("timezone", "UTC")) if self.site else dt.timezone.utc

@@ -8,6 +8,7 @@ in one place, so no query can forget it.
 
 from cms.store.autosaves import Autosaves
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
+from cms.store.invitations import Invitations
 from cms.store.media import Media
 from cms.store.members import ROLES, Members
 from cms.store.pages import Page
@@ -18,8 +19,8 @@ from cms.store.sites import Changes, Sites
 from cms.store.users import Users
 
 __all__ = [
-    "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Media", "Members", "NotFound", "Page",
-    "Posts", "Revisions", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
+    "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
+    "NotFound", "Page", "Posts", "Revisions", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
 ]
 
 
@@ -34,3 +35,4 @@ class SiteStore:
         self.revisions = Revisions(db, self.site_id)
         self.autosaves = Autosaves(db, self.site_id)
         self.media = Media(db, self.site_id)
+        self.invitations = Invitations(db, self.site_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pymongo
 
-from cms.store.errors import Duplicate, Invalid
+from cms.store.errors import Duplicate, Invalid, NotFound
 from cms.store.scoped import Scoped
 
 # Ordered from most to least powerful.
@@ -46,3 +46,45 @@ class Members:
     async def owner(self) -> dict | None:
         membership = await self._memberships.find_one({"role": "owner"})
         return await self._users.find_one({"_id": membership["user_id"]}) if membership else None
+
+    async def list(self) -> list[dict]:
+        """Every membership with its user, most powerful role first, then by name."""
+        memberships = [m async for m in self._memberships.find({})]
+        users = {u["_id"]: u async for u in self._users.find({"_id": {"$in": [m["user_id"] for m in memberships]}})}
+        rows = [{**m, "user": users[m["user_id"]]} for m in memberships if m["user_id"] in users]
+        return sorted(rows, key=lambda r: (ROLES.index(r["role"]), r["user"]["name"].lower()))
+
+    async def owner_count(self) -> int:
+        return await self._memberships.count_documents({"role": "owner"})
+
+    async def set_role(self, user_id: Any, role: str) -> None:
+        """Change a member's role. The last owner cannot stop being one (`Invalid`)."""
+        if role not in ROLES:
+            raise Invalid("unknown role %r (one of: %s)" % (role, ", ".join(ROLES)))
+        current = await self.role_of(user_id)
+        if current is None:
+            raise NotFound("no such member")
+        if current == "owner" and role != "owner" and await self.owner_count() <= 1:
+            raise Invalid("the site's only owner cannot be demoted: transfer ownership first")
+        await self._memberships.update_one({"user_id": user_id}, {"$set": {"role": role}})
+
+    async def remove(self, user_id: Any) -> None:
+        """End a membership. The last owner cannot be removed (`Invalid`)."""
+        current = await self.role_of(user_id)
+        if current is None:
+            raise NotFound("no such member")
+        if current == "owner" and await self.owner_count() <= 1:
+            raise Invalid("the site's only owner cannot be removed: transfer ownership first")
+        await self._memberships.delete_one({"user_id": user_id})
+
+    async def transfer_ownership(self, from_user_id: Any, to_user_id: Any) -> None:
+        """Make another member the owner; the previous owner stays on as an admin.
+
+        The new owner is promoted first, so the site is never without one.
+        """
+        if from_user_id == to_user_id:
+            raise Invalid("you own this site already")
+        if await self.role_of(to_user_id) is None:
+            raise NotFound("ownership can only go to a member of this site")
+        await self._memberships.update_one({"user_id": to_user_id}, {"$set": {"role": "owner"}})
+        await self._memberships.update_one({"user_id": from_user_id, "role": "owner"}, {"$set": {"role": "admin"}})

@@ -323,6 +323,58 @@ class Posts:
         cursor = self._posts.find({"type": "post", **state_filter("scheduled")}, {"html": 0, "toc": 0})
         return [p async for p in cursor.sort("published_at", 1).limit(limit)]
 
+    # --- tags (admin side: every post of the site, whatever its state) -------------
+
+    async def all_tags(self) -> list[dict]:
+        """Each tag of the site's posts: ``{"slug", "name", "count"}``, by name."""
+        counts: dict[str, dict] = {}
+        async for post in self._posts.find({"type": "post"}, {"tags": 1, "tag_slugs": 1}):
+            for name, slug in zip(post.get("tags", []), post.get("tag_slugs", [])):
+                entry = counts.setdefault(slug, {"slug": slug, "name": name, "count": 0})
+                entry["count"] += 1
+        return sorted(counts.values(), key=lambda t: (t["name"].lower(), t["slug"]))
+
+    async def retag(self, from_slugs: Iterable[str], to_name: str | None, editor_id: Any = None) -> list[dict]:
+        """Rename or merge tags (``to_name``), or delete them (None), on every post of the site.
+
+        Each post keeps ``tags`` and ``tag_slugs`` in step and gets a new
+        version, written with the same version-checked ``find_one_and_replace``
+        as an edit (retried if someone saves in between), so an editor who had
+        the post open sees a conflict instead of silently undoing the change.
+        Returns the saved posts.
+        """
+        sources = [slug for slug in dict.fromkeys(from_slugs) if slug]
+        if not sources:
+            raise Invalid("pick the tags to change")
+        if to_name is not None:
+            to_name = " ".join(to_name.split())[:50]
+            if not slugify(to_name, 50):
+                raise Invalid("the new tag name needs a letter or a digit")
+        saved: list[dict] = []
+        cursor = self._posts.find({"tag_slugs": {"$in": sources}}, {"_id": 1})
+        for post_id in [post["_id"] async for post in cursor]:
+            for _ in range(5):
+                current = await self.get(post_id)
+                if current is None or not set(sources) & set(current.get("tag_slugs", [])):
+                    break
+                names = []
+                for name, slug in zip(current["tags"], current["tag_slugs"]):
+                    if slug not in sources:
+                        names.append(name)
+                    elif to_name is not None:
+                        names.append(to_name)
+                names, slugs = clean_tags(names)
+                replacement = {**current, "tags": names, "tag_slugs": slugs, "updated_at": utcnow(),
+                               "updated_by": editor_id, "version": current["version"] + 1}
+                done = await self._posts.find_one_and_replace(
+                    {"_id": post_id, "version": current["version"]}, replacement,
+                    return_document=pymongo.ReturnDocument.AFTER,
+                )
+                if done is not None:
+                    saved.append(done)
+                    break
+        return saved
+
     async def _free_slug(self, type: str, base: str) -> str:
         candidate, n = base, 1
         while await self._posts.find_one({"type": type, "slug": candidate}, {"_id": 1}):

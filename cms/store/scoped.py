@@ -49,6 +49,9 @@ class Scoped:
         replacement["site_id"] = self.site_id
         return await self.collection.find_one_and_replace(self.scope(filter), replacement, **kwargs)
 
+    async def find_one_and_delete(self, filter: Mapping[str, Any], **kwargs: Any):
+        return await self.collection.find_one_and_delete(self.scope(filter), **kwargs)
+
     async def delete_one(self, filter: Mapping[str, Any], **kwargs: Any):
         return await self.collection.delete_one(self.scope(filter), **kwargs)
 

@@ -17,6 +17,11 @@ SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 RESERVED_NAMES = frozenset(
     {"www", "admin", "api", "app", "platform", "static", "media", "mail", "smtp", "ftp", "root", "help", "status"}
 )
+LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+MAX_TITLE = 120
+MAX_TAGLINE = 200
+# What belongs to one site (``site_id`` on every document); deleting a site empties them.
+SITE_COLLECTIONS = ("posts", "memberships", "revisions", "autosaves", "invitations")
 PLATFORM = "_platform"  # the change counter of platform-wide data (sites, domains)
 
 
@@ -129,6 +134,50 @@ class Sites:
             raise Duplicate("one of those domains belongs to another site") from None
         await self.changes.bump(PLATFORM)
         return domains
+
+    async def update_settings(
+        self, site_id: Any, *, title: str, tagline: str = "", timezone: str = "UTC", language: str = "en"
+    ) -> dict:
+        """Title, tagline, time zone and language; every process sees them on its next request."""
+        title = " ".join((title or "").split())
+        if not title:
+            raise Invalid("a title is required")
+        if len(title) > MAX_TITLE:
+            raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
+        tagline = " ".join((tagline or "").split())
+        if len(tagline) > MAX_TAGLINE:
+            raise Invalid("the tagline is too long: at most %d characters" % MAX_TAGLINE)
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise Invalid("unknown time zone %r" % timezone) from None
+        language = (language or "").strip()
+        if not LANGUAGE_RE.match(language):
+            raise Invalid("invalid language %r: use a code like en, fr or pt-BR" % language)
+        site = await self._collection.find_one_and_update(
+            {"_id": site_id},
+            {"$set": {"title": title, "tagline": tagline, "timezone": timezone, "language": language}},
+            return_document=pymongo.ReturnDocument.AFTER,
+        )
+        if site is None:
+            raise NotFound("no such site")
+        await self.changes.bump(PLATFORM)
+        return site
+
+    async def delete(self, site_id: Any) -> None:
+        """Delete a site and everything of it; its host is a 404 from the next request.
+
+        The site document goes first (so nothing can be read or added through
+        the host any more), then each site-owned collection is emptied.
+        """
+        result = await self._collection.delete_one({"_id": site_id})
+        if result.deleted_count != 1:
+            raise NotFound("no such site")
+        await self.changes.bump(PLATFORM)
+        db = self._collection.database
+        for name in SITE_COLLECTIONS:
+            await db[name].delete_many({"site_id": site_id})
+        await db.changes.delete_many({"site_id": site_id})
 
     async def update_theme(self, site_id: Any, theme: str, settings: dict | None = None, themes: Any = None) -> dict:
         """Switch a site's theme and settings; every process sees it on its next request.

@@ -107,6 +107,35 @@ class Users:
             raise Duplicate("a user with that e-mail or username already exists") from None
         return user
 
+    async def create_external(self, email: str, name: str, google_sub: str) -> dict:
+        """An account that signs in with Google only (no password until one is set)."""
+        email = normalize_email(email)
+        user = {
+            "_id": new_id(),
+            "email": email,
+            "username": await self._free_username(email.split("@")[0]),
+            "name": (" ".join((name or "").split()) or email.split("@")[0])[:100],
+            "bio": "",
+            "google_sub": google_sub,
+            "session_version": 1,
+            "created_at": dt.datetime.now(dt.timezone.utc),
+        }
+        try:
+            await self._collection.insert_one(user)
+        except pymongo.errors.DuplicateKeyError:
+            raise Duplicate("a user with that e-mail already exists") from None
+        return user
+
+    async def by_google_sub(self, sub: str) -> dict | None:
+        if not isinstance(sub, str) or not sub:
+            return None
+        return await self._collection.find_one({"google_sub": sub})
+
+    async def link_google(self, user_id: Any, sub: str) -> None:
+        """Remember the Google subject at the first Google sign-in; later ones match by it."""
+        await self._collection.update_one({"_id": user_id, "google_sub": {"$exists": False}},
+                                          {"$set": {"google_sub": sub}})
+
     async def _free_username(self, base: str) -> str:
         base = slugify(base, 24) or "user"
         candidate, n = base, 1

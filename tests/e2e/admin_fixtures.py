@@ -27,8 +27,9 @@ CHROMIUM_FLAGS = (
 
 
 class LiveApp:
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Any, **overrides: Any) -> None:
         self.settings = settings
+        self.overrides = overrides
         self.loop = asyncio.new_event_loop()
         self.port = database.free_port()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
@@ -42,7 +43,7 @@ class LiveApp:
         self.db = self.client[self.settings.database_name]
         await database.ensure_indexes(self.db)
         self.world = World(self.db)
-        self.server = HTTPServer(make_app(self.settings, self.db))
+        self.server = HTTPServer(make_app(self.settings, self.db, **self.overrides))
         self.server.listen(self.port, "127.0.0.1")
 
     def call(self, make: Callable[[], Awaitable[Any]]) -> Any:
@@ -70,6 +71,48 @@ def live_app(settings):
         yield app
     finally:
         app.stop()
+
+
+@pytest.fixture
+def google_live_app(settings):
+    """A live app whose Google sign-in goes to the loopback stand-in (`tests.google_standin`)."""
+    from tests.google_standin import CLIENT_ID, CLIENT_SECRET, GoogleStandIn
+
+    google = GoogleStandIn()
+    settings.google_client_id, settings.google_client_secret = CLIENT_ID, CLIENT_SECRET
+    app = LiveApp(settings, google_oauth_urls=google.urls)
+    app.google = google
+    app.start()
+
+    async def start_google() -> None:
+        google.start()
+
+    app.call(start_google)
+    try:
+        yield app
+    finally:
+        google.stop()
+        app.stop()
+
+
+def new_browser() -> webdriver.Chrome:
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(20)
+    return driver
+
+
+@pytest.fixture
+def second_browser():
+    """Another person's browser: separate cookies, storage and session."""
+    driver = new_browser()
+    try:
+        yield driver
+    finally:
+        driver.quit()
 
 
 @pytest.fixture

@@ -19,9 +19,11 @@ from cms.store import ROLES
 from tests.admin_session import Session, form, signed_in
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
-# Public by design: anyone may try to sign in, and signing out needs no role.
+# Public by design: anyone may try to sign in (with a password or Google), signing
+# out needs no role, and an invitation's holder is not a member yet.
 NO_ROLE = {(auth.LoginHandler, "GET"), (auth.LoginHandler, "POST"), (auth.LogoutHandler, "GET"),
-           (auth.LogoutHandler, "POST")}
+           (auth.LogoutHandler, "POST"), (auth.GoogleLoginHandler, "GET"), (auth.InvitationHandler, "GET"),
+           (auth.InvitationHandler, "POST")}
 
 
 def admin_endpoints(app) -> list[tuple[str, type, str]]:
@@ -60,7 +62,7 @@ def test_every_admin_method_declares_a_role(app):
 
 async def snapshot(db) -> dict:
     state = {}
-    for name in ("posts", "revisions", "autosaves", "users", "memberships", "sites"):
+    for name in ("posts", "revisions", "autosaves", "users", "memberships", "sites", "invitations", "changes"):
         state[name] = sorted([repr(sorted(doc.items())) async for doc in db[name].find({})])
     return state
 

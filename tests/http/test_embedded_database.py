@@ -98,3 +98,22 @@ async def test_gridfs_buckets_store_and_filter_but_cannot_count_update_or_hold_d
     assert isinstance((await files.find_one({"_id": "s1/a.jpg"}))["uploadDate"], str)  # MongoDB: a datetime
     with pytest.raises(pymongo.errors.OperationFailure):
         await bucket.upload_from_stream("c.jpg", b"z", metadata={"at": dt.datetime.now(dt.timezone.utc)})
+
+
+async def test_find_compares_datetime_ranges_to_the_whole_second(db):
+    """MongoDB compares dates to the millisecond in ``find`` as in ``count``;
+    nx-27017's ``find`` ignores the milliseconds (``count_documents`` does not).
+
+    No workaround needed: a scheduled time is a whole minute (the editor's
+    ``datetime-local``), so "published_at <= now" flips at that very second
+    on both servers; a post published "now" is in the past anyway.
+    tests/http/test_scheduled.py schedules on a whole second for that reason.
+    """
+    import datetime as dt
+
+    when = dt.datetime(2030, 1, 1, 0, 0, 50, 501000, tzinfo=dt.timezone.utc)
+    await db.scratch.insert_one({"when": when})
+    earlier_same_second = {"when": {"$lte": when.replace(microsecond=100000)}}
+    assert await db.scratch.count_documents(earlier_same_second) == 0
+    assert len([d async for d in db.scratch.find(earlier_same_second)]) == 1  # MongoDB: none
+    assert [d async for d in db.scratch.find({"when": {"$lte": when.replace(second=49)}})] == []

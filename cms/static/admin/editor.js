@@ -100,4 +100,60 @@
     if (!previewTimer) previewTimer = setTimeout(sendPreview, PREVIEW_MS);
   });
   if (window.WebSocket) connect();
+
+  /* --- a copy in this browser (localStorage), on top of the server autosave:
+   * if the server cannot be reached, the text typed is offered back the next
+   * time this editor opens. Dropped once the text it holds has been saved. */
+  var LOCAL_KEY = "cms-unsaved:" + location.host + form.dataset.autosave;
+  var TEXT_FIELDS = ["title", "slug", "markdown", "tags", "custom_excerpt"];
+  var localTimer = null;
+  function readLocal() {
+    try { return JSON.parse(localStorage.getItem(LOCAL_KEY) || "null"); } catch (e) { return null; }
+  }
+  function dropLocal() { try { localStorage.removeItem(LOCAL_KEY); } catch (e) { /* private mode */ } }
+  function keepLocal() {
+    localTimer = null;
+    var copy = {at: new Date().toLocaleString()};
+    TEXT_FIELDS.forEach(function (name) { copy[name] = form.elements[name].value; });
+    try { localStorage.setItem(LOCAL_KEY, JSON.stringify(copy)); } catch (e) { /* full or private mode */ }
+  }
+  function sameAsForm(copy) {
+    return TEXT_FIELDS.every(function (name) { return (copy[name] || "") === form.elements[name].value; });
+  }
+  form.addEventListener("input", function (event) {
+    if (event.target.name === "state" || event.target.name === "publish_at") return;
+    if (!localTimer) localTimer = setTimeout(keepLocal, 300);
+  });
+  form.addEventListener("submit", function () {
+    if (localTimer) { clearTimeout(localTimer); keepLocal(); }
+    try { sessionStorage.setItem("cms-submitted", LOCAL_KEY); } catch (e) { /* ignore */ }
+  });
+  try {
+    if (/[?&]saved=1/.test(location.search) && sessionStorage.getItem("cms-submitted")) {
+      localStorage.removeItem(sessionStorage.getItem("cms-submitted"));
+      sessionStorage.removeItem("cms-submitted");
+    }
+  } catch (e) { /* storage unavailable */ }
+  var copy = readLocal();
+  if (copy && sameAsForm(copy)) dropLocal();
+  else if (copy) {
+    var offer = document.createElement("div");
+    offer.className = "alert warn";
+    offer.id = "local-copy";
+    offer.setAttribute("role", "status");
+    offer.textContent = "This browser kept text you typed at " + copy.at + " that was never saved. ";
+    var restore = document.createElement("button");
+    restore.type = "button"; restore.className = "button"; restore.textContent = "Restore it";
+    var discard = document.createElement("button");
+    discard.type = "button"; discard.className = "link"; discard.textContent = " Discard";
+    offer.appendChild(restore); offer.appendChild(discard);
+    form.parentNode.insertBefore(offer, form);
+    restore.addEventListener("click", function () {
+      TEXT_FIELDS.forEach(function (name) { form.elements[name].value = copy[name] || ""; });
+      if (copy.slug) slug.dataset.touched = "yes";
+      offer.remove();
+      body.dispatchEvent(new Event("input", {bubbles: true}));
+    });
+    discard.addEventListener("click", function () { dropLocal(); offer.remove(); });
+  }
 })();
