@@ -14,6 +14,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import re
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ import tornado.websocket
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
 from cms.store import ROLES, Conflict, StoreError, Users
-from cms.store.posts import STATES, state_of, utcnow
+from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
 from cms.text.markdown import render
 
@@ -35,6 +36,16 @@ ROLE_RANK = {role: len(ROLES) - rank for rank, role in enumerate(ROLES)}
 KINDS = {"posts": "post", "pages": "page"}
 ID = r"([0-9a-f]{24})"
 MAX_BODY = 500_000
+
+
+def parse_local_time(value: str, tz: dt.tzinfo) -> dt.datetime | None:
+    """A ``datetime-local`` field's value (with or without seconds) in ``tz``, or None."""
+    for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):  # a datetime-local with step=1 sends seconds
+        try:
+            return dt.datetime.strptime(value.strip(), layout).replace(tzinfo=tz)
+        except ValueError:
+            continue
+    return None
 
 
 def has_role(role: str | None, minimum: str) -> bool:
@@ -274,13 +285,7 @@ class EditorHandler(AdminHandler):
         if state == "published":
             keep = post and state_of(post) == "published"
             return "published", post["published_at"] if keep else utcnow()
-        when = None
-        for layout in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"):  # a datetime-local with step=1 sends seconds
-            try:
-                when = dt.datetime.strptime(fields["publish_at"], layout).replace(tzinfo=self.tz)
-                break
-            except ValueError:
-                continue
+        when = parse_local_time(fields["publish_at"], self.tz)
         if when is None:
             raise StoreError("pick the date and time to publish at")
         if when <= utcnow():
@@ -412,34 +417,44 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
     async def get(self, *args: Any, **kwargs: Any) -> None:
         await tornado.websocket.WebSocketHandler.get(self, *args, **kwargs)
 
-    def on_message(self, message: str | bytes) -> None:
+    async def on_message(self, message: str | bytes) -> None:
         try:
             data = json.loads(message)
             kind = "page" if data.get("kind") == "pages" else "post"
-            markdown = str(data.get("markdown", ""))[:MAX_BODY]
-            title = str(data.get("title", ""))[:200] or "Untitled"
-            excerpt = str(data.get("custom_excerpt", ""))[:2000] or None
-            tags = [t.strip()[:50] for t in str(data.get("tags", "")).split(",") if t.strip()][:20]
+            fields = {
+                "title": str(data.get("title", ""))[:200] or "Untitled",
+                "markdown": str(data.get("markdown", ""))[:MAX_BODY],
+                "custom_excerpt": str(data.get("custom_excerpt", ""))[:2000] or None,
+                "tags": str(data.get("tags", "")).split(",")[:MAX_TAGS],
+                "publish_at": str(data.get("publish_at", "")),
+                "post_id": str(data.get("post_id", "")),
+            }
         except (ValueError, AttributeError):
             self.close(1003, "bad message")
             return
-        self.write_message({"seq": data.get("seq"), "html": self.preview_html(kind, title, markdown, excerpt, tags)})
+        html = await self.preview_html(kind, fields)
+        if self.ws_connection is not None:  # the author may have left meanwhile
+            self.write_message({"seq": data.get("seq"), "html": html})
 
-    def preview_html(self, kind: str, title: str, markdown: str, excerpt: str | None, tags: list[str]) -> str:
-        rendered = render(markdown, excerpt)
+    async def preview_html(self, kind: str, fields: dict[str, Any]) -> str:
+        """The page as readers will see it: the post's own author and date where it has them."""
+        saved = await self.store.posts.get(fields["post_id"]) if re.fullmatch(ID, fields["post_id"]) else None
+        author = await Users(self.db).by_id(saved["author_id"]) if saved else self.current_user
+        published_at = (parse_local_time(fields["publish_at"], self.tz) or (saved or {}).get("published_at")
+                        or utcnow())
+        rendered = render(fields["markdown"], fields["custom_excerpt"])
+        names, tag_slugs = clean_tags(fields["tags"])
         post = {
-            "_id": "preview", "type": kind, "slug": "preview", "title": title, "markdown": markdown,
-            "html": rendered.html, "toc": rendered.toc, "excerpt": rendered.excerpt,
-            "reading_minutes": rendered.reading_minutes, "words": rendered.words, "tags": tags,
-            "tag_slugs": [], "author_id": self.current_user["_id"], "status": "draft",
-            "published_at": utcnow(), "updated_at": utcnow(),
+            "_id": "preview", "type": kind, "slug": "preview", "title": fields["title"],
+            "markdown": fields["markdown"], "html": rendered.html, "toc": rendered.toc, "excerpt": rendered.excerpt,
+            "reading_minutes": rendered.reading_minutes, "words": rendered.words, "tags": names,
+            "tag_slugs": tag_slugs, "author_id": (author or self.current_user)["_id"], "status": "draft",
+            "published_at": published_at, "updated_at": utcnow(),
+            "featured_image": (saved or {}).get("featured_image"),
         }
-        from cms.text.slugs import slugify
-
-        post["tag_slugs"] = [slugify(t, 50) for t in tags]
         template = "page.html" if kind == "page" else "post.html"
         try:
-            html = self.render_string(template, post=post, author=self.current_user, older=None, newer=None)
+            html = self.render_string(template, post=post, author=author, older=None, newer=None)
         except Exception:  # a theme that cannot preview must not kill the socket
             log.exception("preview rendering failed in theme %s", self.theme.name)
             html = b"<p>The preview could not be rendered.</p>"

@@ -139,6 +139,34 @@ async def test_live_preview_renders_markdown_in_the_sites_theme(world, client):
     assert "Draft &lt;b&gt;title&lt;/b&gt;" in html
 
 
+async def test_live_preview_of_a_post_shows_its_author_and_date(world, client):
+    import datetime as dt
+
+    store = await world.site("alpha", timezone="Europe/Paris")
+    editor = await world.member(store, "editor", name="Eddie Editor")
+    writer = await world.member(store, "author", name="Wren Writer")
+    post = await world.post(store, writer, "Hers", published_at=dt.datetime(2024, 5, 4, 10, 0, tzinfo=dt.timezone.utc))
+    other_site = await world.site("beta")
+    foreign = await world.post(other_site, await world.member(other_site, "owner", name="Fay Foreign"), "Theirs")
+    session = await signed_in(client, "alpha", editor)
+    socket = await websocket_connect(ws_request(client, session))
+    try:
+        async def preview(**message):
+            socket.write_message(json.dumps({"seq": 1, "title": "T", "markdown": "x", **message}))
+            return json.loads(await socket.read_message())["html"]
+
+        html = await preview(post_id=post["_id"])
+        assert "Wren Writer" in html and "Eddie Editor" not in html
+        assert "4 May 2024" in html
+        # A new publication time typed in the form, in the site's time zone.
+        assert "1 June 2031" in await preview(post_id=post["_id"], publish_at="2031-06-01T00:30")
+        # Another site's post is nobody's here: the preview falls back to the one typing.
+        html = await preview(post_id=foreign["_id"])
+        assert "Fay Foreign" not in html and "Eddie Editor" in html
+    finally:
+        socket.close()
+
+
 async def test_live_preview_needs_a_member_and_the_sites_own_origin(world, client):
     alpha = await world.site("alpha")
     beta = await world.site("beta")
