@@ -229,6 +229,16 @@ class Media:
         log.info("site %s: deleted media %s", self.site_id, item_id)
         return bool(result.deleted_count)
 
+    async def delete_all(self) -> int:
+        """Remove every file and item of this site (the site is being deleted); how many files."""
+        files = self._db[BUCKET + ".files"].find({"metadata.site_id": self.site_id}, {"_id": 1})
+        ids = [f["_id"] async for f in files]
+        for file_id in ids:
+            await self._delete_file(file_id)
+        await self._items.delete_many({})
+        log.info("site %s: deleted all media (%d files)", self.site_id, len(ids))
+        return len(ids)
+
     async def _delete_file(self, file_id: str) -> None:
         if not file_id.startswith("%s/" % self.site_id):
             raise ValueError("not a file of this site: %s" % file_id)

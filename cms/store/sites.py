@@ -175,6 +175,9 @@ class Sites:
             raise NotFound("no such site")
         await self.changes.bump(PLATFORM)
         db = self._collection.database
+        from cms.store.media import Media  # media imports this module
+
+        await Media(db, site_id).delete_all()
         for name in SITE_COLLECTIONS:
             await db[name].delete_many({"site_id": site_id})
         await db.changes.delete_many({"site_id": site_id})

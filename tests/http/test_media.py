@@ -212,3 +212,19 @@ async def test_authors_delete_their_own_files_only_and_contributors_cannot_uploa
     contributor = await signed_in(client, "alpha", await world.member(store, "contributor"))
     assert (await upload(contributor, [("c.jpg", images.jpeg(20, 20), "image/jpeg")])).code == 403
     assert (await store.media.list()).total == 1
+
+
+async def test_deleting_a_site_deletes_its_media_and_no_one_elses(alpha, world, client, db):
+    store, owner, session = alpha
+    beta = await world.site("beta")
+    beta_owner = await world.member(beta, "owner")
+    beta_session = await signed_in(client, "beta", beta_owner)
+    mine = json.loads((await upload(session, [("a.png", images.png_transparent(30, 20), "image/png")])).body)
+    theirs = json.loads((await upload(beta_session, [("b.png", images.png_transparent(30, 20), "image/png")])).body)
+    files_before, _ = await count_files(db)
+    assert (await session.post("/admin/site/delete", {"confirm": "alpha"})).code == 200
+    files_after, chunks_after = await count_files(db)
+    assert files_after == files_before - 2  # alpha's original and its WebP copy
+    assert await db.media_items.count_documents({"site_id": store.site_id}) == 0
+    assert (await client.get("beta", theirs["items"][0]["url"])).code == 200
+    assert (await client.get("alpha", mine["items"][0]["url"])).code == 404
