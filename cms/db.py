@@ -168,6 +168,17 @@ def _answers_ping(port: int, timeout: float = 1.0) -> bool:
         client.close()
 
 
+def terminate(process: subprocess.Popen, timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it is still running after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class EmbeddedServer:
     """An ``nx-27017`` child process serving the SQLite files in ``directory``."""
 
@@ -254,13 +265,7 @@ class EmbeddedServer:
         with contextlib.suppress(OSError):
             if json.loads(self.state_file.read_text()).get("pid") == process.pid:
                 self.state_file.unlink()
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        terminate(process, timeout)
 
     def __enter__(self) -> "EmbeddedServer":
         self.start()

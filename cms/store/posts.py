@@ -131,42 +131,18 @@ class Posts:
     ) -> dict:
         if type not in TYPES:
             raise Invalid("unknown type %r" % type)
-        if status not in STATUSES:
-            raise Invalid("unknown status %r" % status)
-        title = " ".join((title or "").split())
-        if not title:
-            raise Invalid("a title is required")
-        if len(title) > MAX_TITLE:
-            raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
-        if not (markdown or "").strip():
-            raise Invalid("the body is empty")
+        title = self._checked_title(title, markdown, status)
         if slug:
-            if not is_slug(slug):
-                raise Invalid("invalid slug %r: use lowercase letters, digits and inner hyphens" % slug)
-            if await self._posts.find_one({"type": type, "slug": slug}, {"_id": 1}):
-                raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type))
+            await self._check_slug(type, slug)
         else:
             slug = await self._free_slug(type, slugify(title) or "untitled")
-        names, tag_slugs = clean_tags(tags)
         rendered = render(markdown, custom_excerpt)
         html, featured, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         post = {
             "_id": new_id(),
             "type": type,
-            "slug": slug,
-            "title": title,
-            "markdown": markdown,
-            "html": html,
-            "toc": rendered.toc,
-            "excerpt": rendered.excerpt,
-            "custom_excerpt": custom_excerpt or "",
-            "reading_minutes": rendered.reading_minutes,
-            "words": rendered.words,
-            "tags": names,
-            "tag_slugs": tag_slugs,
-            "featured_image": featured,
-            "media_ids": media_ids,
+            **self._content(title, slug, markdown, custom_excerpt, tags, rendered, html, featured, media_ids),
             "author_id": author_id,
             "status": status,
             "published_at": (published_at or now) if status == "published" else published_at,
@@ -207,24 +183,12 @@ class Posts:
         current = await self.get(post_id)
         if current is None:
             raise NotFound("no such post")
-        if status not in STATUSES:
-            raise Invalid("unknown status %r" % status)
-        title = " ".join((title or "").split())
-        if not title:
-            raise Invalid("a title is required")
-        if len(title) > MAX_TITLE:
-            raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
-        if not (markdown or "").strip():
-            raise Invalid("the body is empty")
+        title = self._checked_title(title, markdown, status)
         kind = current["type"]
         if slug:
-            if not is_slug(slug):
-                raise Invalid("invalid slug %r: use lowercase letters, digits and inner hyphens" % slug)
-            if await self._posts.find_one({"type": kind, "slug": slug, "_id": {"$ne": post_id}}, {"_id": 1}):
-                raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind))
+            await self._check_slug(kind, slug, except_id=post_id)
         else:
             slug = current["slug"]
-        names, tag_slugs = clean_tags(tags)
         rendered = render(markdown, custom_excerpt)
         if featured_image is KEEP:
             kept = current.get("featured_image")
@@ -237,19 +201,7 @@ class Posts:
         if status == "published":
             published_at = published_at or current.get("published_at") or now
         fields = {
-            "slug": slug,
-            "title": title,
-            "markdown": markdown,
-            "html": html,
-            "toc": rendered.toc,
-            "excerpt": rendered.excerpt,
-            "custom_excerpt": custom_excerpt or "",
-            "reading_minutes": rendered.reading_minutes,
-            "words": rendered.words,
-            "tags": names,
-            "tag_slugs": tag_slugs,
-            "featured_image": kept,
-            "media_ids": media_ids,
+            **self._content(title, slug, markdown, custom_excerpt, tags, rendered, html, kept, media_ids),
             "status": status,
             "published_at": published_at,
             "updated_at": now,
@@ -374,6 +326,52 @@ class Posts:
                     saved.append(done)
                     break
         return saved
+
+    @staticmethod
+    def _checked_title(title: str, markdown: str, status: str) -> str:
+        """The title, whitespace folded; `Invalid` for what no post may be saved with."""
+        if status not in STATUSES:
+            raise Invalid("unknown status %r" % status)
+        title = " ".join((title or "").split())
+        if not title:
+            raise Invalid("a title is required")
+        if len(title) > MAX_TITLE:
+            raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
+        if not (markdown or "").strip():
+            raise Invalid("the body is empty")
+        return title
+
+    async def _check_slug(self, type: str, slug: str, except_id: Any = None) -> None:
+        if not is_slug(slug):
+            raise Invalid("invalid slug %r: use lowercase letters, digits and inner hyphens" % slug)
+        filter: dict[str, Any] = {"type": type, "slug": slug}
+        if except_id is not None:
+            filter["_id"] = {"$ne": except_id}
+        if await self._posts.find_one(filter, {"_id": 1}):
+            raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type))
+
+    @staticmethod
+    def _content(
+        title: str, slug: str, markdown: str, custom_excerpt: str | None, tags: Iterable[str],
+        rendered: Any, html: str, featured: dict | None, media_ids: list[str],
+    ) -> dict[str, Any]:
+        """The fields a save derives from what the author wrote (the same for create and update)."""
+        names, tag_slugs = clean_tags(tags)
+        return {
+            "slug": slug,
+            "title": title,
+            "markdown": markdown,
+            "html": html,
+            "toc": rendered.toc,
+            "excerpt": rendered.excerpt,
+            "custom_excerpt": custom_excerpt or "",
+            "reading_minutes": rendered.reading_minutes,
+            "words": rendered.words,
+            "tags": names,
+            "tag_slugs": tag_slugs,
+            "featured_image": featured,
+            "media_ids": media_ids,
+        }
 
     async def _free_slug(self, type: str, base: str) -> str:
         candidate, n = base, 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import http.client
 import os
-import signal
 import socket
 import subprocess
 import time
 from urllib.parse import urlsplit, urlunsplit
+
+from cms.db import terminate
 
 
 def uri_with_database(mongo_uri: str, name: str) -> str:
@@ -88,13 +89,7 @@ def refuses_connections(port: int) -> bool:
 
 def stop(process: subprocess.Popen, timeout: float = 20.0) -> None:
     """SIGTERM, then SIGKILL if need be (cleanup after a failed test)."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    terminate(process, timeout)
 
 
 def child_env(**extra: str) -> dict[str, str]:
