@@ -26,6 +26,7 @@ from cms.handlers.media import media_routes
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ThemeStaticHandler
 from cms.lifecycle import InFlight
+from cms.pagecache import PageCache
 from cms.tenancy import SiteResolver
 from cms.themes import registry
 from ui_modules import MODULES
@@ -77,6 +78,7 @@ class CMSApplication(tornado.web.Application):
         self.resolver = SiteResolver(db, settings.base_domain)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
+        self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
             + site_admin_routes()

@@ -18,7 +18,9 @@ from zoneinfo import ZoneInfo
 import tornado.web
 from tornado import template
 
+from cms.pagecache import Entry
 from cms.store import SiteStore
+from cms.store.changes import Changes
 from cms.tenancy import PLATFORM_SITE
 from cms.themes import Registry, Theme, ThemeLoader, registry
 
@@ -181,12 +183,49 @@ class BaseHandler(tornado.web.RequestHandler):
 
 
 class SiteHandler(BaseHandler):
-    """A reader page of one site: unknown hosts and the platform host are 404."""
+    """A reader page of one site: unknown hosts and the platform host are 404.
+
+    GET and HEAD answers are served from the application's `PageCache` when
+    a valid copy is there; otherwise the page is rendered and its 200 answer
+    kept (see `cms.pagecache` for what makes a copy stale). A handler whose
+    answer depends on more than the URL sets ``cacheable = False``.
+    """
+
+    cacheable = True
+    _cache_entry: Entry | None = None  # what the answer is kept as, once rendered
+    _cache_key: Any = None
 
     async def prepare(self) -> None:
         await super().prepare()
         if self.site is None:
             raise tornado.web.HTTPError(404)
+        if self.cacheable and self.request.method in ("GET", "HEAD"):
+            await self.serve_cached()
+
+    async def serve_cached(self) -> None:
+        cache = self.application.page_cache
+        key = (self.site["_id"], self.request.protocol, self.request.host.lower(), self.request.uri)
+        stamp = await Changes(self.db).stamp(self.site["_id"])
+        entry = cache.get(key, stamp)
+        if entry is not None:
+            self.set_status(entry.status)
+            self.set_header("Content-Type", entry.content_type)
+            self.finish(entry.body)
+            return
+        upcoming = await self.store.posts.next_publication()
+        expires = upcoming.timestamp() if upcoming else float("inf")
+        self._cache_key, self._cache_entry = key, Entry(stamp, expires, 200, "", b"")
+
+    def finish(self, chunk: Any = None) -> Any:
+        entry, self._cache_entry = self._cache_entry, None
+        if entry is not None and self.get_status() == 200 and "Set-Cookie" not in self._headers:
+            if chunk is not None:
+                self.write(chunk)
+                chunk = None
+            entry.body = b"".join(self._write_buffer)
+            entry.content_type = str(self._headers.get("Content-Type", "text/html; charset=UTF-8"))
+            self.application.page_cache.put(self._cache_key, entry)
+        return super().finish(chunk)
 
     async def head(self, *args: Any, **kwargs: Any) -> None:
         """Crawlers and feed readers ask with HEAD: the GET's status and headers."""

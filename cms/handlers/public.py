@@ -28,6 +28,8 @@ class ReaderHandler(SiteHandler):
 
     async def prepare(self) -> None:
         await super().prepare()
+        if self._finished:  # answered from the page cache
+            return
         if self.theme.option("sidebar"):
             self.sidebar = await self.sidebar_data()
 
@@ -109,6 +111,8 @@ class AuthorHandler(ListHandler):
 
 
 class SearchHandler(ListHandler):
+    cacheable = False  # any query string would be a new entry
+
     async def get(self) -> None:
         query = " ".join(self.get_query_argument("q", "").split())[:MAX_QUERY]
         number = self.page_number()

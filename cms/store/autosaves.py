@@ -18,7 +18,7 @@ MAX_FIELD = 500_000
 
 class Autosaves:
     def __init__(self, db, site_id: Any) -> None:
-        self._autosaves = Scoped(db.autosaves, site_id)
+        self._autosaves = Scoped(db.autosaves, site_id, affects_pages=False)
 
     async def save(self, post_id: str, user_id: Any, fields: dict[str, str]) -> dt.datetime:
         now = dt.datetime.now(dt.timezone.utc)

@@ -33,7 +33,7 @@ def utcnow() -> dt.datetime:
 
 class Invitations:
     def __init__(self, db, site_id: Any) -> None:
-        self._invitations = Scoped(db.invitations, site_id)
+        self._invitations = Scoped(db.invitations, site_id, affects_pages=False)
 
     async def create(self, email: str, role: str, invited_by: Any, days: float = VALID_DAYS) -> tuple[str, dict]:
         """A new invitation and its token (the only time the token exists in clear)."""

@@ -406,6 +406,14 @@ class Posts:
             extra["author_id"] = author_id
         return await self._page(self.visible("post", **extra), number, per_page)
 
+    async def next_publication(self) -> dt.datetime | None:
+        """When the next scheduled post or page goes live (what reader pages show changes then)."""
+        post = await self._posts.find_one(
+            {"status": "published", "published_at": {"$gt": utcnow()}}, {"published_at": 1},
+            sort=[("published_at", 1)],
+        )
+        return post["published_at"] if post else None
+
     async def recent(self, limit: int = 20, type: str = "post") -> list[dict]:
         cursor = self._posts.find(self.visible(type)).sort([("published_at", -1), ("_id", -1)]).limit(limit)
         return [post async for post in cursor]

@@ -22,7 +22,7 @@ KEPT_FIELDS = ("title", "slug", "markdown", "tags", "custom_excerpt", "status", 
 
 class Revisions:
     def __init__(self, db, site_id: Any) -> None:
-        self._revisions = Scoped(db.revisions, site_id)
+        self._revisions = Scoped(db.revisions, site_id, affects_pages=False)
 
     async def record(self, post: dict, saved_by: Any) -> dict:
         revision = {

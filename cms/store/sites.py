@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pymongo
 from cms.store.ids import new_id
 
+from cms.store.changes import PLATFORM, Changes
 from cms.store.errors import Duplicate, Invalid, NotFound
 
 SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
@@ -22,7 +23,6 @@ MAX_TITLE = 120
 MAX_TAGLINE = 200
 # What belongs to one site (``site_id`` on every document); deleting a site empties them.
 SITE_COLLECTIONS = ("posts", "memberships", "revisions", "autosaves", "invitations")
-PLATFORM = "_platform"  # the change counter of platform-wide data (sites, domains)
 
 
 def validate_site_name(name: str) -> str:
@@ -46,26 +46,6 @@ def validate_domain(domain: str, base_domain: str | None = None) -> str:
     if base_domain and (domain == base_domain or domain.endswith("." + base_domain)):
         raise Invalid("%s is one of the platform's own addresses" % domain)
     return domain
-
-
-class Changes:
-    """Per-site change counters. Every process's caches compare against them."""
-
-    def __init__(self, db) -> None:
-        self._collection = db.changes
-
-    async def bump(self, site_id: Any) -> int:
-        doc = await self._collection.find_one_and_update(
-            {"site_id": site_id},
-            {"$inc": {"n": 1}},
-            upsert=True,
-            return_document=pymongo.ReturnDocument.AFTER,
-        )
-        return doc["n"]
-
-    async def current(self, site_id: Any) -> int:
-        doc = await self._collection.find_one({"site_id": site_id})
-        return doc["n"] if doc else 0
 
 
 class Sites:

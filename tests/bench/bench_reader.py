@@ -1,9 +1,11 @@
 """Reader-side latency on the embedded database: a script that prints numbers.
 
-    .venv/bin/python tests/bench/bench_reader.py [--posts 200] [--requests 200]
+    .venv/bin/python tests/bench/bench_reader.py [--posts 200] [--requests 200] [--cold]
 
 Starts its own embedded server in a temporary directory, fills one site, then
-times sequential requests per URL over loopback. Not a test: no assertions.
+times sequential requests per URL over loopback. ``--cold`` keeps no rendered
+page (cms.pagecache), so every request renders afresh: the cost of a first
+visit, or of any visit right after a write. Not a test: no assertions.
 """
 
 from __future__ import annotations
@@ -24,12 +26,13 @@ from tornado.httpserver import HTTPServer  # noqa: E402
 from cms import db as database  # noqa: E402
 from cms.app import make_app  # noqa: E402
 from cms.config import Settings  # noqa: E402
+from cms.pagecache import PageCache  # noqa: E402
 from cms.store import SiteStore, Sites, Users  # noqa: E402
 
 URLS = ["/", "/?page=5", "/posts/post-100", "/tags/tag-3", "/search?q=lorem", "/feed.xml", "/sitemap.xml"]
 
 
-async def main(posts: int, requests: int) -> None:
+async def main(posts: int, requests: int, cold: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp, database.EmbeddedServer(Path(tmp) / "db") as server:
         client = database.connect(server.uri)
         db = client["bench"]
@@ -45,7 +48,10 @@ async def main(posts: int, requests: int) -> None:
         print("created %d posts in %.2fs (%.1f ms/post, Markdown rendering included)"
               % (posts, time.perf_counter() - started, (time.perf_counter() - started) * 1000 / posts))
         settings = Settings(mongodb_uri=server.uri, database_name="bench", data_dir=Path(tmp), cookie_secret="x")
-        http_server = HTTPServer(make_app(settings, db))
+        app = make_app(settings, db)
+        if cold:
+            app.page_cache = PageCache(max_bytes=0)
+        http_server = HTTPServer(app)
         port = database.free_port()
         http_server.listen(port, "127.0.0.1")
         http = AsyncHTTPClient(force_instance=True)
@@ -70,5 +76,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--cold", action="store_true", help="keep no rendered pages")
     args = parser.parse_args()
-    asyncio.run(main(args.posts, args.requests))
+    asyncio.run(main(args.posts, args.requests, args.cold))

@@ -1,0 +1,42 @@
+import time
+
+from cms.pagecache import Entry, PageCache
+
+
+def entry(stamp=(1, 1), body=b"x" * 100, expires=float("inf")) -> Entry:
+    return Entry(stamp=stamp, expires=expires, status=200, content_type="text/html", body=body)
+
+
+def test_an_entry_is_valid_only_under_the_counters_it_was_made_with():
+    cache = PageCache()
+    cache.put("a", entry(stamp=(3, 7)))
+    assert cache.get("a", (3, 7)).body == b"x" * 100
+    assert cache.get("a", (4, 7)) is None  # the site changed
+    assert cache.get("a", (3, 7)) is None  # and the stale copy is gone
+
+
+def test_an_entry_expires_at_its_time_and_at_max_age():
+    cache = PageCache(max_age=60)
+    cache.put("soon", entry(expires=time.time() - 1))
+    assert cache.get("soon", (1, 1)) is None
+    cache.put("later", entry())
+    assert cache._entries["later"].expires <= time.time() + 60
+
+
+def test_the_least_recently_used_pages_go_first_when_room_runs_out():
+    cache = PageCache(max_bytes=1600)  # room for 16 pages of 100 bytes
+    for key in "abcdefghijklmnop":
+        cache.put(key, entry())
+    assert cache.get("a", (1, 1)) is not None  # used: now the most recent
+    cache.put("q", entry())
+    cache.put("r", entry())
+    assert cache.get("a", (1, 1)) is not None
+    assert cache.get("b", (1, 1)) is None and cache.get("c", (1, 1)) is None
+    assert cache.get("d", (1, 1)) is not None
+    assert len(cache) == 16
+
+
+def test_a_huge_page_is_not_kept():
+    cache = PageCache(max_bytes=1600)
+    cache.put("big", entry(body=b"x" * 200))
+    assert len(cache) == 0
