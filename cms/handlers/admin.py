@@ -74,6 +74,7 @@ class AdminBase(BaseHandler):
     """Site host only; knows the signed-in person's role in this site."""
 
     role: str | None = None
+    frame_policy = "DENY"  # no clickjacking of admin forms (the preview is a srcdoc, not a frame of ours)
 
     async def prepare(self) -> None:
         await super().prepare()

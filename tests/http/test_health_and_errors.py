@@ -103,3 +103,15 @@ async def test_favicon_is_the_theme_icon_on_every_host(world, client, host, them
     assert location.startswith("/static/%s/favicon.svg?v=" % theme)
     icon = await client.fetch(host, location)
     assert icon.code == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+
+
+async def test_every_answer_carries_safe_default_headers(world, client):
+    store = await world.site("blog")
+    await world.post(store, await world.member(store, "owner"), "Hello")
+    for host, path, frames in [("blog.localhost", "/", "SAMEORIGIN"), ("blog.localhost", "/posts/nope", "SAMEORIGIN"),
+                               ("blog.localhost", "/login", "DENY"), ("blog.localhost", "/admin/", "DENY"),
+                               ("localhost", "/", "SAMEORIGIN")]:
+        response = await client.fetch(host, path)
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
+        assert response.headers["X-Frame-Options"] == frames, path
