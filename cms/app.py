@@ -19,6 +19,7 @@ from tornado.routing import URLSpec
 from cms import db as database
 from cms.config import REPO_ROOT, Settings
 from cms.handlers import health, platform, public
+from cms.handlers.account import account_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
@@ -78,7 +79,7 @@ class CMSApplication(tornado.web.Application):
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         site_routes = (
-            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
+            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes()
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
