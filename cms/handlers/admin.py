@@ -27,6 +27,7 @@ from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
 from cms.text.markdown import render
+from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ ROLE_RANK = {role: len(ROLES) - rank for rank, role in enumerate(ROLES)}
 KINDS = {"posts": "post", "pages": "page"}
 ID = r"([0-9a-f]{24})"
 MAX_BODY = 500_000
+MAX_SUGGESTIONS = 10
 
 
 def parse_local_time(value: str, tz: dt.tzinfo) -> dt.datetime | None:
@@ -383,6 +385,30 @@ class AutosaveHandler(AdminHandler):
         self.write({"saved_at": self.local_time(saved_at, "%H:%M:%S")})
 
 
+class TagSuggestionsHandler(AdminHandler):
+    """``/admin/tags.json?q=``: this site's tags, drafts' included, for the editor's suggestions.
+
+    Tags starting with what is typed come first, then those containing it;
+    the most used first within each. Only this site's posts are counted.
+    """
+
+    @requires("contributor")
+    async def get(self) -> None:
+        typed = " ".join(self.get_query_argument("q", "").split()).lower()[:50]
+        slug = slugify(typed, 50)
+        ranked = []
+        for tag in await self.store.posts.all_tags():
+            name = tag["name"].lower()
+            if name.startswith(typed) or (slug and tag["slug"].startswith(slug)):
+                ranked.append((0, -tag["count"], name, tag))
+            elif typed in name or (slug and slug in tag["slug"]):
+                ranked.append((1, -tag["count"], name, tag))
+        ranked.sort(key=lambda entry: entry[:3])
+        self.set_header("Cache-Control", "no-store")
+        self.write({"tags": [{"name": t["name"], "slug": t["slug"], "count": t["count"]}
+                             for *_, t in ranked[:MAX_SUGGESTIONS]]})
+
+
 # --- history --------------------------------------------------------------------------
 
 
@@ -508,6 +534,7 @@ def admin_routes() -> list[tornado.web.URLSpec]:
         URLSpec(r"/admin/static/(.+)", AdminStaticHandler, name="admin-static"),
         URLSpec(r"/admin/?", DashboardHandler, name="admin"),
         URLSpec(r"/admin/preview", PreviewSocket, name="admin-preview"),
+        URLSpec(r"/admin/tags\.json", TagSuggestionsHandler, name="admin-tag-suggestions"),
         URLSpec(r"/admin/%s/?" % kinds, ListHandler, name="admin-list"),
         URLSpec(r"/admin/%s/new" % kinds, EditorHandler, name="admin-new"),
         URLSpec(r"/admin/%s/%s" % (kinds, ID), EditorHandler, name="admin-edit"),
