@@ -250,17 +250,26 @@ class EditorHandler(AdminHandler):
     def autosave_key(self, kind: str, post_id: str | None) -> str:
         return post_id or "new-" + KINDS[kind]
 
-    async def author_choices(self, fields: dict[str, str]) -> tuple[dict | None, list[dict]]:
-        """(the author the form shows, the people an editor may choose: this site's members)."""
-        users = Users(self.db)
-        author = await users.by_id(fields.get("author_id") or self.current_user["_id"])
+    async def author_choices(self, post: dict | None, fields: dict[str, str]) -> dict[str, Any]:
+        """The editor's author field: who is shown, and for editors the choices and the one selected.
+
+        The choices are this site's members, plus the saved author if they have
+        left it; an id the form sent that is neither (a refused choice) is not
+        looked up, so no other site's person is ever named here.
+        """
+        saved_author = post["author_id"] if post else self.current_user["_id"]
         if not self.at_least("editor"):
-            return author, []
+            return {"author": await Users(self.db).by_id(saved_author), "authors": [], "selected": saved_author}
         members = [{"_id": m["user_id"], "name": m["user"]["name"], "role": m["role"]}
                    for m in await self.store.members.list()]
-        if author is not None and author["_id"] not in {m["_id"] for m in members}:
-            members.append({"_id": author["_id"], "name": author["name"], "role": None})  # no longer a member
-        return author, members
+        ids = {m["_id"] for m in members}
+        if saved_author not in ids:
+            former = await Users(self.db).by_id(saved_author)
+            if former is not None:
+                members.append({"_id": former["_id"], "name": former["name"], "role": None})
+                ids.add(former["_id"])
+        selected = fields.get("author_id") if fields.get("author_id") in ids else saved_author
+        return {"author": None, "authors": members, "selected": selected}
 
     async def chosen_author(self, post: dict | None, wanted: str) -> str | None:
         """The author the form asks for when it is a change, else None (keep the author).
@@ -281,7 +290,7 @@ class EditorHandler(AdminHandler):
 
     async def show(self, kind: str, post: dict | None, fields: dict[str, str], status: int = 200,
                    **extra: Any) -> None:
-        author, authors = await self.author_choices(fields)
+        choices = await self.author_choices(post, fields)
         self.set_status(status)
         self.render(
             "admin/editor.html", nav=kind, kind=kind, post=post, fields=fields,
@@ -289,7 +298,7 @@ class EditorHandler(AdminHandler):
             can_publish=self.can_publish(post), error=extra.pop("error", None),
             conflict=extra.pop("conflict", None), autosave=extra.pop("autosave", None),
             autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False),
-            author=author, authors=authors, **extra,
+            **choices, **extra,
         )
 
     @requires("contributor")

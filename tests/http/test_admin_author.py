@@ -85,6 +85,8 @@ async def test_the_author_must_be_a_member_of_this_site(world, client, db):
         assert response.code == 400, stranger
         assert b"the author must be a member of this site" in response.body
         assert b"Changed?" in response.body  # the typed text is still in the editor
+        assert b"Fay Foreign" not in response.body  # nobody of another site is named
+        assert re.search(r'<option value="%s" selected>' % people["author"]["_id"], response.body.decode())
         stored = await alpha.posts.get(post["_id"])
         assert stored["author_id"] == people["author"]["_id"] and stored["version"] == 1
         created = await session.post("/admin/posts/new", form(title="New one", markdown="x", author_id=stranger))
@@ -135,3 +137,17 @@ async def test_the_preview_shows_the_author_an_editor_picked(world, client):
         assert "Fay Foreign" not in foreign and "Eddie Editor" in foreign
     finally:
         socket.close()
+
+
+async def test_a_post_by_someone_who_left_keeps_its_author_when_an_editor_saves_it(world, client, db):
+    alpha, _, people = await scene(world)
+    post = await world.post(alpha, people["author"], "Left behind")
+    await alpha.members.remove(people["author"]["_id"])
+    session = await signed_in(client, "alpha", people["editor"])
+    page = (await session.get("/admin/posts/%s" % post["_id"])).body.decode()
+    assert re.search(r'<option value="%s" selected>Wren Writer \(no longer a member\)' % people["author"]["_id"], page)
+    response = await session.post("/admin/posts/%s" % post["_id"], form(
+        title="Left behind", markdown="Edited.", version="1", state="published", author_id=people["author"]["_id"]))
+    assert response.code == 303
+    saved = await alpha.posts.get(post["_id"])
+    assert saved["author_id"] == people["author"]["_id"] and saved["markdown"] == "Edited."
