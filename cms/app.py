@@ -19,6 +19,7 @@ from tornado.routing import URLSpec
 from cms import db as database
 from cms.config import REPO_ROOT, Settings
 from cms.handlers import health, platform, public
+from cms.handlers.account import account_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
@@ -80,7 +81,7 @@ class CMSApplication(tornado.web.Application):
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)
         site_routes = (
-            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes()
+            health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes()
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),

@@ -23,10 +23,11 @@ import tornado.websocket
 
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
-from cms.store import ROLES, Conflict, StoreError, Users
+from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
 from cms.text.markdown import render
+from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,7 @@ ROLE_RANK = {role: len(ROLES) - rank for rank, role in enumerate(ROLES)}
 KINDS = {"posts": "post", "pages": "page"}
 ID = r"([0-9a-f]{24})"
 MAX_BODY = 500_000
+MAX_SUGGESTIONS = 10
 
 
 def parse_local_time(value: str, tz: dt.tzinfo) -> dt.datetime | None:
@@ -243,20 +245,61 @@ class EditorHandler(AdminHandler):
             "title": post["title"], "slug": post["slug"], "markdown": post["markdown"],
             "tags": ", ".join(post.get("tags", [])), "custom_excerpt": post.get("custom_excerpt", ""),
             "state": state_of(post), "publish_at": self.local_time(post.get("published_at"), "%Y-%m-%dT%H:%M"),
-            **featured_fields(post),
+            **featured_fields(post), "author_id": post.get("author_id") or "",
         }
 
     def autosave_key(self, kind: str, post_id: str | None) -> str:
         return post_id or "new-" + KINDS[kind]
 
-    def show(self, kind: str, post: dict | None, fields: dict[str, str], status: int = 200, **extra: Any) -> None:
+    async def author_choices(self, post: dict | None, fields: dict[str, str]) -> dict[str, Any]:
+        """The editor's author field: who is shown, and for editors the choices and the one selected.
+
+        The choices are this site's members, plus the saved author if they have
+        left it; an id the form sent that is neither (a refused choice) is not
+        looked up, so no other site's person is ever named here.
+        """
+        saved_author = post["author_id"] if post else self.current_user["_id"]
+        if not self.at_least("editor"):
+            return {"author": await Users(self.db).by_id(saved_author), "authors": [], "selected": saved_author}
+        members = [{"_id": m["user_id"], "name": m["user"]["name"], "role": m["role"]}
+                   for m in await self.store.members.list()]
+        ids = {m["_id"] for m in members}
+        if saved_author not in ids:
+            former = await Users(self.db).by_id(saved_author)
+            if former is not None:
+                members.append({"_id": former["_id"], "name": former["name"], "role": None})
+                ids.add(former["_id"])
+        selected = fields.get("author_id") if fields.get("author_id") in ids else saved_author
+        return {"author": None, "authors": members, "selected": selected}
+
+    async def chosen_author(self, post: dict | None, wanted: str) -> str | None:
+        """The author the form asks for when it is a change, else None (keep the author).
+
+        Only editors and up change it (403 for others); the new author must be
+        a member of this site (`Invalid` otherwise: another site's person or an
+        unknown id are the same).
+        """
+        current = post["author_id"] if post else self.current_user["_id"]
+        if not wanted or wanted == current:
+            return None
+        if not self.at_least("editor"):
+            log.info("%s (%s) may not change the author", self.current_user["_id"], self.role)
+            raise tornado.web.HTTPError(403)
+        if await self.store.members.role_of(wanted) is None:
+            raise Invalid("the author must be a member of this site")
+        return wanted
+
+    async def show(self, kind: str, post: dict | None, fields: dict[str, str], status: int = 200,
+                   **extra: Any) -> None:
+        choices = await self.author_choices(post, fields)
         self.set_status(status)
         self.render(
             "admin/editor.html", nav=kind, kind=kind, post=post, fields=fields,
             version=extra.pop("version", post["version"] if post else 0),
             can_publish=self.can_publish(post), error=extra.pop("error", None),
             conflict=extra.pop("conflict", None), autosave=extra.pop("autosave", None),
-            autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False), **extra,
+            autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False),
+            **choices, **extra,
         )
 
     @requires("contributor")
@@ -264,15 +307,15 @@ class EditorHandler(AdminHandler):
         post = await self.editable_post(kind, post_id) if post_id else None
         fields = self.fields_of(post) if post else {
             "title": "", "slug": "", "markdown": "", "tags": "", "custom_excerpt": "", "state": "draft", "publish_at": "",
-            **featured_fields(None),
+            **featured_fields(None), "author_id": self.current_user["_id"],
         }
         saved = await self.store.autosaves.get(self.autosave_key(kind, post_id), self.current_user["_id"])
         if saved and post and saved["saved_at"] <= post["updated_at"]:
             saved = None  # older than what was saved since
         if saved and self.get_query_argument("restore", "") == "1":
-            fields.update({k: v for k, v in saved["fields"].items() if k in fields and k not in ("state", "publish_at")})
+            fields.update({k: v for k, v in saved["fields"].items() if k in fields and k not in ("state", "publish_at", "author_id")})
             saved = None
-        self.show(kind, post, fields, autosave=saved, saved=self.get_query_argument("saved", "") == "1")
+        await self.show(kind, post, fields, autosave=saved, saved=self.get_query_argument("saved", "") == "1")
 
     def publication(self, fields: dict[str, str], post: dict | None) -> tuple[str, dt.datetime | None]:
         """(status, published_at) for the chosen state; raises StoreError for a bad time."""
@@ -297,6 +340,8 @@ class EditorHandler(AdminHandler):
     async def post(self, kind: str, post_id: str | None = None) -> None:
         post = await self.editable_post(kind, post_id) if post_id else None
         fields = form_fields(self)
+        fields["author_id"] = (self.get_body_argument("author_id", "").strip()[:64]
+                               or (post["author_id"] if post else self.current_user["_id"]))
         version = self.get_body_argument("version", "0")
         if not version.isdigit():
             raise tornado.web.HTTPError(400, reason="Bad version")
@@ -307,24 +352,26 @@ class EditorHandler(AdminHandler):
         )
         try:
             status, published_at = self.publication(fields, post)
+            author_id = await self.chosen_author(post, fields["author_id"])
             if post is None:
                 saved = await self.store.posts.create(
-                    **values, type=KINDS[kind], author_id=self.current_user["_id"], status=status, published_at=published_at,
+                    **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
+                    published_at=published_at,
                 )
             else:
                 saved = await self.store.posts.update(
                     post["_id"], int(version), **values, status=status, published_at=published_at,
-                    editor_id=self.current_user["_id"],
+                    editor_id=self.current_user["_id"], author_id=author_id,
                 )
         except Conflict as conflict:
             current = conflict.current
-            self.show(
+            await self.show(
                 kind, current, fields, 409, version=current["version"], error=str(conflict),
                 conflict={"theirs": current, "diff": diff_html(current["markdown"], fields["markdown"])},
             )
             return
         except StoreError as error:
-            self.show(kind, post, fields, 400, version=int(version), error=str(error))
+            await self.show(kind, post, fields, 400, version=int(version), error=str(error))
             return
         await self.store.revisions.record(saved, self.current_user["_id"])
         await self.store.autosaves.discard(self.autosave_key(kind, post_id), self.current_user["_id"])
@@ -346,6 +393,30 @@ class AutosaveHandler(AdminHandler):
         fields = form_fields(self)
         saved_at = await self.store.autosaves.save(key, user_id, fields)
         self.write({"saved_at": self.local_time(saved_at, "%H:%M:%S")})
+
+
+class TagSuggestionsHandler(AdminHandler):
+    """``/admin/tags.json?q=``: this site's tags, drafts' included, for the editor's suggestions.
+
+    Tags starting with what is typed come first, then those containing it;
+    the most used first within each. Only this site's posts are counted.
+    """
+
+    @requires("contributor")
+    async def get(self) -> None:
+        typed = " ".join(self.get_query_argument("q", "").split()).lower()[:50]
+        slug = slugify(typed, 50)
+        ranked = []
+        for tag in await self.store.posts.all_tags():
+            name = tag["name"].lower()
+            if name.startswith(typed) or (slug and tag["slug"].startswith(slug)):
+                ranked.append((0, -tag["count"], name, tag))
+            elif typed in name or (slug and slug in tag["slug"]):
+                ranked.append((1, -tag["count"], name, tag))
+        ranked.sort(key=lambda entry: entry[:3])
+        self.set_header("Cache-Control", "no-store")
+        self.write({"tags": [{"name": t["name"], "slug": t["slug"], "count": t["count"]}
+                             for *_, t in ranked[:MAX_SUGGESTIONS]]})
 
 
 # --- history --------------------------------------------------------------------------
@@ -429,6 +500,7 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
                 "tags": str(data.get("tags", "")).split(",")[:MAX_TAGS],
                 "publish_at": str(data.get("publish_at", "")),
                 "post_id": str(data.get("post_id", "")),
+                "author_id": str(data.get("author_id", ""))[:64],
             }
         except (ValueError, AttributeError):
             self.close(1003, "bad message")
@@ -441,6 +513,9 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
         """The page as readers will see it: the post's own author and date where it has them."""
         saved = await self.store.posts.get(fields["post_id"]) if re.fullmatch(ID, fields["post_id"]) else None
         author = await Users(self.db).by_id(saved["author_id"]) if saved else self.current_user
+        chosen = fields.get("author_id")
+        if chosen and chosen != (author or {}).get("_id") and await self.store.members.role_of(chosen):
+            author = await Users(self.db).by_id(chosen)  # the author an editor picked, not saved yet
         published_at = (parse_local_time(fields["publish_at"], self.tz) or (saved or {}).get("published_at")
                         or utcnow())
         rendered = render(fields["markdown"], fields["custom_excerpt"])
@@ -469,6 +544,7 @@ def admin_routes() -> list[tornado.web.URLSpec]:
         URLSpec(r"/admin/static/(.+)", AdminStaticHandler, name="admin-static"),
         URLSpec(r"/admin/?", DashboardHandler, name="admin"),
         URLSpec(r"/admin/preview", PreviewSocket, name="admin-preview"),
+        URLSpec(r"/admin/tags\.json", TagSuggestionsHandler, name="admin-tag-suggestions"),
         URLSpec(r"/admin/%s/?" % kinds, ListHandler, name="admin-list"),
         URLSpec(r"/admin/%s/new" % kinds, EditorHandler, name="admin-new"),
         URLSpec(r"/admin/%s/%s" % (kinds, ID), EditorHandler, name="admin-edit"),

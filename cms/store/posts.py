@@ -170,13 +170,15 @@ class Posts:
         custom_excerpt: str | None = None,
         editor_id: Any = None,
         featured_image: Mapping[str, Any] | None = KEEP,
+        author_id: Any = None,
     ) -> dict:
         """Save a new version of a post; refuse it if ``expected_version`` is stale.
 
         The version check and the write are one atomic ``find_one_and_replace``
         with ``{"version": expected_version}`` in the filter, so of two people
         who loaded version 3, only the first to save wins; the second gets
-        `Conflict` carrying what is stored now. (A replace rather than
+        `Conflict` carrying what is stored now. ``author_id`` (None: keep the
+        author) is stored as given: the caller checks it names a member. (A replace rather than
         ``$set``: the embedded nx-27017 stores datetimes written by ``$set`` as
         strings; tests/http/test_admin_revisions.py pins that gap down.)
         """
@@ -207,6 +209,8 @@ class Posts:
             "updated_at": now,
             "updated_by": editor_id,
         }
+        if author_id is not None:
+            fields["author_id"] = author_id
         replacement = {**current, **fields, "version": int(expected_version) + 1}
         try:
             saved = await self._posts.find_one_and_replace(

@@ -18,6 +18,8 @@ from cms.text.slugs import slugify
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$")
 MIN_PASSWORD = 10
+MAX_NAME = 100
+MAX_BIO = 500
 BCRYPT_COST = 12
 # A few of the passwords that every cracking list starts with.
 COMMON_PASSWORDS = frozenset(
@@ -178,3 +180,52 @@ class Users:
             {"_id": user_id},
             {"$set": {"password_hash": await hash_password(password)}, "$inc": {"session_version": 1}},
         )
+
+    # --- the account page: a person changes their own account -----------------------
+
+    async def update_profile(self, user_id: Any, *, name: str, username: str, bio: str) -> dict:
+        """Set name, username and bio (validated as `create` does); returns the updated user.
+
+        `Invalid` or `Duplicate` (a username someone else has) change nothing.
+        Only strings are ``$set``: the embedded server keeps datetimes written
+        by ``$set`` as strings, and none is needed here.
+        """
+        name = " ".join((name or "").split())
+        username = (username or "").strip().lower()
+        bio = (bio or "").strip()
+        if not name:
+            raise Invalid("your name is required")
+        if len(name) > MAX_NAME:
+            raise Invalid("the name is too long: at most %d characters" % MAX_NAME)
+        if not USERNAME_RE.match(username):
+            raise Invalid("invalid username %r: use lowercase letters, digits and inner hyphens" % username)
+        if len(bio) > MAX_BIO:
+            raise Invalid("the bio is too long: at most %d characters" % MAX_BIO)
+        if await self._collection.find_one({"username": username, "_id": {"$ne": user_id}}, {"_id": 1}):
+            raise Duplicate("the username %r is taken" % username)
+        try:
+            user = await self._collection.find_one_and_update(
+                {"_id": user_id}, {"$set": {"name": name, "username": username, "bio": bio}},
+                return_document=pymongo.ReturnDocument.AFTER,
+            )
+        except pymongo.errors.DuplicateKeyError:  # taken a moment ago
+            raise Duplicate("the username %r is taken" % username) from None
+        if user is None:
+            raise Invalid("no such account")
+        return user
+
+    async def change_password(self, user_id: Any, current: str, new: str) -> dict:
+        """A new password, given the current one when the account has one (Google-only accounts have none).
+
+        Ends every session of the person (`set_password` moves ``session_version``
+        on); returns the updated user so the caller can start a fresh session.
+        """
+        user = await self.by_id(user_id)
+        if user is None:
+            raise Invalid("no such account")
+        hashed = user.get("password_hash")
+        if hashed and not await check_password(current or "", hashed):
+            raise Invalid("the current password is not right")
+        validate_password(new)
+        await self.set_password(user_id, new)
+        return await self.by_id(user_id) or user

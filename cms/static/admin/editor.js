@@ -88,7 +88,8 @@
     socket.send(JSON.stringify({
       seq: seq, kind: form.dataset.kind, title: title.value, markdown: body.value,
       tags: form.elements.tags.value, custom_excerpt: form.elements.custom_excerpt.value,
-      publish_at: form.elements.publish_at.value, post_id: form.action.split("/").pop()
+      publish_at: form.elements.publish_at.value, post_id: form.action.split("/").pop(),
+      author_id: form.elements.author_id ? form.elements.author_id.value : ""
     }));
   }
 

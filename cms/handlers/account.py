@@ -1,0 +1,72 @@
+"""``/admin/account``: a member changes their own account (name, username, bio, password).
+
+An account is platform-wide: the name, username, bio and password are the same
+on every site the person belongs to, and the page says so. Nothing here is
+about anyone else: the handler only ever reads and writes the signed-in
+person's own user document. A password change moves ``session_version`` on,
+which ends every other session of the person; the session that made the
+change gets a fresh cookie and stays signed in.
+"""
+
+from __future__ import annotations
+
+import logging
+import tornado.web
+
+from cms import sessions
+from cms.handlers.admin import AdminHandler, requires
+from cms.store import Invalid, StoreError, Users
+from cms.store.users import MAX_BIO
+
+log = logging.getLogger(__name__)
+
+# Fixed notices after a redirect (``?done=key``): nothing typed is echoed.
+DONE = {"profile": "Your account is saved.", "password": "Your password is changed. Every other session of yours has ended."}
+ACTIONS = ("profile", "password")
+
+
+class AccountHandler(AdminHandler):
+    """The signed-in person's own account, whatever their role on this site."""
+
+    def show(self, status: int = 200, error: str | None = None, fields: dict[str, str] | None = None,
+             form: str = "") -> None:
+        user = self.current_user
+        self.set_status(status)
+        self.render(
+            "admin/account.html", nav="account", error=error, error_form=form, max_bio=MAX_BIO,
+            done=DONE.get(self.get_query_argument("done", "")), has_password=bool(user.get("password_hash")),
+            fields=fields or {"name": user.get("name", ""), "username": user.get("username", ""),
+                              "bio": user.get("bio", "")},
+        )
+
+    @requires("contributor")
+    async def get(self) -> None:
+        self.show()
+
+    @requires("contributor")
+    async def post(self) -> None:
+        action = self.get_body_argument("action", "")
+        if action not in ACTIONS:
+            raise tornado.web.HTTPError(400, reason="Unknown action")
+        users = Users(self.db)
+        user_id = self.current_user["_id"]
+        fields = None
+        try:
+            if action == "profile":
+                fields = {key: self.get_body_argument(key, "")[:2000] for key in ("name", "username", "bio")}
+                await users.update_profile(user_id, **fields)
+            else:
+                new = self.get_body_argument("new_password", "")[:1000]
+                if new != self.get_body_argument("confirm_password", "")[:1000]:
+                    raise Invalid("the new password and its confirmation differ")
+                user = await users.change_password(user_id, self.get_body_argument("current_password", "")[:1000], new)
+                sessions.start(self, user)  # this session goes on; every other one has ended
+        except StoreError as error:
+            self.show(400, str(error), fields, form=action)
+            return
+        log.info("%s changed their account (%s) on %s", user_id, action, self.site["name"])
+        self.redirect("/admin/account?done=%s" % action, status=303)
+
+
+def account_routes() -> list[tornado.web.URLSpec]:
+    return [tornado.web.URLSpec(r"/admin/account", AccountHandler, name="admin-account")]
