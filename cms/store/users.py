@@ -12,6 +12,7 @@ import bcrypt
 import pymongo
 from cms.store.ids import new_id
 
+from cms.store.changes import PLATFORM, Changes
 from cms.store.errors import Duplicate, Invalid
 from cms.text.slugs import slugify
 
@@ -212,6 +213,8 @@ class Users:
             raise Duplicate("the username %r is taken" % username) from None
         if user is None:
             raise Invalid("no such account")
+        # Names and bios show on the reader pages of every site the person writes for.
+        await Changes(self._collection.database).bump(PLATFORM)
         return user
 
     async def change_password(self, user_id: Any, current: str, new: str) -> dict:

@@ -97,3 +97,18 @@ async def test_a_kept_page_still_answers_if_none_match_with_304(world, client):
     first = await client.get("blog", "/posts/hello")
     again = await client.get("blog", "/posts/hello", headers={"If-None-Match": first.headers["Etag"]})
     assert again.code == 304
+
+
+async def test_a_new_name_shows_at_once_on_every_site_of_the_person(world, client):
+    ruby = await world.site("ruby")
+    jade = await world.site("jade")
+    writer = await world.member(ruby, "owner", name="Old Name", username="writer")
+    await jade.members.add(writer["_id"], "author")
+    await world.post(ruby, writer, "On ruby")
+    await world.post(jade, writer, "On jade")
+    for site, path in (("ruby", "/posts/on-ruby"), ("jade", "/authors/writer")):
+        assert b"Old Name" in (await client.get(site, path)).body  # now kept
+    await world.users.update_profile(writer["_id"], name="New Name", username="writer", bio="")
+    for site, path in (("ruby", "/posts/on-ruby"), ("jade", "/authors/writer")):
+        body = (await client.get(site, path)).body
+        assert b"New Name" in body and b"Old Name" not in body, (site, path)
