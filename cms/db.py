@@ -93,6 +93,10 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "changes": [
         ([("site_id", 1)], {"unique": True}),
     ],
+    "sign_in_failures": [
+        ([("site_id", 1), ("key", 1), ("at", 1)], {}),
+        ([("at", 1)], {"expireAfterSeconds": 15 * 60}),  # cms/store/throttle.py's window
+    ],
     # --- media (cms/store/media.py) ---
     "media_items": [
         ([("site_id", 1), ("sha256", 1)], {"unique": True}),

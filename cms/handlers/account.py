@@ -11,11 +11,14 @@ change gets a fresh cookie and stays signed in.
 from __future__ import annotations
 
 import logging
+
 import tornado.web
 
 from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
 from cms.store import Invalid, StoreError, Users
+from cms.store.errors import WrongPassword
+from cms.store.throttle import Throttle, key_for
 from cms.store.users import MAX_BIO
 
 log = logging.getLogger(__name__)
@@ -59,7 +62,17 @@ class AccountHandler(AdminHandler):
                 new = self.get_body_argument("new_password", "")[:1000]
                 if new != self.get_body_argument("confirm_password", "")[:1000]:
                     raise Invalid("the new password and its confirmation differ")
-                user = await users.change_password(user_id, self.get_body_argument("current_password", "")[:1000], new)
+                # A stolen session must not become a way to guess the password.
+                throttle, key = Throttle(self.db, self.site["_id"]), key_for("account", user_id)
+                if await throttle.blocked([key]):
+                    raise Invalid("too many wrong passwords; wait a few minutes, then try again")
+                try:
+                    user = await users.change_password(
+                        user_id, self.get_body_argument("current_password", "")[:1000], new)
+                except WrongPassword:
+                    await throttle.failed([key])
+                    raise
+                await throttle.succeeded(key)
                 sessions.start(self, user)  # this session goes on; every other one has ended
         except StoreError as error:
             self.show(400, str(error), fields, form=action)

@@ -25,11 +25,13 @@ from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
 from cms.store import Duplicate, Invalid, StoreError, Users
 from cms.store.invitations import is_open
+from cms.store.throttle import Throttle, key_for
 from cms.store.users import validate_password
 
 log = logging.getLogger(__name__)
 
 FAILED = "That e-mail and password do not match an account of this site."
+TOO_MANY = "Too many failed attempts. Wait a few minutes, then try again."
 
 
 def safe_next(target: str | None) -> str:
@@ -50,13 +52,23 @@ class LoginHandler(AdminHandler):
         email = self.get_body_argument("email", "").strip()[:254]
         password = self.get_body_argument("password", "")[:1000]
         target = safe_next(self.get_body_argument("next", None))
+        # Known and unknown e-mails are throttled alike, so the limit tells nothing either.
+        throttle = Throttle(self.db, self.site["_id"])
+        keys = [key_for("email", email), key_for("ip", self.request.remote_ip or "")]
+        if await throttle.blocked(keys):
+            log.warning("sign-in throttled on %s", self.site["name"])
+            self.set_status(429)
+            self.render("admin/login.html", error=TOO_MANY, email=email, next=target)
+            return
         user = await Users(self.db).authenticate(email, password)
         role = await self.store.members.role_of(user["_id"]) if user else None
         if user is None or role is None:
             log.info("failed sign-in on %s", self.site["name"])
+            await throttle.failed(keys)
             self.set_status(401)
             self.render("admin/login.html", error=FAILED, email=email, next=target)
             return
+        await throttle.succeeded(keys[0])
         sessions.start(self, user)
         log.info("%s signed in on %s as %s", user["_id"], self.site["name"], role)
         self.redirect(target, status=303)

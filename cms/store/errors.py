@@ -9,6 +9,10 @@ class Invalid(StoreError):
     """The input breaks a rule (a bad name, a weak password...)."""
 
 
+class WrongPassword(Invalid):
+    """The password given to confirm who someone is was not theirs."""
+
+
 class Duplicate(StoreError):
     """Something with that unique name already exists."""
 

@@ -13,7 +13,7 @@ import pymongo
 from cms.store.ids import new_id
 
 from cms.store.changes import PLATFORM, Changes
-from cms.store.errors import Duplicate, Invalid
+from cms.store.errors import Duplicate, Invalid, WrongPassword
 from cms.text.slugs import slugify
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
@@ -228,7 +228,7 @@ class Users:
             raise Invalid("no such account")
         hashed = user.get("password_hash")
         if hashed and not await check_password(current or "", hashed):
-            raise Invalid("the current password is not right")
+            raise WrongPassword("the current password is not right")
         validate_password(new)
         await self.set_password(user_id, new)
         return await self.by_id(user_id) or user
