@@ -118,7 +118,9 @@ def apply_forwarded_headers(request: HTTPServerRequest) -> None:
     if host:
         request.host = host
         request.host_name = host.split(":")[0].lower()
-    forwarded_for = headers.get("X-Forwarded-For", "").split(",")[0].strip()
+    # The last address is the one the proxy added; anything before it came
+    # from the client and can be made up (as Tornado's own xheaders reads it).
+    forwarded_for = headers.get("X-Forwarded-For", "").split(",")[-1].strip()
     if forwarded_for:
         request.remote_ip = forwarded_for
 
