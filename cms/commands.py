@@ -7,7 +7,7 @@ import dataclasses
 from typing import Any, TextIO
 
 from cms.config import Settings
-from cms.store import Invalid, NotFound, ROLES, SiteStore, Sites, Users
+from cms.store import ROLES, Invalid, NotFound, Sites, SiteStore, Users
 from cms.store.users import generate_password, normalize_email, validate_password
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from cms.store import SiteStore, Sites, Users
+from cms.store import Sites, SiteStore, Users
 from cms.store.users import generate_password
 
 CONTENT = Path(__file__).parent / "seed_content"

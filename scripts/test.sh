@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install what the tests need, then run every test: sh scripts/test.sh [pytest args]
 #  - Debian's chromium and chromium-driver for the browser tests, where missing;
-#  - a virtual environment in .venv with requirements-test.txt.
+#  - a virtual environment in .venv with requirements-test.txt;
+#  - ruff (lint), then pytest.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,5 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -r requirements-test.txt
 
+.venv/bin/ruff check --quiet .  # lint first: unused imports, likely bugs, import order
 exec .venv/bin/python -m pytest "$@"

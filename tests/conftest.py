@@ -20,7 +20,7 @@ from tornado.httpserver import HTTPServer
 from cms import db as database
 from cms.app import make_app
 from cms.config import Settings
-from cms.store import SiteStore, Sites, Users
+from cms.store import Sites, SiteStore, Users
 from cms.store import users as users_store
 
 TEST_PASSWORD = "correct horse battery staple"

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 import tornado.web
 

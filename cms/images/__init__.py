@@ -6,7 +6,13 @@ of rendered HTML that point at the site's own ``/media/`` files.
 """
 
 from cms.images.process import (
-    ACCEPTED, RENDITION_WIDTHS, Limits, Processed, Rejected, Rendition, process,
+    ACCEPTED,
+    RENDITION_WIDTHS,
+    Limits,
+    Processed,
+    Rejected,
+    Rendition,
+    process,
 )
 
 __all__ = ["ACCEPTED", "RENDITION_WIDTHS", "Limits", "Processed", "Rejected", "Rendition", "process"]

@@ -13,10 +13,10 @@ import re
 from typing import Any, Iterable, Mapping
 
 import pymongo
-from cms.store.ids import new_id
 
 from cms.images.markup import media_urls, responsive
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
+from cms.store.ids import new_id
 from cms.store.media import Media, image_of
 from cms.store.pages import Page
 from cms.store.scoped import Scoped

@@ -8,10 +8,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pymongo
-from cms.store.ids import new_id
 
 from cms.store.changes import PLATFORM, Changes
 from cms.store.errors import Duplicate, Invalid, NotFound
+from cms.store.ids import new_id
 
 SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Names that would shadow the platform's own hosts or confuse readers.

@@ -10,10 +10,10 @@ from typing import Any
 
 import bcrypt
 import pymongo
-from cms.store.ids import new_id
 
 from cms.store.changes import PLATFORM, Changes
 from cms.store.errors import Duplicate, Invalid, WrongPassword
+from cms.store.ids import new_id
 from cms.text.slugs import slugify
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")

@@ -27,7 +27,7 @@ from cms import db as database  # noqa: E402
 from cms.app import make_app  # noqa: E402
 from cms.config import Settings  # noqa: E402
 from cms.pagecache import PageCache  # noqa: E402
-from cms.store import SiteStore, Sites, Users  # noqa: E402
+from cms.store import Sites, SiteStore, Users  # noqa: E402
 
 URLS = ["/", "/?page=5", "/posts/post-100", "/tags/tag-3", "/search?q=lorem", "/feed.xml", "/sitemap.xml"]
 

@@ -33,7 +33,7 @@ from cms import db as database  # noqa: E402
 from cms.app import make_app  # noqa: E402
 from cms.config import Settings  # noqa: E402
 from cms.images import process  # noqa: E402
-from cms.store import SiteStore, Sites, Users  # noqa: E402
+from cms.store import Sites, SiteStore, Users  # noqa: E402
 from cms.store import media as media_store  # noqa: E402
 from tests.admin_session import Session  # noqa: E402
 from tests.conftest import TEST_PASSWORD, Client  # noqa: E402

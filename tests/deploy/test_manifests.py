@@ -18,7 +18,6 @@ import re
 import runpy
 import socket
 import string
-from pathlib import Path
 from typing import Any
 
 import kubernetes_validate

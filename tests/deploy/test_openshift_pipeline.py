@@ -35,7 +35,14 @@ from cms.store import SiteStore
 from tests.conftest import World
 
 from .support import (
-    HeldRequest, child_env, get, port_is_free, refuses_connections, stop, uri_with_database, wait_until_serving,
+    HeldRequest,
+    child_env,
+    get,
+    port_is_free,
+    refuses_connections,
+    stop,
+    uri_with_database,
+    wait_until_serving,
 )
 
 pytestmark = pytest.mark.timeout(900)  # the first test waits for the virtual environment

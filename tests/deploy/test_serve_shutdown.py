@@ -13,7 +13,7 @@ import pytest
 from cms.config import REPO_ROOT
 from cms.db import free_port
 
-from .support import HeldRequest, child_env, get, refuses_connections, stop, uri_with_database, wait_until_serving
+from .support import HeldRequest, child_env, refuses_connections, stop, uri_with_database, wait_until_serving
 
 GRACE = 4.0
 

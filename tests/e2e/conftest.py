@@ -24,7 +24,7 @@ from cms import db as database
 from cms.app import make_app
 from cms.config import Settings
 from cms.seed import AUTHORS, CONTENT, parse, seed_demo
-from cms.store import SiteStore, Sites, Users
+from cms.store import Sites, SiteStore, Users
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 THEMED_SITES = {"demo": "journal", "mag": "magazine", "dusk": "dusk"}

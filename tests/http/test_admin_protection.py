@@ -86,7 +86,7 @@ def body_for(post: dict) -> dict:
 async def test_state_changing_requests_without_xsrf_are_refused_and_change_nothing(app, client, db, scene):
     owner = await signed_in(client, "alpha", scene["people"]["owner"])
     checked = 0
-    for pattern, handler, method in admin_endpoints(app):
+    for pattern, _handler, method in admin_endpoints(app):
         if method not in STATE_CHANGING:
             continue
         path = concrete(pattern, scene["post"]["_id"])
@@ -143,7 +143,7 @@ async def test_per_post_rights_hold_on_every_post_route(app, client, db, scene):
     contributor = await signed_in(client, "alpha", scene["people"]["contributor"])
     post = scene["post"]
     before = await snapshot(db)
-    for pattern, handler, method in admin_endpoints(app):
+    for pattern, _handler, method in admin_endpoints(app):
         if "([0-9a-f]{24})" not in pattern and "(new|" not in pattern:
             continue
         path = concrete(pattern, post["_id"])

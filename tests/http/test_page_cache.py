@@ -5,7 +5,7 @@ import asyncio
 import datetime as dt
 
 from cms import db as database
-from cms.store import SiteStore, Sites
+from cms.store import Sites, SiteStore
 from cms.store.posts import utcnow
 
 

@@ -180,10 +180,11 @@ async def test_broken_themes_are_listed_with_their_reason_and_cannot_be_chosen(c
     alpha = await world.site("alpha")
     admin = await world.member(alpha, "admin")
     await db.sites.update_one({"_id": alpha.site_id}, {"$set": {"theme": "cracked"}})
-    from tests.conftest import Client
     from tornado.httpclient import AsyncHTTPClient
     from tornado.httpserver import HTTPServer
+
     from cms import db as database
+    from tests.conftest import Client
 
     server = HTTPServer(make_app(settings, db, themes=registry))
     port = database.free_port()
