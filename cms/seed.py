@@ -64,4 +64,8 @@ async def seed_demo(db) -> dict | None:
             tags=[t.strip() for t in meta.get("tags", "").split(",") if t.strip()],
             published_at=now - dt.timedelta(days=int(meta.get("days_ago", 10)), hours=3),
         )
+    # A menu, as a site owner would set one up (Theme settings in the admin).
+    await sites.update_theme(site["_id"], site["theme"], {"navigation": [
+        {"label": "About", "url": "/about"}, {"label": "Writing", "url": "/tags/writing"},
+    ]})
     return {"site": site, "email": AUTHORS["owner"]["email"], "password": password}

@@ -115,6 +115,7 @@ def test_serve_seeds_the_demo_once_shares_its_database_and_stops_cleanly(tmp_pat
 
         code, home = get(port, "demo.localhost:%d" % port)
         assert code == 200 and "Demo Journal" in home and "A tour of Markdown" in home
+        assert 'href="/about"' in home  # the demo comes with a menu
         code, post = get(port, "demo.localhost:%d" % port, "/posts/code-highlighting")
         assert code == 200 and '<span class="k">' in post and "Tomás Reyes" in post
         assert get(port, "demo.localhost:%d" % port, "/about")[0] == 200

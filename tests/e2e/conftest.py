@@ -56,9 +56,6 @@ async def seed_themed_sites(db) -> None:
                 tags=[t.strip() for t in meta.get("tags", "").split(",") if t.strip()],
                 published_at=now - dt.timedelta(days=int(meta.get("days_ago", 10)), hours=3),
             )
-    await sites.update_theme((await sites.by_name("demo"))["_id"], "journal", {
-        "navigation": [{"label": "About", "url": "/about"}, {"label": "Writing", "url": "/tags/writing"}],
-    })
     await sites.update_theme((await sites.by_name("mag"))["_id"], "magazine", {
         "navigation": [{"label": "About", "url": "/about"}, {"label": "Code", "url": "/tags/code"}],
     })
