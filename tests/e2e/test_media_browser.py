@@ -54,3 +54,39 @@ def test_pick_an_image_insert_it_publish_and_see_it_with_a_srcset(live_app, brow
         "var i = arguments[0]; return i.complete && i.naturalWidth > 0;", img))
     chosen = browser.execute_script("return arguments[0].currentSrc;", img)
     assert re.search(r"/media/[0-9a-f]{24}/[0-9a-f]{32}\.(webp|png)$", chosen), chosen
+
+
+DELIVER_FILE = """
+const [target, kind, b64, name] = arguments;
+const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+const transfer = new DataTransfer();
+transfer.items.add(new File([bytes], name, {type: "image/png"}));
+const event = kind === "paste"
+  ? new ClipboardEvent("paste", {clipboardData: transfer, bubbles: true, cancelable: true})
+  : new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true});
+target.dispatchEvent(event);
+"""
+
+
+@pytest.mark.parametrize("kind", ["paste", "drop"])
+def test_an_image_pasted_or_dropped_into_the_text_lands_at_the_cursor(live_app, browser, kind):  # noqa: F811
+    import base64
+
+    async def setup():
+        store = await live_app.world.site("%s-site" % kind, title="Alpha Blog")
+        return await live_app.world.member(store, "author", name="Ada Author")
+
+    user = live_app.call(setup)
+    sign_in(live_app, browser, "%s-site" % kind, user["email"])
+    browser.get(live_app.url("%s-site" % kind, "/admin/posts/new"))
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys("First line.\nLast line.")
+    # The cursor goes to the end of the first line, where the image must land.
+    browser.execute_script("arguments[0].setSelectionRange(11, 11);", body)
+    png = base64.b64encode(images.png_transparent(64, 32)).decode()
+    browser.execute_script(DELIVER_FILE, body, kind, png, "%s-shot.png" % kind)
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.ID, "image-status").get_attribute("data-state") in ("done", "error"))
+    text = body.get_attribute("value")
+    assert re.search(r"^First line\.\n?!\[%s shot\]\(/media/[0-9a-f]{24}/[0-9a-f]{32}\.png\)\n?\nLast line\.$" % kind,
+                     text), text
