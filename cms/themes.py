@@ -57,7 +57,7 @@ SETTING_TYPES = ("color", "integer", "boolean", "string", "choice", "media", "li
 MAX_LINKS = 8
 
 
-def _check_value(key: str, spec: dict, value: Any) -> Any:
+def check_setting(key: str, spec: dict, value: Any) -> Any:
     """``value`` converted to the type ``spec`` describes, or `SettingsError`."""
     kind = spec.get("type")
     label = spec.get("label", key)
@@ -118,7 +118,7 @@ def check_schema(theme: str, schema: Any) -> None:
             raise ThemeError("theme %s: theme.json: setting %r needs a type (one of %s)"
                              % (theme, key, ", ".join(SETTING_TYPES)))
         try:
-            _check_value(key, spec, spec.get("default"))
+            check_setting(key, spec, spec.get("default"))
         except SettingsError as e:
             raise ThemeError("theme %s: theme.json: bad default: %s" % (theme, e)) from None
 
@@ -182,7 +182,7 @@ class Theme:
         unknown = sorted(set(settings) - set(schema))
         if unknown:
             raise SettingsError("theme %s has no setting %s" % (self.name, ", ".join(unknown)))
-        return {key: _check_value(key, schema[key], value) for key, value in settings.items()}
+        return {key: check_setting(key, schema[key], value) for key, value in settings.items()}
 
     def settings_for(self, site: dict) -> dict:
         """The theme's setting defaults overlaid by the site's (valid) choices."""
@@ -191,7 +191,7 @@ class Theme:
         for key, value in (site.get("theme_settings") or {}).items():
             if key in schema:
                 try:
-                    values[key] = _check_value(key, schema[key], value)
+                    values[key] = check_setting(key, schema[key], value)
                 except SettingsError:  # saved for another theme, or the schema changed
                     pass
         return values

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 import tornado.web
 from tornado import template
 
+from cms import sessions
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.store.changes import Changes
@@ -66,14 +67,12 @@ class BaseHandler(tornado.web.RequestHandler):
 
     async def load_current_user(self) -> None:
         """Load the session's user once, in ``prepare`` (Tornado's hook is sync)."""
-        from cms import sessions
-
         self._user = await sessions.load(self)
 
     def get_current_user(self) -> dict | None:
         return self._user
 
-    # --- cookies -------------------------------------------------------------------
+    # --- headers and cookies ---------------------------------------------------------
 
     frame_policy = "SAMEORIGIN"  # the admin says DENY: its forms must not be framed
 

@@ -23,7 +23,7 @@ import tornado.web
 from cms import sessions
 from cms.handlers.admin import ROLE_RANK, AdminHandler, requires
 from cms.store import ROLES, Invalid, NotFound, Sites, StoreError, Users
-from cms.themes import SettingsError, Theme, _check_value
+from cms.themes import SettingsError, Theme, check_setting
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ def carried_settings(site: dict, theme: Theme) -> dict[str, Any]:
     for key, value in (site.get("theme_settings") or {}).items():
         if key in schema:
             try:
-                kept[key] = _check_value(key, schema[key], value)
+                kept[key] = check_setting(key, schema[key], value)
             except SettingsError:
                 pass
     return kept
