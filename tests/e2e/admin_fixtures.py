@@ -12,18 +12,12 @@ import threading
 from typing import Any, Awaitable, Callable
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from tornado.httpserver import HTTPServer
 
 from cms import db as database
 from cms.app import make_app
 from tests.conftest import World
-
-CHROMIUM_FLAGS = (
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-)
+from tests.e2e.conftest import new_chromium
 
 
 class LiveApp:
@@ -95,14 +89,8 @@ def google_live_app(settings):
         app.stop()
 
 
-def new_browser() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(20)
-    return driver
+def new_browser() -> Any:
+    return new_chromium(page_load_timeout=20)
 
 
 @pytest.fixture
@@ -117,12 +105,8 @@ def second_browser():
 
 @pytest.fixture
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(20)
+    """A fresh browser per test: its own cookies and storage."""
+    driver = new_browser()
     try:
         yield driver
     finally:

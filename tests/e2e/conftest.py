@@ -61,6 +61,21 @@ async def seed_themed_sites(db) -> None:
     })
 
 
+def new_chromium(page_load_timeout: float = 30) -> Any:
+    """Debian's headless Chromium through its own chromedriver (selenium's download cannot work offline)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(page_load_timeout)
+    return driver
+
+
 @dataclasses.dataclass
 class LiveServer:
     port: int
@@ -123,16 +138,7 @@ def live_server(mongo_uri: str, tmp_path_factory) -> Iterator[LiveServer]:
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """One headless Debian Chromium for the whole session, console logs enabled."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
+    driver = new_chromium()
     SCREENSHOTS.mkdir(exist_ok=True)
     try:
         yield driver
