@@ -32,7 +32,9 @@ def _service_prefix(env: Mapping[str, str]) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", service).upper()
 
 
-def _number(env: Mapping[str, str], name: str, default: float, kind: type, minimum: float = 0) -> float:
+def _number(
+    env: Mapping[str, str], name: str, default: float, kind: type, minimum: float = 0, maximum: float | None = None
+) -> float:
     """A numeric variable, or a `ConfigError` that names it."""
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -43,6 +45,8 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type, minim
         raise ConfigError("%s must be a number, got %r" % (name, raw)) from None
     if value < minimum:
         raise ConfigError("%s must be at least %s, got %r" % (name, minimum, raw))
+    if maximum is not None and value > maximum:
+        raise ConfigError("%s must be at most %s, got %r" % (name, maximum, raw))
     return value
 
 
@@ -117,7 +121,9 @@ class Settings:
         data_dir = Path(env.get("CMS_DATA_DIR", "data")).expanduser()
         port = int(_number(env, "PORT", 8888, int))
         shutdown_grace = _number(env, "CMS_SHUTDOWN_GRACE", 10.0, float)
-        max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1))
+        # Tornado refuses request bodies over 100 MB outright (no answer, the
+        # connection closes): keep the limit where an upload still gets its 413.
+        max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1, maximum=90))
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")

@@ -117,6 +117,7 @@ def test_the_upload_limit_is_read_from_the_environment():
 
     assert Settings.from_env({}).max_upload_mb == 20
     assert Settings.from_env({"CMS_MAX_UPLOAD_MB": "5"}).max_upload_mb == 5
-    for bad in ("lots", "0"):
+    assert Settings.from_env({"CMS_MAX_UPLOAD_MB": "90"}).max_upload_mb == 90
+    for bad in ("lots", "0", "91", "500"):
         with pytest.raises(ConfigError):
             Settings.from_env({"CMS_MAX_UPLOAD_MB": bad})
