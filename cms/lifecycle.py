@@ -31,6 +31,9 @@ class InFlight:
 
     def __init__(self) -> None:
         self.count = 0
+        # Set when the process starts stopping: answers from then on say
+        # "Connection: close", so no client sends another request this way.
+        self.stopping = False
 
     def start_request(
         self,
@@ -98,6 +101,11 @@ class _Connection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+    def write_headers(self, start_line: Any, headers: httputil.HTTPHeaders, chunk: bytes | None = None) -> Any:
+        if self._request.in_flight.stopping:
+            headers["Connection"] = "close"
+        return self._conn.write_headers(start_line, headers, chunk)
 
     def finish(self) -> None:
         try:

@@ -54,6 +54,7 @@ async def _serve(settings: Settings, uri: str) -> None:
         await _wait_for_signal()
         log.info("shutting down: no new connections, finishing %d request(s) in flight", app.in_flight.count)
         server.stop()
+        app.in_flight.stopping = True
         drained = await _until_drained_or_signal(app, settings.shutdown_grace)
         if not drained:
             log.warning(

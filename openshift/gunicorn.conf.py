@@ -80,6 +80,8 @@ def _drain_before_stopping(worker: Any) -> None:
     deadline: list[float] = []
 
     def heartbeat() -> None:
+        if not worker.alive:
+            in_flight.stopping = True  # answers from now on close their connection
         # Once alive is False the first beat stops the server (server_alive
         # becomes False) and the next stops the loop: hold that one back.
         if not worker.alive and not worker.server_alive and in_flight.count:

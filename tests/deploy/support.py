@@ -73,6 +73,7 @@ class HeldRequest:
         response.begin()
         body = response.read()
         self.sock.close()
+        self.headers = response.headers
         return response.status, body
 
     def close(self) -> None:

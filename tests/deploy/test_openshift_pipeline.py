@@ -272,6 +272,7 @@ def test_sigterm_finishes_requests_in_flight_and_stops_cleanly(built, s2i_env, m
         time.sleep(2.5)  # the stock tornado worker would have stopped its loop by now
         assert refuses_connections(port)
         assert held.complete() == (200, b'{"status": "ready"}')
+        assert held.headers["Connection"] == "close"  # the client will not reuse it
         assert app.process.wait(15) == 0
         took = time.monotonic() - began
         assert took < 10  # within graceful_timeout: nobody was killed

@@ -60,6 +60,7 @@ def test_sigterm_answers_the_request_in_flight_then_exits(serve):
     assert refuses_connections(port), "still accepting new connections after SIGTERM"
     status, body = held.complete()
     assert (status, body) == (200, b'{"status": "ready"}')
+    assert held.headers["Connection"] == "close"  # no further request on this connection
     assert process.wait(GRACE + 5) == 0
     assert time.monotonic() - began < GRACE
     text = output(log)
