@@ -67,6 +67,11 @@ class Members:
         if current == "owner" and role != "owner" and await self.owner_count() <= 1:
             raise Invalid("the site's only owner cannot be demoted: transfer ownership first")
         await self._memberships.update_one({"user_id": user_id}, {"$set": {"role": role}})
+        if current == "owner" and role != "owner" and not await self.owner_count():
+            # Another owner stepped down at the same moment: undo ours, so the
+            # site keeps an owner (the check above and the write are not one step).
+            await self._memberships.update_one({"user_id": user_id}, {"$set": {"role": "owner"}})
+            raise Invalid("the site's only owner cannot be demoted: transfer ownership first")
 
     async def remove(self, user_id: Any) -> None:
         """End a membership. The last owner cannot be removed (`Invalid`)."""
@@ -75,7 +80,11 @@ class Members:
             raise NotFound("no such member")
         if current == "owner" and await self.owner_count() <= 1:
             raise Invalid("the site's only owner cannot be removed: transfer ownership first")
-        await self._memberships.delete_one({"user_id": user_id})
+        membership = await self._memberships.find_one_and_delete({"user_id": user_id})
+        if membership and current == "owner" and not await self.owner_count():
+            # Another owner left at the same moment: put ours back (see set_role).
+            await self._memberships.insert_one(membership)
+            raise Invalid("the site's only owner cannot be removed: transfer ownership first")
 
     async def transfer_ownership(self, from_user_id: Any, to_user_id: Any) -> None:
         """Make another member the owner; the previous owner stays on as an admin.
