@@ -73,7 +73,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("site_id", 1), ("status", 1), ("published_at", -1)], {}),
         ([("site_id", 1), ("tag_slugs", 1), ("published_at", -1)], {}),
         (
-            [("title", "text"), ("markdown", "text")],
+            # site_id first: MongoDB then requires it in every $text query (tenancy, structurally).
+            [("site_id", 1), ("title", "text"), ("markdown", "text")],
             {"weights": {"title": 10, "markdown": 1}, "name": "posts_text"},
         ),
     ],
