@@ -6,6 +6,8 @@ that belongs to one site goes through a `SiteStore`, whose collections are
 in one place, so no query can forget it.
 """
 
+import functools
+
 from cms.store.autosaves import Autosaves
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
 from cms.store.invitations import Invitations
@@ -25,14 +27,38 @@ __all__ = [
 
 
 class SiteStore:
-    """Every store of one site, bound to its ``site_id``."""
+    """Every store of one site, bound to its ``site_id``.
+
+    Each store is made on first use: a request (a kept reader page above all)
+    touches one or two of them, and some are not cheap to make (the media
+    store opens a GridFS bucket).
+    """
 
     def __init__(self, db, site: dict) -> None:
+        self.db = db
         self.site = site
         self.site_id = site["_id"]
-        self.posts = Posts(db, self.site_id)
-        self.members = Members(db, self.site_id)
-        self.revisions = Revisions(db, self.site_id)
-        self.autosaves = Autosaves(db, self.site_id)
-        self.media = Media(db, self.site_id)
-        self.invitations = Invitations(db, self.site_id)
+
+    @functools.cached_property
+    def posts(self) -> Posts:
+        return Posts(self.db, self.site_id)
+
+    @functools.cached_property
+    def members(self) -> Members:
+        return Members(self.db, self.site_id)
+
+    @functools.cached_property
+    def revisions(self) -> Revisions:
+        return Revisions(self.db, self.site_id)
+
+    @functools.cached_property
+    def autosaves(self) -> Autosaves:
+        return Autosaves(self.db, self.site_id)
+
+    @functools.cached_property
+    def media(self) -> Media:
+        return Media(self.db, self.site_id)
+
+    @functools.cached_property
+    def invitations(self) -> Invitations:
+        return Invitations(self.db, self.site_id)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import datetime as dt
+import functools
 import logging
 import re
 from typing import Any, Iterable
@@ -96,8 +97,12 @@ class Media:
         self._db = db
         self._items = Scoped(db.media_items, site_id)
         self._posts = Scoped(db.posts, site_id)
-        self._bucket = AsyncIOMotorGridFSBucket(db, bucket_name=BUCKET)
         self._files = db[BUCKET + ".files"]
+
+    @functools.cached_property
+    def _bucket(self) -> AsyncIOMotorGridFSBucket:
+        # Made on first use: most requests that touch media never read a file.
+        return AsyncIOMotorGridFSBucket(self._db, bucket_name=BUCKET)
 
     def _file_id(self, name: str) -> str:
         return "%s/%s" % (self.site_id, name)

@@ -9,6 +9,7 @@ the HTML stored beside the source.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any, Iterable, Mapping
 
@@ -81,8 +82,13 @@ def state_filter(state: str, now: dt.datetime | None = None) -> dict:
 
 class Posts:
     def __init__(self, db, site_id: Any) -> None:
+        self._db, self._site_id = db, site_id
         self._posts = Scoped(db.posts, site_id)
-        self._media = Media(db, site_id)
+
+    @functools.cached_property
+    def _media(self) -> Media:
+        """Only saving needs it (to resolve images): made then, not for every reader page."""
+        return Media(self._db, self._site_id)
 
     # --- media: responsive body images, the featured image, usage ------------------
 
