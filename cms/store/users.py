@@ -94,39 +94,35 @@ class Users:
             raise Duplicate("a user with the e-mail %s already exists" % email)
         if await self._collection.find_one({"username": username}):
             raise Duplicate("the username %r is taken" % username)
-        user = {
-            "_id": new_id(),
-            "email": email,
-            "username": username,
-            "name": (name or username).strip()[:100],
-            "bio": bio.strip()[:500],
-            "password_hash": await hash_password(password),
-            "session_version": 1,
-            "created_at": dt.datetime.now(dt.timezone.utc),
-        }
-        try:
-            await self._collection.insert_one(user)
-        except pymongo.errors.DuplicateKeyError:
-            raise Duplicate("a user with that e-mail or username already exists") from None
-        return user
+        return await self._insert(
+            email, username, name or username, bio, "a user with that e-mail or username already exists",
+            password_hash=await hash_password(password),
+        )
 
     async def create_external(self, email: str, name: str, google_sub: str) -> dict:
         """An account that signs in with Google only (no password until one is set)."""
         email = normalize_email(email)
+        return await self._insert(
+            email, await self._free_username(email.split("@")[0]), " ".join((name or "").split()) or email.split("@")[0],
+            "", "a user with that e-mail already exists", google_sub=google_sub,
+        )
+
+    async def _insert(self, email: str, username: str, name: str, bio: str, taken: str, **sign_in: str) -> dict:
+        """Store a new account; ``sign_in`` is how it signs in (a password hash, a Google subject)."""
         user = {
             "_id": new_id(),
             "email": email,
-            "username": await self._free_username(email.split("@")[0]),
-            "name": (" ".join((name or "").split()) or email.split("@")[0])[:100],
-            "bio": "",
-            "google_sub": google_sub,
+            "username": username,
+            "name": name.strip()[:MAX_NAME],
+            "bio": bio.strip()[:MAX_BIO],
+            **sign_in,
             "session_version": 1,
             "created_at": dt.datetime.now(dt.timezone.utc),
         }
         try:
             await self._collection.insert_one(user)
         except pymongo.errors.DuplicateKeyError:
-            raise Duplicate("a user with that e-mail already exists") from None
+            raise Duplicate(taken) from None
         return user
 
     async def by_google_sub(self, sub: str) -> dict | None:
