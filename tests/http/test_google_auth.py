@@ -35,16 +35,20 @@ async def app(settings, db, google):
     return make_app(settings, db, google_oauth_urls=google.urls)
 
 
-async def google_round_trip(session: Session, google: GoogleStandIn, next: str = "/admin/"):
-    """What a browser does: our /auth/google -> Google -> back to our callback."""
+async def callback_from_google(session: Session, google: GoogleStandIn, next: str = "/admin/"):
+    """Our /auth/google -> Google: the callback URL Google sends the browser back to."""
     start = await session.get("/auth/google?" + urlencode({"next": next}))
     assert start.code == 302, start.body
     to_google = start.headers["Location"]
     assert to_google.startswith(google.urls["authorize"] + "?")
-    http = AsyncHTTPClient()
-    at_google = await http.fetch(to_google, follow_redirects=False, raise_error=False)
+    at_google = await AsyncHTTPClient().fetch(to_google, follow_redirects=False, raise_error=False)
     assert at_google.code == 302
-    back = urlsplit(at_google.headers["Location"])
+    return urlsplit(at_google.headers["Location"])
+
+
+async def google_round_trip(session: Session, google: GoogleStandIn, next: str = "/admin/"):
+    """What a browser does: our /auth/google -> Google -> back to our callback."""
+    back = await callback_from_google(session, google, next)
     return await session.get(back.path + "?" + back.query)
 
 
@@ -109,9 +113,7 @@ async def test_the_state_must_come_back_to_the_browser_that_started(client, worl
     await world.member(alpha, "owner", email="owner@example.com")
     google.sign_in_as("owner@example.com", sub="sub-o")
     attacker = Session(client, "alpha")
-    start = await attacker.get("/auth/google")
-    at_google = await AsyncHTTPClient().fetch(start.headers["Location"], follow_redirects=False, raise_error=False)
-    callback = urlsplit(at_google.headers["Location"])
+    callback = await callback_from_google(attacker, google)
     # A victim's browser is made to open the attacker's callback: no state cookie there.
     victim = Session(client, "alpha")
     refused = await victim.get(callback.path + "?" + callback.query)
@@ -142,9 +144,7 @@ async def test_a_code_works_once(client, world, google):
     await world.member(alpha, "owner", email="owner@example.com")
     google.sign_in_as("owner@example.com", sub="sub-o")
     session = Session(client, "alpha")
-    start = await session.get("/auth/google")
-    at_google = await AsyncHTTPClient().fetch(start.headers["Location"], follow_redirects=False, raise_error=False)
-    callback = urlsplit(at_google.headers["Location"])
+    callback = await callback_from_google(session, google)
     cookies = dict(session.cookies)
     assert (await session.get(callback.path + "?" + callback.query)).code == 303
     replay = Session(client, "alpha")
