@@ -235,9 +235,10 @@ class SiteHandler(BaseHandler):
         return super().finish(chunk)
 
     async def head(self, *args: Any, **kwargs: Any) -> None:
-        """Crawlers and feed readers ask with HEAD: the GET's status and headers."""
-        if not hasattr(self, "get"):
-            raise tornado.web.HTTPError(405)
+        """Crawlers and feed readers ask with HEAD: the GET's status and headers.
+
+        (Where there is no GET, Tornado's own ``get`` answers 405 as usual.)
+        """
         await self.get(*args, **kwargs)
 
 
