@@ -28,8 +28,9 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     """Serve until SIGINT/SIGTERM, then stop gracefully; the process's exit code."""
     settings.host = host or settings.host
     settings.port = port or settings.port
-    # A SIGTERM while starting (before the event loop takes the signals over)
-    # must still unwind through database_uri, which stops the embedded server.
+    # A SIGTERM before the event loop takes the signals over (while the
+    # embedded server starts) must still unwind through database_uri, which
+    # stops that server. From the loop's first step on, `_signal_event` has them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     with database_uri(settings) as uri:
         asyncio.run(_serve(settings, uri))
@@ -41,6 +42,10 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 
 async def _serve(settings: Settings, uri: str) -> None:
+    # A signal during start-up (indexes, the demo) is kept and acted on once the
+    # start is done, by the graceful path below: raising out of a running loop
+    # could leave the loop's threads behind and hang the exit.
+    stopping = _signal_event()
     async with open_database(uri, settings.database_name) as db:
         seeded = await seed_demo(db)
         app = make_app(settings, db)
@@ -51,7 +56,7 @@ async def _serve(settings: Settings, uri: str) -> None:
             print("  owner e-mail: %s" % seeded["email"])
             print("  owner password: %s  (shown once; keep it)" % seeded["password"])
         print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
-        await _wait_for_signal()
+        await stopping.wait()
         log.info("shutting down: no new connections, finishing %d request(s) in flight", app.in_flight.count)
         server.stop()
         app.in_flight.stopping = True
@@ -66,18 +71,19 @@ async def _serve(settings: Settings, uri: str) -> None:
     log.info("stopped")
 
 
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
+def _signal_event() -> asyncio.Event:
+    """An event that the next SIGINT or SIGTERM sets (replacing any earlier one's)."""
+    event = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+        loop.add_signal_handler(signum, event.set)
+    return event
 
 
 async def _until_drained_or_signal(app: CMSApplication, grace: float) -> bool:
     """Wait for the requests in flight; a second SIGINT/SIGTERM stops waiting."""
     drained = asyncio.ensure_future(app.in_flight.drained(grace))
-    again = asyncio.ensure_future(_wait_for_signal())
+    again = asyncio.ensure_future(_signal_event().wait())
     try:
         await asyncio.wait({drained, again}, return_when=asyncio.FIRST_COMPLETED)
     finally:
