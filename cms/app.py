@@ -111,18 +111,25 @@ def apply_forwarded_headers(request: HTTPServerRequest) -> None:
     gunicorn, and it ignores ``X-Forwarded-Host``; here it works for both.
     """
     headers = request.headers
-    proto = headers.get("X-Forwarded-Proto", "").split(",")[0].strip().lower()
+    # Of every X-Forwarded-* list the last value is the one the proxy added;
+    # anything before it came from the client and can be made up (a router
+    # that appends keeps them). Tornado's own xheaders reads them the same way.
+    proto = _last(headers, "X-Forwarded-Proto").lower()
     if proto in ("http", "https"):
         request.protocol = proto
-    host = headers.get("X-Forwarded-Host", "").split(",")[0].strip()
+    host = _last(headers, "X-Forwarded-Host")
     if host:
         request.host = host
         request.host_name = host.split(":")[0].lower()
-    # The last address is the one the proxy added; anything before it came
-    # from the client and can be made up (as Tornado's own xheaders reads it).
-    forwarded_for = headers.get("X-Forwarded-For", "").split(",")[-1].strip()
+    forwarded_for = _last(headers, "X-Forwarded-For")
     if forwarded_for:
         request.remote_ip = forwarded_for
+
+
+def _last(headers: Any, name: str) -> str:
+    """The last value of a comma-separated header, over all its occurrences."""
+    values = ",".join(headers.get_list(name)) if name in headers else ""
+    return values.split(",")[-1].strip()
 
 
 def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMSApplication:

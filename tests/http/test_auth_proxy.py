@@ -44,3 +44,16 @@ async def test_a_made_up_forwarded_for_does_not_escape_the_address_limit(world, 
     response = await session.post("/login", {"email": owner["email"], "password": "correct horse battery staple"},
                                   headers=headers)
     assert response.code == 429
+
+
+async def test_the_proxy_appended_host_and_proto_win_over_the_clients(world, client):
+    """A router that appends to X-Forwarded-Host/-Proto puts the client's own values first:
+    the last value is the one the proxy vouches for, as for X-Forwarded-For."""
+    await world.site("alpha")
+    await world.site("beta", title="Beta")
+    response = await client.fetch("alpha.localhost", "/robots.txt", headers={
+        "X-Forwarded-Host": "beta.localhost, alpha.localhost",
+        "X-Forwarded-Proto": "http, https",
+    })
+    assert response.code == 200
+    assert "Sitemap: https://alpha.localhost/sitemap.xml" in response.body.decode()
