@@ -13,6 +13,7 @@ import tornado.web
 
 from cms.handlers.base import SiteHandler
 from cms.store import Page, Users
+from cms.text import feed as feed_text
 
 MAX_QUERY = 200
 FEED_SIZE = 20
@@ -139,6 +140,7 @@ class FeedHandler(SiteHandler):
             self.set_header("Content-Type", "application/rss+xml; charset=UTF-8")
         self.write(self.application.platform_loader.load("feeds/%s.xml" % self.format).generate(
             **self.get_template_namespace(), posts=posts, authors=authors,
+            text_as_html=feed_text.text_as_html, absolute_html=feed_text.absolute_html,
         ))
 
 

@@ -1,7 +1,11 @@
 """Atom, RSS, sitemap and robots.txt: valid XML, absolute URLs, full content."""
 
 import datetime as dt
+import html.parser
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
+
+import feedparser
 
 from cms.store.posts import utcnow
 
@@ -79,3 +83,81 @@ async def test_feeds_of_an_empty_site_are_valid(world, client):
         response = await client.get("blog", path)
         assert response.code == 200
         ET.fromstring(response.body)
+
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+class Markup(html.parser.HTMLParser):
+    """What a feed reader's HTML view of a field holds: elements, handler attributes, URLs."""
+
+    def __init__(self, fragment: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.handlers: list[str] = []
+        self.urls: list[str] = []
+        self.text = ""
+        self.feed(fragment)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append(name)
+            if name in ("href", "src"):
+                self.urls.append(value or "")
+            if name == "srcset":
+                self.urls.extend(c.split()[0] for c in (value or "").split(",") if c.strip())
+
+    def handle_data(self, data):
+        self.text += data
+
+
+def read_feed(body: bytes):
+    """Parse as a naive reader would: no sanitising and no resolving of relative URLs of its own."""
+    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    return parsed
+
+
+async def hostile_blog(world):
+    store = await world.site("blog", title="Blog", tagline="Tips: %s & more" % HOSTILE)
+    author = await world.member(store, "owner", name="Ada", username="ada")
+    markdown = (
+        "Write `%s` in a code span.\n\nSee [writing](/tags/writing), [a note][^aside] "
+        "and ![a cat](/media/cat.png) or [elsewhere](https://example.org/x).[^aside]\n\n"
+        "[^aside]: An aside.\n" % HOSTILE
+    )
+    await world.post(store, author, "Hostile", markdown=markdown, tags=["writing"])
+    return store
+
+
+async def test_rss_description_and_tagline_are_text_that_readers_show_as_text(world, client):
+    await hostile_blog(world)
+    feed = read_feed((await client.get("blog", "/rss.xml")).body)
+    for field in (feed.feed.subtitle_detail, feed.entries[0].summary_detail):
+        shown = Markup(field.value) if field.type == "text/html" else None
+        if shown is not None:
+            assert shown.tags == [] and shown.handlers == [], field.value
+            assert HOSTILE in shown.text
+        else:
+            assert HOSTILE in field.value
+    assert "Tips: %s & more" % HOSTILE in Markup(feed.feed.subtitle).text
+
+
+async def test_rss_and_atom_content_has_only_absolute_urls_and_no_handlers(world, client):
+    await hostile_blog(world)
+    root = "http://blog.localhost:%d" % client.port
+    for path in ("/rss.xml", "/feed.xml"):
+        feed = read_feed((await client.get("blog", path)).body)
+        content = Markup(feed.entries[0].content[0].value)
+        assert content.handlers == [] and "script" not in content.tags
+        assert HOSTILE in content.text  # the code span shows the text, not an image
+        assert content.urls, path
+        for url in content.urls:
+            assert urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc, (path, url)
+        assert root + "/tags/writing" in content.urls
+        assert root + "/media/cat.png" in content.urls
+        assert "https://example.org/x" in content.urls
+        assert any(u.startswith(root + "/posts/hostile#fn") for u in content.urls), content.urls
