@@ -5,7 +5,7 @@ executor by `cms.store.media.process_upload`), storage is the site's
 `cms.store.media.Media`. Every admin method declares its role with
 `requires`: uploading and managing files needs ``author`` (as in most
 blogging tools, contributors write drafts but do not upload files); authors
-delete their own uploads, editors anyone's.
+delete and describe (alt text) their own uploads, editors anyone's.
 """
 
 from __future__ import annotations
@@ -140,7 +140,8 @@ class MediaAdmin(AdminHandler):
             raise tornado.web.HTTPError(404)
         return item
 
-    def may_delete(self, item: dict) -> bool:
+    def may_change(self, item: dict) -> bool:
+        """Deleting a file and changing its alt text: its uploader, or an editor and up."""
         return self.at_least("editor") or item.get("uploaded_by") == self.current_user["_id"]
 
 
@@ -204,12 +205,14 @@ class MediaItemHandler(MediaAdmin):
     async def get(self, item_id: str) -> None:
         item = await self.load_item(item_id)
         self.render("admin/media_item.html", nav="media", item=item, image=image_of(item),
-                    used_in=await self.media.usage(item["_id"]), may_delete=self.may_delete(item),
+                    used_in=await self.media.usage(item["_id"]), may_change=self.may_change(item),
                     confirm=False, saved=self.get_query_argument("saved", "") == "1")
 
     @requires("author")
     async def post(self, item_id: str) -> None:
         item = await self.load_item(item_id)
+        if not self.may_change(item):
+            raise tornado.web.HTTPError(403)
         await self.media.set_alt(item["_id"], self.get_body_argument("alt", "")[:300])
         self.redirect("/admin/media/%s?saved=1" % item["_id"], status=303)
 
@@ -220,13 +223,13 @@ class MediaDeleteHandler(MediaAdmin):
     @requires("author")
     async def post(self, item_id: str) -> None:
         item = await self.load_item(item_id)
-        if not self.may_delete(item):
+        if not self.may_change(item):
             raise tornado.web.HTTPError(403)
         used_in = await self.media.usage(item["_id"])
         if used_in and self.get_body_argument("confirm", "") != "yes":
             self.set_status(409)
             self.render("admin/media_item.html", nav="media", item=item, image=image_of(item), used_in=used_in,
-                        may_delete=True, confirm=True, saved=False)
+                        may_change=True, confirm=True, saved=False)
             return
         await self.media.delete(item["_id"])
         log.info("%s deleted media %s (used in %d posts)", self.current_user["_id"], item["_id"], len(used_in))

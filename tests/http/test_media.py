@@ -228,3 +228,18 @@ async def test_deleting_a_site_deletes_its_media_and_no_one_elses(alpha, world, 
     assert await db.media_items.count_documents({"site_id": store.site_id}) == 0
     assert (await client.get("beta", theirs["items"][0]["url"])).code == 200
     assert (await client.get("alpha", mine["items"][0]["url"])).code == 404
+
+
+async def test_authors_change_the_alt_text_of_their_own_files_only(alpha, world, client):
+    store, owner, session = alpha
+    item = json.loads((await upload(session, [("cat.jpg", images.jpeg(30, 30), "image/jpeg")])).body)["items"][0]
+    author = await signed_in(client, "alpha", await world.member(store, "author"))
+    refused = await author.post("/admin/media/%s" % item["id"], {"alt": "Defaced"})
+    assert refused.code == 403
+    assert (await store.media.get(item["id"]))["alt"] == "cat"
+    page = await author.get("/admin/media/%s" % item["id"])
+    assert page.code == 200 and b'name="alt"' not in page.body  # no form they could not use
+    mine = json.loads((await upload(author, [("dog.jpg", images.jpeg(31, 30), "image/jpeg")])).body)["items"][0]
+    assert (await author.post("/admin/media/%s" % mine["id"], {"alt": "A dog"})).code == 303
+    assert (await store.media.get(mine["id"]))["alt"] == "A dog"
+    assert (await session.post("/admin/media/%s" % mine["id"], {"alt": "An owner's dog"})).code == 303
