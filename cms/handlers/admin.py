@@ -82,6 +82,7 @@ class AdminBase(BaseHandler):
         await super().prepare()
         if self.site is None:
             raise tornado.web.HTTPError(404)
+        await self.load_current_user()
         if self.current_user is not None:
             self.role = await self.store.members.role_of(self.current_user["_id"])
 

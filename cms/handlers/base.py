@@ -1,7 +1,10 @@
 """`BaseHandler`: what every page shares.
 
 ``prepare`` resolves the request's host to a site (or the platform) and binds
-the tenant's stores; ``get_template_path`` points at the site's theme; one
+the tenant's stores; it does not look at the session: only handlers that act
+for a signed-in person (`cms.handlers.admin.AdminBase`) load the user, so a
+reader page costs no session lookup and never varies by person.
+``get_template_path`` points at the site's theme; one
 ``write_error`` renders every error page, themed when a site is known, and
 never shows a traceback unless ``CMS_DEBUG`` is set.
 """
@@ -59,18 +62,17 @@ class BaseHandler(tornado.web.RequestHandler):
             if self.theme.name != resolved.get("theme", self.theme.name):
                 log.warning("site %s: theme %r unusable, using %s: %s", resolved.get("name"),
                             resolved.get("theme"), self.theme.name, self.themes.problem(resolved.get("theme")))
-            await self.load_current_user()
 
     # --- the signed-in person (see cms/sessions.py) --------------------------------
 
     _user: dict | None = None
 
     async def load_current_user(self) -> None:
-        """Load the session's user once, in ``prepare`` (Tornado's hook is sync)."""
+        """Load the session's user, once, from a ``prepare`` that needs it (Tornado's hook is sync)."""
         self._user = await sessions.load(self)
 
     def get_current_user(self) -> dict | None:
-        return self._user
+        return self._user  # None unless the handler called load_current_user
 
     # --- headers and cookies ---------------------------------------------------------
 
@@ -201,6 +203,10 @@ class SiteHandler(BaseHandler):
     cacheable = True
     _cache_entry: Entry | None = None  # what the answer is kept as, once rendered
     _cache_key: Any = None
+
+    def get_current_user(self) -> None:
+        # A kept page is served to everyone: nothing on it may depend on who asks.
+        return None
 
     async def prepare(self) -> None:
         await super().prepare()
