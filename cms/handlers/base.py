@@ -15,6 +15,7 @@ import datetime as dt
 import email.utils
 import http.client
 import logging
+import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,8 @@ from cms.tenancy import PLATFORM_SITE
 from cms.themes import Registry, Theme, ThemeLoader, registry
 
 log = logging.getLogger(__name__)
+
+PAGE_NUMBER = re.compile(r"[0-9]{1,5}")
 
 
 class BaseHandler(tornado.web.RequestHandler):
@@ -162,7 +165,9 @@ class BaseHandler(tornado.web.RequestHandler):
     def page_number(self) -> int:
         """``?page=N``; anything but a positive whole number is a 404."""
         raw = self.get_query_argument("page", "1")
-        if not raw.isdigit() or not 0 < int(raw) < 100000:
+        # ASCII digits only, and few of them: str.isdigit() takes "²" (int() does
+        # not), and int() of thousands of digits is refused by Python itself.
+        if not PAGE_NUMBER.fullmatch(raw) or int(raw) == 0:
             raise tornado.web.HTTPError(404)
         return int(raw)
 

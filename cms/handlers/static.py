@@ -32,7 +32,9 @@ class ThemeStaticHandler(tornado.web.StaticFileHandler):
         theme, _, rest = url_path.partition("/")
         parts = rest.replace("\\", "/").split("/")
         # Only a theme's static/ folder is public, not its templates or theme.json.
-        if not theme or theme.startswith(".") or not rest or any(p in ("", ".", "..") for p in parts):
+        # A NUL byte is no file name: the OS calls would raise (a 500), not say "not found".
+        if not theme or theme.startswith(".") or not rest or "\x00" in url_path \
+                or any(p in ("", ".", "..") for p in parts):
             raise tornado.web.HTTPError(404)
         return super().parse_url_path("%s/static/%s" % (theme, rest))
 
