@@ -23,6 +23,7 @@ import tornado.web
 
 from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
+from cms.next_url import safe_next
 from cms.store import Duplicate, Invalid, StoreError, Users
 from cms.store.invitations import is_open
 from cms.store.throttle import Throttle, key_for
@@ -32,13 +33,6 @@ log = logging.getLogger(__name__)
 
 FAILED = "That e-mail and password do not match an account of this site."
 TOO_MANY = "Too many failed attempts. Wait a few minutes, then try again."
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this host: never ``//evil.example`` or ``https://...``."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/admin/"
 
 
 class LoginHandler(AdminHandler):

@@ -18,6 +18,7 @@ from cms.handlers.auth import GOOGLE_NOT_MEMBER, GOOGLE_STALE, GOOGLE_UNVERIFIED
 from cms.store import Users
 from tests.admin_session import Session
 from tests.google_standin import CLIENT_ID, CLIENT_SECRET, GoogleStandIn
+from tests.http.test_open_redirect import BYPASSES
 
 
 @pytest.fixture
@@ -150,3 +151,12 @@ async def test_a_code_works_once(client, world, google):
     replay = Session(client, "alpha")
     replay.cookies = cookies  # even with the state cookie, Google refuses the used code
     assert (await replay.get(callback.path + "?" + callback.query)).code == 502
+
+
+async def test_google_sign_in_never_redirects_off_the_site(client, world, google):
+    alpha = await world.site("alpha")
+    await world.member(alpha, "owner", email="owner@example.com")
+    google.sign_in_as("owner@example.com", sub="sub-o")
+    for target in BYPASSES:
+        done = await google_round_trip(Session(client, "alpha"), google, next=target)
+        assert done.code == 303 and done.headers["Location"] == "/admin/", target
