@@ -10,6 +10,7 @@ without a valid token is refused with 403 before any handler code runs.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -18,6 +19,7 @@ import re
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
+import pymongo
 import tornado.web
 import tornado.websocket
 
@@ -30,6 +32,17 @@ from cms.text.markdown import render
 from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def save_confirmed():
+    """A save the database did not confirm is a 503, not a 500: the author sends it
+    again, and the store recognises a save that was done (cms/store/saving.py)."""
+    try:
+        yield
+    except pymongo.errors.ConnectionFailure as error:
+        log.warning("a save got no answer from the database: %s", error)
+        raise tornado.web.HTTPError(503, reason="The database did not answer; save again in a moment") from None
 
 ADMIN_STATIC = REPO_ROOT / "cms" / "static" / "admin"
 # contributor 1 ... owner 5: a role may do everything the roles below it may.
@@ -354,16 +367,17 @@ class EditorHandler(AdminHandler):
         try:
             status, published_at = self.publication(fields, post)
             author_id = await self.chosen_author(post, fields["author_id"])
-            if post is None:
-                saved = await self.store.posts.create(
-                    **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
-                    published_at=published_at,
-                )
-            else:
-                saved = await self.store.posts.update(
-                    post["_id"], int(version), **values, status=status, published_at=published_at,
-                    editor_id=self.current_user["_id"], author_id=author_id,
-                )
+            with save_confirmed():
+                if post is None:
+                    saved = await self.store.posts.create(
+                        **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
+                        published_at=published_at, editor_id=self.current_user["_id"],
+                    )
+                else:
+                    saved = await self.store.posts.update(
+                        post["_id"], int(version), **values, status=status, published_at=published_at,
+                        editor_id=self.current_user["_id"], author_id=author_id,
+                    )
         except Conflict as conflict:
             current = conflict.current
             await self.show(
@@ -374,7 +388,6 @@ class EditorHandler(AdminHandler):
         except StoreError as error:
             await self.show(kind, post, fields, 400, version=int(version), error=str(error))
             return
-        await self.store.revisions.record(saved, self.current_user["_id"])
         await self.store.autosaves.discard(self.autosave_key(kind, post_id), self.current_user["_id"])
         log.info("%s saved %s %s v%d", self.current_user["_id"], saved["type"], saved["_id"], saved["version"])
         self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
@@ -427,15 +440,15 @@ class HistoryHandler(AdminHandler):
     @requires("contributor")
     async def get(self, kind: str, post_id: str) -> None:
         post = await self.editable_post(kind, post_id)
-        revisions = await self.store.revisions.list(post["_id"])
+        revisions = await self.store.revisions.list(post["_id"], current=post)
         people = await Users(self.db).by_ids([r["saved_by"] for r in revisions])
         diff = None
         a, b = self.get_query_argument("a", ""), self.get_query_argument("b", "")
         if a and b:
             if not (a.isdigit() and b.isdigit()):
                 raise tornado.web.HTTPError(400, reason="Bad versions")
-            old = await self.store.revisions.get(post["_id"], int(a))
-            new = await self.store.revisions.get(post["_id"], int(b))
+            old = await self.store.revisions.get(post["_id"], int(a), current=post)
+            new = await self.store.revisions.get(post["_id"], int(b), current=post)
             if old is None or new is None:
                 raise tornado.web.HTTPError(404)
             diff = {
@@ -455,19 +468,20 @@ class RestoreHandler(AdminHandler):
         raw = self.get_body_argument("revision", "")
         if not raw.isdigit():
             raise tornado.web.HTTPError(400, reason="Bad revision")
-        revision = await self.store.revisions.get(post["_id"], int(raw))
+        revision = await self.store.revisions.get(post["_id"], int(raw), current=post)
         if revision is None:
             raise tornado.web.HTTPError(404)
         try:
-            saved = await self.store.posts.update(
-                post["_id"], int(self.get_body_argument("version", "0") or 0),
-                title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
-                tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
-                status=post["status"], published_at=post.get("published_at"), editor_id=self.current_user["_id"],
-            )
+            with save_confirmed():
+                saved = await self.store.posts.update(
+                    post["_id"], int(self.get_body_argument("version", "0") or 0),
+                    title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
+                    tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
+                    status=post["status"], published_at=post.get("published_at"),
+                    editor_id=self.current_user["_id"],
+                )
         except StoreError as error:
             raise tornado.web.HTTPError(409, reason=str(error)[:200]) from None
-        await self.store.revisions.record(saved, self.current_user["_id"])
         self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
 
 

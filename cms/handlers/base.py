@@ -175,6 +175,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         reason = self._reason if status_code in http.client.responses else "Error"
+        if status_code == 503:
+            self.set_header("Retry-After", "5")  # what was refused may be sent again then
         message = {
             404: "The page you were looking for is not here.",
             500: "Something went wrong on our side. Please try again in a moment.",

@@ -83,8 +83,6 @@ class TagsHandler(SiteAdminHandler):
         except StoreError as error:
             await self.show(400, str(error))
             return
-        for post in changed:
-            await self.store.revisions.record(post, self.current_user["_id"])
         log.info("%s %s tags %s on %d posts of %s", self.current_user["_id"], action, sources, len(changed),
                  self.site["name"])
         self.done("/admin/tags", {"rename": "renamed", "merge": "merged", "delete": "deleted"}[action])

@@ -19,7 +19,7 @@ class Changes:
     def __init__(self, db) -> None:
         self._collection = db.changes
 
-    async def bump(self, site_id: Any) -> int:
+    async def bump(self, site_id: Any, session: Any = None) -> int:
         for attempt in (1, 2):
             try:
                 doc = await self._collection.find_one_and_update(
@@ -27,13 +27,17 @@ class Changes:
                     {"$inc": {"n": 1}},
                     upsert=True,
                     return_document=pymongo.ReturnDocument.AFTER,
+                    session=session,
                 )
-                return doc["n"]
             except pymongo.errors.DuplicateKeyError:
-                # Two first bumps raced to create the counter; the second one
-                # now finds it and increments it.
-                if attempt == 2:
-                    raise
+                doc = None
+            if doc is not None:
+                return doc["n"]
+            # Two first bumps raced to create the counter (MongoDB raises
+            # DuplicateKeyError, nx-27017 answers None); the second one now
+            # finds it and increments it.
+            if attempt == 2:
+                raise pymongo.errors.DuplicateKeyError("the change counter of %s could not be created" % site_id, 11000)
         raise AssertionError("unreachable")
 
     async def current(self, site_id: Any) -> int:

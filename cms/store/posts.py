@@ -20,6 +20,7 @@ from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
 from cms.store.media import Media, image_of
 from cms.store.pages import Page
+from cms.store.saving import Saver
 from cms.store.scoped import Scoped
 from cms.text.markdown import render
 from cms.text.slugs import is_slug, slugify
@@ -35,6 +36,9 @@ SEARCH_TERMS = 12
 SEARCH_CANDIDATES = 300
 _WORD = re.compile(r"\w+", re.UNICODE)
 KEEP: Any = object()  # `Posts.update`: leave the featured image as it is
+# What makes two saves of one base version the same save (`Posts._not_saved`).
+SAME_SAVE = ("title", "slug", "markdown", "tags", "custom_excerpt", "status", "published_at", "featured_image",
+             "author_id", "updated_by")
 
 
 def utcnow() -> dt.datetime:
@@ -90,6 +94,10 @@ class Posts:
         """Only saving needs it (to resolve images): made then, not for every reader page."""
         return Media(self._db, self._site_id)
 
+    @functools.cached_property
+    def _saver(self) -> Saver:
+        return Saver(self._db, self._site_id)
+
     # --- media: responsive body images, the featured image, usage ------------------
 
     async def _with_media(self, html: str, featured: Mapping[str, Any] | None) -> tuple[str, dict | None, list[str]]:
@@ -134,7 +142,9 @@ class Posts:
         published_at: dt.datetime | None = None,
         custom_excerpt: str | None = None,
         featured_image: Mapping[str, Any] | None = None,
+        editor_id: Any = None,
     ) -> dict:
+        """Store a new post as version 1, with its first revision (``editor_id``: who saved it)."""
         if type not in TYPES:
             raise Invalid("unknown type %r" % type)
         title = self._checked_title(title, markdown, status)
@@ -154,13 +164,14 @@ class Posts:
             "published_at": (published_at or now) if status == "published" else published_at,
             "created_at": now,
             "updated_at": now,
+            "updated_by": editor_id or author_id,
             "version": 1,
+            "save_id": new_id(),
         }
         try:
-            await self._posts.insert_one(post)
+            return await self._saver.insert(post)
         except pymongo.errors.DuplicateKeyError:
             raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
-        return post
 
     async def update(
         self,
@@ -180,10 +191,12 @@ class Posts:
     ) -> dict:
         """Save a new version of a post; refuse it if ``expected_version`` is stale.
 
-        The version check and the write are one atomic ``find_one_and_replace``
-        with ``{"version": expected_version}`` in the filter, so of two people
-        who loaded version 3, only the first to save wins; the second gets
-        `Conflict` carrying what is stored now. ``author_id`` (None: keep the
+        The version check and the write are one atomic replace with
+        ``{"version": expected_version}`` in the filter, so of two people who
+        loaded version 3, only the first to save wins; the second gets
+        `Conflict` carrying what is stored now. The save is one step with its
+        revision and the change counter (cms/store/saving.py); the same save
+        sent again is answered as done (`_not_saved`). ``author_id`` (None: keep the
         author) is stored as given: the caller checks it names a member. (A replace rather than
         ``$set``: the embedded nx-27017 stores datetimes written by ``$set`` as
         strings; tests/http/test_admin_revisions.py pins that gap down.)
@@ -217,25 +230,41 @@ class Posts:
         }
         if author_id is not None:
             fields["author_id"] = author_id
-        replacement = {**current, **fields, "version": int(expected_version) + 1}
-        try:
-            saved = await self._posts.find_one_and_replace(
-                {"_id": post_id, "version": int(expected_version)},
-                replacement,
-                return_document=pymongo.ReturnDocument.AFTER,
-            )
-        except pymongo.errors.DuplicateKeyError:
-            raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
-        if saved is None:
-            latest = await self.get(post_id)
-            if latest is None:
-                raise NotFound("no such post")
-            raise Conflict(
-                "someone else saved this %s (version %d) after you opened version %d"
-                % (kind, latest["version"], int(expected_version)),
-                latest,
-            )
-        return saved
+        replacement = {**current, **fields, "version": int(expected_version) + 1, "save_id": new_id()}
+        if current["version"] == int(expected_version):
+            # A save that crashed before its revision matched (or older code) is mended first.
+            await self._saver.revisions.settle(current)
+            try:
+                saved = await self._saver.replace(replacement, int(expected_version))
+            except pymongo.errors.DuplicateKeyError:
+                raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
+            if saved is not None:
+                return saved
+        return await self._not_saved(post_id, replacement, int(expected_version))
+
+    async def _not_saved(self, post_id: Any, replacement: dict, expected_version: int) -> dict:
+        """The stored post moved past ``expected_version``: this very save done before, or a conflict.
+
+        A client that sent a save and never heard back (the database died
+        after the post write) sends it again; the same base version and the
+        same content from the same person is that save, done: its remaining
+        steps run again and it is answered as done.
+        """
+        latest = await self.get(post_id)
+        if latest is None:
+            raise NotFound("no such post")
+        if latest["version"] == expected_version + 1 and all(
+            latest.get(field) == replacement.get(field) for field in SAME_SAVE
+        ):
+            await self._saver.finish(latest)
+            return latest
+        # A save that lost a race may have written its revision over the winner's.
+        await self._saver.revisions.settle(latest)
+        raise Conflict(
+            "someone else saved this %s (version %d) after you opened version %d"
+            % (latest["type"], latest["version"], expected_version),
+            latest,
+        )
 
     async def get(self, post_id: Any, type: str | None = None) -> dict | None:
         """Any post or page of this site by id, whatever its status (admin side)."""
@@ -300,7 +329,7 @@ class Posts:
         """Rename or merge tags (``to_name``), or delete them (None), on every post of the site.
 
         Each post keeps ``tags`` and ``tag_slugs`` in step and gets a new
-        version, written with the same version-checked ``find_one_and_replace``
+        version, written with its revision by the same version-checked save
         as an edit (retried if someone saves in between), so an editor who had
         the post open sees a conflict instead of silently undoing the change.
         Returns the saved posts.
@@ -327,11 +356,9 @@ class Posts:
                         names.append(to_name)
                 names, slugs = clean_tags(names)
                 replacement = {**current, "tags": names, "tag_slugs": slugs, "updated_at": utcnow(),
-                               "updated_by": editor_id, "version": current["version"] + 1}
-                done = await self._posts.find_one_and_replace(
-                    {"_id": post_id, "version": current["version"]}, replacement,
-                    return_document=pymongo.ReturnDocument.AFTER,
-                )
+                               "updated_by": editor_id, "version": current["version"] + 1, "save_id": new_id()}
+                await self._saver.revisions.settle(current)
+                done = await self._saver.replace(replacement, current["version"])
                 if done is not None:
                     saved.append(done)
                     break

@@ -73,7 +73,6 @@ async def scene(world, client):
     beta = await world.site("beta")
     people = {role: await world.member(alpha, role) for role in ROLES}
     post = await world.post(alpha, people["owner"], "Guarded", markdown="original", status="published")
-    await alpha.revisions.record(post, people["owner"]["_id"])
     outsider = await world.member(beta, "owner")
     return {"alpha": alpha, "people": people, "post": post, "outsider": outsider}
 

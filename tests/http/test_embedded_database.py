@@ -117,3 +117,33 @@ async def test_find_compares_datetime_ranges_to_the_whole_second(db):
     assert await db.scratch.count_documents(earlier_same_second) == 0
     assert len([d async for d in db.scratch.find(earlier_same_second)]) == 1  # MongoDB: none
     assert [d async for d in db.scratch.find({"when": {"$lte": when.replace(second=49)}})] == []
+
+
+async def test_find_one_and_replace_or_update_refused_by_a_unique_index_answers_none(db):
+    """MongoDB raises DuplicateKeyError; nx-27017 answers None, as if nothing matched.
+
+    Workaround: `cms.store.scoped.find_one_and_modify` raises DuplicateKeyError when
+    a document matches yet nothing was written (every `Scoped` store uses it).
+    """
+    import pymongo
+
+    from cms.store.scoped import find_one_and_modify
+
+    await db.scratch.create_index("slug", unique=True)
+    await db.scratch.insert_many([{"_id": "a", "slug": "one"}, {"_id": "b", "slug": "two"}])
+    assert await db.scratch.find_one_and_replace({"_id": "b"}, {"slug": "one"}) is None  # MongoDB: raises
+    assert await db.scratch.find_one_and_update({"_id": "b"}, {"$set": {"slug": "one"}}) is None  # MongoDB: raises
+    for method, change in (("find_one_and_replace", {"slug": "one"}), ("find_one_and_update", {"$set": {"slug": "one"}})):
+        with pytest.raises(pymongo.errors.DuplicateKeyError):
+            await find_one_and_modify(db.scratch, method, {"_id": "b"}, change)
+    assert await find_one_and_modify(db.scratch, "find_one_and_replace", {"_id": "c"}, {"slug": "one"}) is None
+    assert (await db.scratch.find_one({"_id": "b"}))["slug"] == "two"
+
+
+async def test_the_server_is_standalone_without_transactions(db):
+    """MongoDB as a replica set runs multi-document transactions; nx-27017 is a standalone
+    server. Workaround: `cms.store.saving` orders the writes of a save instead."""
+    from cms.store.saving import supports_transactions
+
+    assert "setName" not in await db.command("hello")
+    assert await supports_transactions(db) is False

@@ -346,7 +346,6 @@ async def test_the_owner_deletes_the_site_after_typing_its_name(client, world, d
     owner = await world.member(alpha, "owner")
     admin = await world.member(alpha, "admin")
     post = await world.post(alpha, owner, "Gone soon", tags=["x"])
-    await alpha.revisions.record(post, owner["_id"])
     await alpha.autosaves.save(post["_id"], owner["_id"], {"markdown": "typed"})
     await alpha.invitations.create("someone@example.com", "author", owner["_id"])
     kept = await world.post(beta, await world.member(beta, "owner"), "Still here")
