@@ -27,7 +27,7 @@ from cms.next_url import safe_next
 from cms.store import Duplicate, Invalid, StoreError, Users
 from cms.store.invitations import is_open
 from cms.store.throttle import Throttle, key_for
-from cms.store.users import validate_password
+from cms.store.users import check_password, dummy_hash, validate_password
 
 log = logging.getLogger(__name__)
 
@@ -219,13 +219,22 @@ async def add_member(store: Any, user_id: str, role: str) -> None:
 
 INVITATION_UNKNOWN = "This invitation link is not valid. It may have been used already, or withdrawn."
 INVITATION_EXPIRED = "This invitation has expired. Ask the person who invited you for a new link."
+INVITATION_PASSWORD = ("That password cannot be used. If you already have an account with this e-mail, type its "
+                       "password; if not, choose a new one of at least 10 characters that is not a common one.")
+INVITATION_FAILED = "Your account could not be made just now. Please open the link again."
 
 
 class InvitationHandler(AdminHandler):
-    """``/invitation?token=...``: the invitee sets a name and password (or uses Google) and joins.
+    """``/invitation?token=...``: the invitee types a password (or uses Google) and joins.
 
     Someone whose e-mail already has an account confirms with that account's
-    password instead: a link must not be a way to take an account over.
+    password: a link must not be a way to take an account over. Anyone else
+    chooses a password for a new account. The inviter holds the link too, so
+    the page must not become a way to guess a password or learn whether the
+    e-mail has an account: the page reads the same either way, a refused
+    password (wrong for the account, or too weak for a new one) gets one
+    answer, and refusals count with the sign-in form's throttle (per e-mail
+    and per client address, on this site).
     """
 
     async def invitation(self, token: str) -> dict:
@@ -236,20 +245,20 @@ class InvitationHandler(AdminHandler):
             raise InvitationProblem(410, INVITATION_EXPIRED)
         return invitation
 
-    def show(self, token: str, invitation: dict | None, account: dict | None, status: int = 200,
-             error: str | None = None, name: str = "") -> None:
+    def show(self, token: str, invitation: dict | None, status: int = 200, error: str | None = None,
+             name: str = "") -> None:
         self.set_status(status)
-        self.render("admin/invitation.html", token=token, invitation=invitation, account=account, error=error,
-                    name=name, google=bool(self.cms.google_client_id))
+        self.render("admin/invitation.html", token=token, invitation=invitation, error=error, name=name,
+                    google=bool(self.cms.google_client_id))
 
     async def get(self) -> None:
         token = self.get_query_argument("token", "")
         try:
             invitation = await self.invitation(token)
         except InvitationProblem as problem:
-            self.show("", None, None, problem.status, problem.message)
+            self.show("", None, problem.status, problem.message)
             return
-        self.show(token, invitation, await Users(self.db).by_email(invitation["email"]))
+        self.show(token, invitation)
 
     async def post(self) -> None:
         token = self.get_body_argument("token", "")
@@ -258,28 +267,52 @@ class InvitationHandler(AdminHandler):
         users = Users(self.db)
         try:
             invitation = await self.invitation(token)
-            account = await users.by_email(invitation["email"])
-            if account is not None:
-                if await users.authenticate(invitation["email"], password) is None:
-                    self.show(token, invitation, account, 401, "That is not the password of %s." % account["email"])
-                    return
-            else:
-                if not name:
-                    raise Invalid("please give your name")
-                validate_password(password)
-            if await self.store.invitations.accept(token) is None:  # used or expired a moment ago
-                raise InvitationProblem(410, INVITATION_EXPIRED)
-            user = account or await users.create(invitation["email"], password, name=name)
+            throttle = Throttle(self.db, self.site["_id"])
+            keys = [key_for("email", invitation["email"]), key_for("ip", self.request.remote_ip or "")]
+            if await throttle.blocked(keys):
+                log.warning("invitation acceptance throttled on %s", self.site["name"])
+                self.show(token, invitation, 429, TOO_MANY, name)
+                return
+            user = await self.account_for(users, token, invitation, password, name)
+            if user is None:
+                log.info("refused password accepting an invitation to %s", self.site["name"])
+                await throttle.failed(keys)
+                self.show(token, invitation, 400, INVITATION_PASSWORD, name)
+                return
+            await throttle.succeeded(keys[0])
         except InvitationProblem as problem:
-            self.show("", None, None, problem.status, problem.message)
-            return
-        except StoreError as error:
-            self.show(token, invitation, None, 400, str(error), name=name)
+            self.show("", None, problem.status, problem.message)
             return
         await add_member(self.store, user["_id"], invitation["role"])
         sessions.start(self, user)
         log.info("%s accepted an invitation to %s as %s", user["_id"], self.site["name"], invitation["role"])
         self.redirect("/admin/", status=303)
+
+    async def account_for(self, users: Users, token: str, invitation: dict, password: str,
+                          name: str) -> dict | None:
+        """The account that accepts: the existing one (its password given) or a new one; None if refused.
+
+        The invitation is used up only once the password is accepted.
+        """
+        account = await users.by_email(invitation["email"])
+        if account is not None:
+            if await users.authenticate(invitation["email"], password) is None:
+                return None
+        else:
+            try:
+                validate_password(password)
+            except Invalid:
+                await check_password(password, await dummy_hash())  # the same bcrypt work as a wrong password
+                return None
+        if await self.store.invitations.accept(token) is None:  # used or expired a moment ago
+            raise InvitationProblem(410, INVITATION_EXPIRED)
+        if account is not None:
+            return account
+        try:
+            return await users.create(invitation["email"], password, name=name or None)
+        except StoreError as error:  # e.g. the e-mail was taken a moment ago
+            log.warning("an invitation to %s could not make an account: %s", self.site["name"], error)
+            raise InvitationProblem(409, INVITATION_FAILED) from None
 
 
 class InvitationProblem(Exception):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.admin_session import Session, signed_in
 from tests.conftest import TEST_PASSWORD
 
@@ -73,3 +75,63 @@ async def test_guessing_the_current_password_on_the_account_page_is_limited(worl
     response = await session.post("/admin/account", {**new, "current_password": TEST_PASSWORD})
     assert response.code == 400 and b"too many wrong passwords" in response.body.lower()
     assert (await db.users.find_one({"_id": owner["_id"]}))["password_hash"] == before
+
+
+# --- the invitation page: an inviter must not get a password oracle --------------------
+
+
+def neutral(body: bytes, *private: str) -> bytes:
+    """A page without what differs by design: the invitee's e-mail, the token, the XSRF token."""
+    body = re.sub(rb'name="_xsrf" value="[^"]+"', b"", body)
+    for text in private:
+        body = body.replace(text.encode(), b"")
+    return body
+
+
+async def test_an_admin_cannot_guess_another_sites_owner_password_through_an_invitation(world, client, db):
+    alpha = await world.site("alpha")
+    beta = await world.site("beta")
+    attacker = await world.member(alpha, "admin")
+    victim = await world.member(beta, "owner")
+    token, _ = await alpha.invitations.create(victim["email"], "author", attacker["_id"])
+    guesser = Session(client, "alpha")
+    await guesser.get("/invitation?token=" + token)
+    for n in range(10):
+        response = await guesser.post("/invitation", {"token": token, "password": "guess number %d!" % n})
+        assert response.code == 400, response.code
+        alert = re.search(rb'role="alert">([^<]*)<', response.body).group(1)
+        assert b"cannot be used" in alert and victim["email"].encode() not in alert  # not "not the password of ..."
+    locked = await guesser.post("/invitation", {"token": token, "password": TEST_PASSWORD})  # even the right one
+    assert locked.code == 429 and TOO_MANY in locked.body
+    assert await alpha.members.role_of(victim["_id"]) is None and "cms_session" not in guesser.cookies
+    # The guesses count with the sign-in form's: that is locked for this e-mail on alpha too, not on beta.
+    assert (await Session(client, "alpha").login(victim["email"])).code == 429
+    assert (await Session(client, "beta").login(victim["email"])).code == 303
+
+
+async def test_the_invitation_page_reads_the_same_whether_or_not_the_email_has_an_account(world, client):
+    alpha = await world.site("alpha")
+    beta = await world.site("beta")
+    admin = await world.member(alpha, "admin")
+    await world.member(beta, "owner", email="known@example.com")
+    known, _ = await alpha.invitations.create("known@example.com", "author", admin["_id"])
+    unknown, _ = await alpha.invitations.create("unknown@example.com", "author", admin["_id"])
+    pages = []
+    for email, token in (("known@example.com", known), ("unknown@example.com", unknown)):
+        page = await Session(client, "alpha").get("/invitation?token=" + token)
+        assert page.code == 200
+        pages.append(neutral(page.body, email, token))
+    assert pages[0] == pages[1]
+    assert b"already have an account" in pages[0]  # the page explains both cases to everyone
+    # A refused password (wrong for an account, too weak for a new one) gets one answer, and no name is asked for.
+    for password in ("short", "", "guess number one"):
+        answers = []
+        for email, token in (("known@example.com", known), ("unknown@example.com", unknown)):
+            session = Session(client, "alpha")
+            await session.get("/invitation?token=" + token)
+            response = await session.post("/invitation", {"token": token, "password": password})
+            answers.append((response.code, neutral(response.body, email, token)))
+        if password == "guess number one":  # a strong password makes a new account: that one differs by nature
+            assert answers[0][0] == 400 and b"cannot be used" in answers[0][1]
+            continue
+        assert answers[0] == answers[1] and answers[0][0] == 400, password
