@@ -34,6 +34,7 @@ MAX_TITLE = 200
 MAX_TAGS = 20
 SEARCH_TERMS = 12
 SEARCH_CANDIDATES = 300
+SLUG_TRIES = 50  # new posts with one title at one moment; each round one of them gets its slug
 _WORD = re.compile(r"\w+", re.UNICODE)
 KEEP: Any = object()  # `Posts.update`: leave the featured image as it is
 # What makes two saves of one base version the same save (`Posts._not_saved`).
@@ -148,6 +149,7 @@ class Posts:
         if type not in TYPES:
             raise Invalid("unknown type %r" % type)
         title = self._checked_title(title, markdown, status)
+        chosen = bool(slug)
         if slug:
             await self._check_slug(type, slug)
         else:
@@ -168,10 +170,15 @@ class Posts:
             "version": 1,
             "save_id": new_id(),
         }
-        try:
-            return await self._saver.insert(post)
-        except pymongo.errors.DuplicateKeyError:
-            raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
+        for _ in range(SLUG_TRIES):
+            try:
+                return await self._saver.insert(post)
+            except pymongo.errors.DuplicateKeyError:
+                if chosen:
+                    raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
+                # Another new post took the free slug first (same title, same moment): the next one.
+                post["slug"] = await self._free_slug(type, slugify(title) or "untitled")
+        raise Duplicate("no free slug for %r: give this %s a slug of its own" % (title, type))
 
     async def update(
         self,
