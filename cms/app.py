@@ -24,9 +24,11 @@ from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.media import media_routes
+from cms.handlers.refused import RefusedHandler
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ThemeStaticHandler
 from cms.lifecycle import InFlight
+from cms.limits import RequestLimits
 from cms.pagecache import PageCache
 from cms.tenancy import SiteResolver
 from cms.themes import registry
@@ -80,6 +82,7 @@ class CMSApplication(tornado.web.Application):
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)
+        self.request_limits = RequestLimits()  # sizes and deadlines of every request (cms.limits)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes()
@@ -96,12 +99,19 @@ class CMSApplication(tornado.web.Application):
         )
 
     def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
+        self.request_limits.apply(request_conn)
         return self.in_flight.start_request(super().start_request, server_conn, request_conn)
 
     def find_handler(self, request: HTTPServerRequest, **kwargs: Any):
         if self.cms_settings.trust_proxy:
             apply_forwarded_headers(request)
-        return super().find_handler(request, **kwargs)
+        delegate = super().find_handler(request, **kwargs)
+        # Too long, too large: answered from the headers, before any body is read.
+        streams = getattr(getattr(delegate, "handler_class", None), "_stream_request_body", False)
+        status = self.request_limits.refusal(request, streams_body=streams)
+        if status is not None:
+            return self.get_handler_delegate(request, RefusedHandler, {"status": status})
+        return delegate
 
 
 def apply_forwarded_headers(request: HTTPServerRequest) -> None:

@@ -179,6 +179,9 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Retry-After", "5")  # what was refused may be sent again then
         message = {
             404: "The page you were looking for is not here.",
+            413: "The request is too large.",
+            414: "The address is too long.",
+            431: "The request's headers are too large.",
             500: "Something went wrong on our side. Please try again in a moment.",
         }.get(status_code, reason)
         traceback = None
