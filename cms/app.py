@@ -17,6 +17,7 @@ from tornado.httputil import HTTPConnection, HTTPMessageDelegate, HTTPServerRequ
 from tornado.routing import URLSpec
 
 from cms import db as database
+from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
 from cms.handlers import health, platform, public
 from cms.handlers.account import account_routes
@@ -78,7 +79,8 @@ class CMSApplication(tornado.web.Application):
     def __init__(self, settings: Settings, db: Any, **tornado_settings: Any) -> None:
         self.cms_settings = settings
         self.db = db
-        self.resolver = SiteResolver(db, settings.base_domain)
+        self.changes = ChangeWatcher(db)  # the change counters, polled in the background
+        self.resolver = SiteResolver(db, settings.base_domain, self.changes)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)

@@ -6,7 +6,9 @@ is kept and served again until one of these happens:
 * the site's data changes: every write through `cms.store.Scoped` moves the
   site's change counter, and every change to sites or people moves the
   platform's; an entry is valid only for the counters it was made under, which
-  each request reads in one query, so every process sees a write at once;
+  each process follows in one background poll (`cms.changewatch`), so a kept
+  page costs no query and every process sees a write within a poll interval
+  (the one that made it, at once);
 * a scheduled post's time comes: an entry expires at the next publication
   time of the site (the page would show one more post from then on);
 * ``max_age`` passes, so nothing stays longer than that whatever happens;

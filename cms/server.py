@@ -67,6 +67,7 @@ async def _serve(settings: Settings, uri: str) -> None:
             )
         # Idle keep-alive connections (and any request past the grace period).
         await server.close_all_connections()
+        app.changes.stop()
     # open_database has closed the client; database_uri stops an embedded server.
     log.info("stopped")
 

@@ -9,16 +9,17 @@ For a request's host name the resolver answers, in this order:
 
 Hits are cached in-process; misses are not (a site created a moment ago must
 resolve at once). The cache is dropped whenever the platform's change counter
-moves, which every process checks at most once per `check_interval` seconds,
-so N processes agree within that time.
+moves, as the process's `ChangeWatcher` sees it: at once for a write of this
+process, within its poll interval for another's. Resolving a known host
+costs no query.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from cms.store.sites import PLATFORM, Sites
+from cms.changewatch import ChangeWatcher
+from cms.store.sites import Sites
 
 PLATFORM_SITE = object()  # the sentinel for the bare base domain
 
@@ -32,23 +33,18 @@ def host_name(host: str) -> str:
 
 
 class SiteResolver:
-    def __init__(self, db, base_domain: str, check_interval: float = 1.0) -> None:
+    def __init__(self, db, base_domain: str, watcher: ChangeWatcher | None = None) -> None:
         self.sites = Sites(db)
         self.base_domain = base_domain
-        self.check_interval = check_interval
+        self.watcher = watcher or ChangeWatcher(db)
         self._cache: dict[str, dict] = {}
         self._counter: int | None = None
-        self._checked_at = 0.0
 
     def invalidate(self) -> None:
         self._cache.clear()
 
     async def _refresh(self) -> None:
-        now = time.monotonic()
-        if now - self._checked_at < self.check_interval:
-            return
-        self._checked_at = now
-        counter = await self.sites.changes.current(PLATFORM)
+        counter = await self.watcher.platform()
         if counter != self._counter:
             self._counter = counter
             self._cache.clear()

@@ -92,7 +92,9 @@ class Client:
 
 @pytest.fixture
 async def app(settings: Settings, db):
-    return make_app(settings, db)
+    app = make_app(settings, db)
+    yield app
+    app.changes.stop()  # its poll must not outlive the test's database
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from tornado import template
 from cms import sessions
 from cms.pagecache import Entry
 from cms.store import SiteStore
-from cms.store.changes import Changes
 from cms.tenancy import PLATFORM_SITE
 from cms.themes import Registry, Theme, ThemeLoader, registry
 
@@ -228,7 +227,7 @@ class SiteHandler(BaseHandler):
     async def serve_cached(self) -> None:
         cache = self.application.page_cache
         key = (self.site["_id"], self.request.protocol, self.request.host.lower(), self.request.uri)
-        stamp = await Changes(self.db).stamp(self.site["_id"])
+        stamp = await self.application.changes.stamp(self.site["_id"])
         entry = cache.get(key, stamp)
         if entry is not None:
             self.set_status(entry.status)

@@ -3,16 +3,40 @@
 Every write to a site's data moves its counter (`Scoped` does it); every
 write to sites and people moves the platform's. Caches in any process keep
 an entry only while the counters they saw are unchanged, so N processes
-agree without talking to each other.
+agree without talking to each other. Each process reads the counters in one
+background poll (`cms.changewatch`); a bump is also told to the listeners of
+this process at once, so the process that wrote never serves what it changed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import weakref
+from typing import Any, Callable
 
 import pymongo
 
 PLATFORM = "_platform"  # the counter of platform-wide data (sites, domains, people)
+
+# (database, site_id, new value) for every bump made in this process. Bound
+# methods are held weakly: an application that is dropped stops listening.
+Listener = Callable[[Any, Any, int], None]
+_listeners: list[weakref.WeakMethod] = []
+
+
+def add_listener(method: Listener) -> None:
+    _listeners.append(weakref.WeakMethod(method))
+
+
+def remove_listener(method: Listener) -> None:
+    _listeners[:] = [ref for ref in _listeners if ref() not in (None, method)]
+
+
+def _tell(db: Any, site_id: Any, n: int) -> None:
+    live = [listener for listener in (ref() for ref in list(_listeners)) if listener is not None]
+    if len(live) < len(_listeners):
+        _listeners[:] = [ref for ref in _listeners if ref() is not None]
+    for listener in live:
+        listener(db, site_id, n)
 
 
 class Changes:
@@ -32,6 +56,10 @@ class Changes:
             except pymongo.errors.DuplicateKeyError:
                 doc = None
             if doc is not None:
+                if session is None or not session.in_transaction:
+                    _tell(self._collection.database, site_id, doc["n"])
+                # else: not before the commit (a page rendered in between would be
+                # kept under the new counter with the old data); the poll brings it.
                 return doc["n"]
             # Two first bumps raced to create the counter (MongoDB raises
             # DuplicateKeyError, nx-27017 answers None); the second one now

@@ -1,12 +1,65 @@
 """Reader pages are kept once rendered, and never shown stale: a write in any
-process, a theme switch or a scheduled post's time drops them."""
+process, a theme switch or a scheduled post's time drops them. A kept page
+costs no database query: each process follows the change counters in one
+background poll (cms/changewatch.py)."""
 
 import asyncio
+import contextlib
 import datetime as dt
+import time
+
+from pymongo import monitoring
+from tornado.httpclient import AsyncHTTPClient
+from tornado.httpserver import HTTPServer
 
 from cms import db as database
+from cms.app import make_app
 from cms.store import Sites, SiteStore
 from cms.store.posts import utcnow
+from tests.conftest import Client
+
+
+class Commands(monitoring.CommandListener):
+    """Every command a client sends, as (name, collection, filter)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple] = []
+
+    def started(self, event) -> None:
+        command = event.command
+        self.seen.append((event.command_name, command.get(event.command_name), command.get("filter")))
+
+    def succeeded(self, event) -> None:
+        pass
+
+    def failed(self, event) -> None:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def process(settings, **client_options):
+    """Another application ("process") on the same database, with its own client, listening."""
+    mongo = database.connect(settings.mongodb_uri, **client_options)
+    app = make_app(settings, mongo[settings.database_name])
+    server = HTTPServer(app)
+    port = database.free_port()
+    server.listen(port, "127.0.0.1")
+    http = AsyncHTTPClient(force_instance=True)
+    try:
+        yield app, Client(port, http)
+    finally:
+        http.close()
+        server.stop()
+        app.changes.stop()
+        mongo.close()
+
+
+async def eventually(check, seconds: float = 1.0):
+    """Wait until ``check()`` (a coroutine function) is true, failing after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "not within %.1f s" % seconds
+        await asyncio.sleep(0.02)
 
 
 async def sneak_title(db, post, title):
@@ -29,20 +82,40 @@ async def test_a_page_is_served_from_the_cache_until_the_site_changes(world, db,
     assert b"Sneaked title" in page
 
 
-async def test_a_write_in_another_process_is_seen_at_once(world, db, client, settings):
+async def test_a_write_is_seen_at_once_by_its_process_and_within_a_second_by_another(world, settings, client):
     store = await world.site("blog")
     author = await world.member(store, "owner")
     post = await world.post(store, author, "First")
-    assert b"First" in (await client.get("blog", "/")).body
-    # "Another process": its own client and stores on the same database.
-    other = database.connect(settings.mongodb_uri)
-    try:
-        other_store = SiteStore(other[settings.database_name], await Sites(other[settings.database_name]).by_name("blog"))
+    async with process(settings) as (other_app, other):
+        for reader in (client, other):
+            assert b"First" in (await reader.get("blog", "/")).body  # now kept by both
+        # The write is made by the other process (its own client and stores).
+        other_db = other_app.db
+        other_store = SiteStore(other_db, await Sites(other_db).by_name("blog"))
         await other_store.posts.update(post["_id"], post["version"], title="Edited elsewhere", markdown="Body text.",
                                        status="published", published_at=post["published_at"])
-    finally:
-        other.close()
-    assert b"Edited elsewhere" in (await client.get("blog", "/")).body
+        assert b"Edited elsewhere" in (await other.get("blog", "/")).body  # at once where it was made
+
+        async def seen_here():
+            return b"Edited elsewhere" in (await client.get("blog", "/")).body
+
+        await eventually(seen_here, 1.0)
+
+
+async def test_a_kept_page_is_served_without_a_database_query(world, settings):
+    store = await world.site("blog")
+    author = await world.member(store, "owner")
+    await world.post(store, author, "Hello")
+    commands = Commands()
+    async with process(settings, event_listeners=[commands]) as (app, reader):
+        assert (await reader.get("blog", "/posts/hello")).code == 200  # rendered and kept
+        commands.seen.clear()
+        for _ in range(20):
+            response = await reader.get("blog", "/posts/hello")
+            assert response.code == 200 and b"Hello" in response.body
+        assert app.page_cache.hits >= 20
+        # Only the background poll of the change counters talks to the database.
+        assert [c for c in commands.seen if c != ("find", "changes", {})] == []
 
 
 async def test_a_scheduled_post_appears_on_a_cached_page_at_its_time(world, client):

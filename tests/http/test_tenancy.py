@@ -1,9 +1,12 @@
 """Multi-tenancy: the Host picks the site, and no site ever shows another's content."""
 
+import asyncio
+import time
 import xml.etree.ElementTree as ET
 
 import pytest
 
+from cms import db as database
 from cms.store import Duplicate, Sites
 from cms.tenancy import PLATFORM_SITE, SiteResolver
 
@@ -102,7 +105,7 @@ async def test_host_matching_ignores_case_port_and_trailing_dot(world, client):
 
 
 async def test_resolver_does_not_cache_misses(db):
-    resolver = SiteResolver(db, "localhost", check_interval=3600)
+    resolver = SiteResolver(db, "localhost")
     assert await resolver.resolve("late.localhost") is None
     await Sites(db).create("late")
     site = await resolver.resolve("late.localhost")
@@ -110,11 +113,22 @@ async def test_resolver_does_not_cache_misses(db):
     assert await resolver.resolve("localhost:8888") is PLATFORM_SITE
 
 
-async def test_resolver_cache_is_dropped_when_another_process_changes_sites(db):
-    reader = SiteResolver(db, "localhost", check_interval=0)
-    sites = Sites(db)
-    site = await sites.create("moving")
-    assert (await reader.resolve("moving.localhost"))["name"] == "moving"
-    # Another process gives the site a custom domain: this process sees it on the next request.
-    await sites.set_domains(site["_id"], ["moving.example.com"])
-    assert (await reader.resolve("moving.example.com"))["name"] == "moving"
+async def test_resolver_cache_is_dropped_when_another_process_changes_sites(db, settings):
+    # The reader is "another process": its own client on the same database.
+    other = database.connect(settings.mongodb_uri)
+    reader = SiteResolver(other[settings.database_name], "localhost")
+    try:
+        sites = Sites(db)
+        site = await sites.create("moving")
+        assert (await reader.resolve("moving.localhost"))["name"] == "moving"
+        await sites.set_domains(site["_id"], ["moving.example.com"])
+        await sites.update_settings(site["_id"], title="Moved")
+        # Its watcher sees the platform counter move within its poll interval.
+        deadline = time.monotonic() + 1.0
+        while (await reader.resolve("moving.localhost"))["title"] != "Moved":
+            assert time.monotonic() < deadline, "the other process still shows the old site after 1 s"
+            await asyncio.sleep(0.02)
+        assert (await reader.resolve("moving.example.com"))["name"] == "moving"
+    finally:
+        reader.watcher.stop()
+        other.close()

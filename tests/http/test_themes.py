@@ -93,7 +93,6 @@ async def test_child_theme_overrides_base_and_index_and_inherits_the_rest(world,
 
 
 async def test_a_theme_switch_changes_the_markup_on_the_next_request(world, client, app):
-    app.resolver.check_interval = 0  # one process: don't wait out the 1 s between counter checks
     store = await themed_site(world, "journal")
     name = store.site["name"]
     before = (await client.get(name, "/")).body.decode()
@@ -124,7 +123,6 @@ async def test_update_theme_rejects_unknown_themes_and_bad_settings(world):
 
 
 async def test_navigation_links_from_settings_mark_the_current_page(world, client, app):
-    app.resolver.check_interval = 0
     store = await themed_site(world, "journal")
     await world.sites.update_theme(store.site_id, "journal", {"navigation": [{"label": "About <us>", "url": "/about"}]})
     html = (await client.get(store.site["name"], "/about")).body.decode()
