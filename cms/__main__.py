@@ -14,6 +14,7 @@ import sys
 from typing import Mapping, TextIO
 
 from cms.config import ConfigError, Settings
+from cms.datadir import DataDirError
 from cms.runtime import database_uri, open_database
 from cms.store import StoreError
 
@@ -89,7 +90,7 @@ def main(
             text = _read(stdin, "Markdown body" if args.command == "post" else "password")
         with database_uri(settings) as uri:
             return asyncio.run(_run(commands, args, settings, uri, text, stdout))
-    except (StoreError, ConfigError) as e:
+    except (StoreError, ConfigError, DataDirError) as e:
         print("error: %s" % e, file=stderr)
         return 1
 

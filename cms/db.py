@@ -7,18 +7,20 @@ creates a client; it keeps to the API that PyMongo's ``AsyncMongoClient``
 shares with motor, so moving to it is a one-line change here.
 
 `EmbeddedServer` starts ``nx-27017`` as a child process on a free loopback
-port and records where it listens in ``<data dir>/db/server.json``; anyone
-else who needs the same files (the CLI while ``serve`` runs) finds it there
-instead of starting a second server on the same files.
+port, holding the directory's lock (`cms.datadir`) and with a death signal so
+the child never outlives it, and records where it listens in
+``<data dir>/db/server.json``; anyone else who needs the same files (the CLI
+while ``serve`` runs) finds it there instead of starting a second server on
+the same files, and trusts it only while the lock's holder is alive.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import logging
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +31,8 @@ from typing import Any
 
 import pymongo
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+
+from cms.datadir import DataDirError, DirectoryLock, check_sqlite_files, prepare
 
 log = logging.getLogger(__name__)
 
@@ -150,16 +154,6 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _answers_ping(port: int, timeout: float = 1.0) -> bool:
     client = pymongo.MongoClient(
         "127.0.0.1", port, serverSelectionTimeoutMS=int(timeout * 1000), connectTimeoutMS=int(timeout * 1000)
@@ -184,8 +178,37 @@ def terminate(process: subprocess.Popen, timeout: float = 10.0) -> None:
             process.wait()
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: Linux sends it SIGTERM when its parent dies.
+
+    The death signal follows the *thread* that started the child: start it
+    from a thread that lives as long as the server should (the main thread).
+    """
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+try:
+    _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
+except OSError:  # pragma: no cover - a libc without dlopen(NULL)
+    _LIBC = None
+_PR_SET_PDEATHSIG = 1
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
 class EmbeddedServer:
-    """An ``nx-27017`` child process serving the SQLite files in ``directory``."""
+    """An ``nx-27017`` child process serving the SQLite files in ``directory``.
+
+    Whoever starts the server holds the directory's lock (`cms.datadir.DirectoryLock`)
+    for as long as it runs: ``serve`` (role ``"serve"``) or a command run
+    without ``serve``. A command that finds ``serve`` holding the lock uses
+    its server, found through ``server.json``; a second ``serve`` is refused.
+    """
 
     def __init__(self, directory: Path) -> None:
         # Absolute: the child runs in this directory, so a relative path (the
@@ -193,6 +216,7 @@ class EmbeddedServer:
         self.directory = Path(directory).resolve()
         self.port: int | None = None
         self.process: subprocess.Popen | None = None
+        self.lock = DirectoryLock(self.directory)
 
     @property
     def state_file(self) -> Path:
@@ -209,68 +233,139 @@ class EmbeddedServer:
         return self.process is not None
 
     def find_running(self) -> int | None:
-        """The port of a live server already serving these files, if any."""
+        """The port of the server that the live holder of the lock runs on these files, if any.
+
+        ``server.json`` alone proves nothing (a killed ``serve`` leaves it, and
+        its pids and port may belong to others by now): it is trusted only
+        while the lock is held, and only if it names the lock's holder.
+        """
         try:
             state = json.loads(self.state_file.read_text())
-            pid, port = int(state["pid"]), int(state["port"])
+            owner, port = int(state["owner"]), int(state["port"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        if _pid_alive(pid) and _answers_ping(port):
-            return port
-        return None
+        if self.lock.holder().get("pid") != owner or not self.lock.is_held_by_other():
+            return None
+        return port if _answers_ping(port) else None
 
-    def start(self, timeout: float = 20.0) -> str:
-        """Reuse a running server on these files, or start one; return its URI."""
-        self.directory.mkdir(parents=True, exist_ok=True)
-        running = self.find_running()
-        if running:
-            self.port = running
-            log.info("using the embedded database already running on port %d", running)
-            return self.uri
+    def start(self, timeout: float = 20.0, role: str = "command", wait: float = 60.0) -> str:
+        """Start a server on these files, or use ``serve``'s; return its URI.
+
+        ``role="serve"`` refuses when anyone else holds the files. Another role
+        uses the server of a running ``serve``, or waits up to ``wait`` seconds
+        for another command to finish, then starts its own.
+        """
+        prepare(self.directory)
+        deadline = time.monotonic() + wait
+        while not self.lock.acquire(role):
+            holder = self.lock.holder()
+            if role == "serve":
+                raise DataDirError(
+                    "the data directory %s is in use by another %s (pid %s); stop it first"
+                    % (self.directory.parent, holder.get("role", "process"), holder.get("pid", "unknown"))
+                )
+            if holder.get("role") == "serve":
+                running = self.find_running()
+                if running:
+                    self.port = running
+                    log.info("using the embedded database of serve (pid %s) on port %d", holder["pid"], running)
+                    return self.uri
+            if time.monotonic() > deadline:
+                raise DataDirError(
+                    "the data directory %s is busy (pid %s, %s) for over %.0fs; try again when it is done"
+                    % (self.directory.parent, holder.get("pid", "unknown"), holder.get("role", "unknown"), wait)
+                )
+            time.sleep(0.1)
+        try:
+            return self._start_owned(timeout)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def _start_owned(self, timeout: float) -> str:
+        with contextlib.suppress(FileNotFoundError):
+            self.state_file.unlink()  # a killed owner's; never to be trusted again
+        self._stop_leftover()
+        check_sqlite_files(self.directory)
         self.port = free_port()
-        executable = shutil.which("nx-27017", path=str(Path(sys.executable).parent)) or shutil.which("nx-27017")
-        command = [executable] if executable else [sys.executable, "-m", "nx_27017.nx_27017"]
-        command += [
+        command = [
+            # A small wrapper that runs nx-27017 and stops it when this process dies.
+            sys.executable, str(Path(__file__).with_name("dbchild.py")), str(os.getpid()),
             "--data-dir", str(self.directory), "--host", "127.0.0.1", "-p", str(self.port),
             # Its defaults are global (/tmp/nx_27017.pid), which would allow one server per machine.
             "--pid-file", str(self.directory / "nx-27017.pid"), "--log-file", str(self.directory / "nx-27017.log"),
         ]
-        log_file = open(self.directory / "server.log", "ab")
-        self.process = subprocess.Popen(
-            command,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=self.directory,
-            # Its own process group: Ctrl-C in a terminal reaches the app, which
-            # then stops the server itself after the last write.
-            start_new_session=True,
-        )
-        log_file.close()
+        log_fd = os.open(self.directory / "server.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            self.process = subprocess.Popen(
+                command,
+                stdout=log_fd,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=self.directory,
+                # Its own process group: Ctrl-C in a terminal reaches the app, which
+                # then stops the server itself after the last write.
+                start_new_session=True,
+                umask=0o077,  # its SQLite files and log: private to this user
+                preexec_fn=_die_with_parent,
+            )
+        finally:
+            os.close(log_fd)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(
+                raise DataDirError(
                     "the embedded database exited at start (code %s); see %s"
                     % (self.process.returncode, self.directory / "server.log")
                 )
             if _answers_ping(self.port, timeout=0.5):
-                self.state_file.write_text(json.dumps({"pid": self.process.pid, "port": self.port}))
+                _write_private(self.state_file, json.dumps(
+                    {"pid": self.process.pid, "port": self.port, "owner": os.getpid()}))
                 log.info("embedded database listening on 127.0.0.1:%d", self.port)
                 return self.uri
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError("the embedded database did not answer ping within %.0fs" % timeout)
+        raise DataDirError("the embedded database did not answer ping within %.0fs" % timeout)
+
+    def _stop_leftover(self) -> None:
+        """Stop a server a killed owner left on these files; forget its pid file.
+
+        Only a process whose command line names this directory is stopped: the
+        pid in an old file may belong to anything by now (nx-27017 itself would
+        refuse to start while it lives).
+        """
+        pid_file = self.directory / "nx-27017.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            pid = 0
+        if pid > 0 and pid != os.getpid():
+            try:
+                with open("/proc/%d/cmdline" % pid, "rb") as f:
+                    cmdline = f.read().decode(errors="replace")
+            except OSError:
+                cmdline = ""
+            if "nx" in cmdline and str(self.directory) in cmdline.split("\0"):
+                log.warning("stopping the embedded database (pid %d) left running on %s", pid, self.directory)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGTERM)
+                    deadline = time.monotonic() + 10
+                    while os.path.exists("/proc/%d" % pid) and time.monotonic() < deadline:
+                        time.sleep(0.05)
+                    os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(FileNotFoundError):
+            pid_file.unlink()
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Stop the server if this object started it."""
+        """Stop the server if this object started it, and give up the directory."""
         if self.process is None:
+            self.lock.release()
             return
         process, self.process = self.process, None
         with contextlib.suppress(OSError):
-            if json.loads(self.state_file.read_text()).get("pid") == process.pid:
-                self.state_file.unlink()
+            self.state_file.unlink()
         terminate(process, timeout)
+        self.lock.release()
 
     def __enter__(self) -> "EmbeddedServer":
         self.start()

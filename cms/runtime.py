@@ -9,21 +9,27 @@ for the duration of the block.
 from __future__ import annotations
 
 import contextlib
-from typing import AsyncIterator
+from typing import AsyncIterator, Iterator
 
 from cms import db as database
 from cms.config import Settings
+from cms.datadir import prepare
 
 
 @contextlib.contextmanager
-def database_uri(settings: Settings):
-    """Yield a MongoDB URI, starting the embedded server when none is configured."""
+def database_uri(settings: Settings, role: str = "command") -> Iterator[str]:
+    """Yield a MongoDB URI, starting the embedded server when none is configured.
+
+    ``role="serve"`` owns the data directory for the block, and refuses if
+    another process does (see `cms.db.EmbeddedServer.start`).
+    """
     if settings.mongodb_uri:
         yield settings.mongodb_uri
         return
+    prepare(settings.data_dir)
     server = database.EmbeddedServer(settings.data_dir / "db")
     try:
-        yield server.start()
+        yield server.start(role=role)
     finally:
         server.stop()
 

@@ -32,7 +32,7 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     # embedded server starts) must still unwind through database_uri, which
     # stops that server. From the loop's first step on, `_signal_event` has them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    with database_uri(settings) as uri:
+    with database_uri(settings, role="serve") as uri:
         asyncio.run(_serve(settings, uri))
     return 0
 

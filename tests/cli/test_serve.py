@@ -155,3 +155,107 @@ def test_sigterm_while_starting_still_stops_the_embedded_database(tmp_path):
     process.communicate(timeout=30)
     assert not alive(pid)
     assert not state.exists()
+
+
+# --- owning the data directory (issue 18.4, 18.10; issue 9.11) ----------------------
+
+
+def wait_until(condition, seconds: float = 30, what: str = "condition") -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.05)
+
+
+def one_line_error(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode != 0, result.stdout + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    return lines[0]
+
+
+def test_kill_9_of_serve_takes_its_database_with_it_and_the_next_serve_starts_its_own(tmp_path):
+    env = clean_env(tmp_path)
+    port = database.free_port()
+    first = Serve(env, port)
+    child = db_server_pid(tmp_path)
+    first.process.kill()
+    first.process.communicate(timeout=30)
+    wait_until(lambda: not alive(child), what="the database child to die with its parent")
+
+    second = Serve(env, port)
+    try:
+        assert db_server_pid(tmp_path) != child
+        assert get(port, "demo.localhost:%d" % port)[0] == 200
+    finally:
+        second.stop()
+
+
+def test_a_second_serve_on_the_same_data_directory_refuses_with_one_line(tmp_path):
+    env = clean_env(tmp_path)
+    port = database.free_port()
+    first = Serve(env, port)
+    try:
+        child = db_server_pid(tmp_path)
+        second = subprocess.run([sys.executable, "-m", "cms", "serve", "--port", str(database.free_port())],
+                                env=env, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+        line = one_line_error(second)
+        assert "in use" in line and str(first.process.pid) in line
+        assert alive(child) and db_server_pid(tmp_path) == child
+        assert get(port, "demo.localhost:%d" % port)[0] == 200
+    finally:
+        first.stop()
+
+
+def test_stale_pid_and_state_files_naming_live_processes_do_not_block_or_mislead(tmp_path, mongo_uri):
+    """A restart loop in a container: the pids in old files now belong to someone else."""
+    import pymongo
+
+    env = clean_env(tmp_path)
+    (tmp_path / "db").mkdir()
+    (tmp_path / "db" / "nx-27017.pid").write_text(str(os.getpid()))  # a live, unrelated process
+    # ... and a live database server that is not this directory's (the test session's own).
+    other_port = int(mongo_uri.rsplit(":", 1)[1].strip("/"))
+    (tmp_path / "db" / "server.json").write_text(json.dumps({"pid": os.getpid(), "port": other_port}))
+    result = cli(env, "site", "create", "stale")
+    assert result.returncode == 0, result.stderr
+    with pymongo.MongoClient("127.0.0.1", other_port) as other:
+        assert other.cms.sites.find_one({"name": "stale"}) is None  # written to the right files
+    assert "already exists" in cli(env, "site", "create", "stale").stderr
+
+    first = Serve(env, database.free_port())
+    first.stop()
+
+
+def test_data_directory_is_private_and_the_database_listens_on_loopback_only(tmp_path):
+    data = tmp_path / "data"
+    (data / "db").mkdir(parents=True)
+    data.chmod(0o755)
+    (data / "db").chmod(0o755)
+    (data / "db" / "cms.db").touch(mode=0o644)  # left by an older version, world-readable
+    (data / "db" / "cms.db").chmod(0o644)
+    env = clean_env(data)
+    first = Serve(env, database.free_port())
+    try:
+        port = json.loads((data / "db" / "server.json").read_text())["port"]
+        for path in [data, *data.rglob("*")]:
+            mode = path.stat().st_mode & 0o777
+            assert mode == (0o700 if path.is_dir() else 0o600), (path, oct(mode))
+        with open("/proc/net/tcp") as f:
+            listening = [line.split()[1] for line in f.readlines()[1:] if line.split()[3] == "0A"]
+        assert "0100007F:%04X" % port in listening  # 127.0.0.1
+        assert not any(address.endswith(":%04X" % port) and address != "0100007F:%04X" % port
+                       for address in listening)
+    finally:
+        first.stop()
+
+
+def test_an_unwritable_data_directory_is_one_line_not_a_traceback(tmp_path):
+    not_a_directory = tmp_path / "file"
+    not_a_directory.write_text("")
+    for data_dir in [not_a_directory / "data", "/sys/cms-data"]:
+        env = clean_env(data_dir)
+        for command in (["serve", "--port", str(database.free_port())], ["site", "create", "x"]):
+            line = one_line_error(cli(env, *command))
+            assert str(data_dir) in line and "CMS_DATA_DIR" in line
