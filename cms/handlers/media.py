@@ -2,7 +2,10 @@
 
 Thin handlers: validation and resizing are `cms.images.process` (run in an
 executor by `cms.store.media.process_upload`), storage is the site's
-`cms.store.media.Media`. Every admin method declares its role with
+`cms.store.media.Media`. An upload's body is streamed (`cms.uploads`): who
+is asking, their role, the XSRF token (``X-XSRFToken`` header or ``_xsrf``
+query argument) and ``Content-Length`` are checked from the headers, and
+only then is the body read, file parts straight to temporary files. Every admin method declares its role with
 `requires`: uploading and managing files needs ``author`` (as in most
 blogging tools, contributors write drafts but do not upload files); authors
 delete and describe (alt text) their own uploads, editors anyone's.
@@ -17,13 +20,18 @@ import tornado.web
 
 from cms.handlers.admin import AdminHandler, requires
 from cms.handlers.base import BaseHandler
+from cms.handlers.refused import AnswersEarly
 from cms.images import Limits, Rejected
 from cms.store import Users
 from cms.store.media import Media, image_of, process_upload
+from cms.uploads import FormError, StreamedForm
 
 log = logging.getLogger(__name__)
 
 ONE_YEAR = 31536000
+MB = 1024 * 1024
+FORM_OVERHEAD = 1 * MB  # an upload's body: the file(s), at most the upload limit, plus the form around them
+UPLOAD_BODY_TIMEOUT = 600.0  # seconds to send an upload (90 MB at 150 KB/s); only signed-in authors get it
 CHUNK = 256 * 1024
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
@@ -145,8 +153,56 @@ class MediaAdmin(AdminHandler):
         return self.at_least("editor") or item.get("uploaded_by") == self.current_user["_id"]
 
 
-class MediaLibraryHandler(MediaAdmin):
-    """``/admin/media``: the list (search by name or alt text) and uploads."""
+@tornado.web.stream_request_body
+class MediaLibraryHandler(AnswersEarly, MediaAdmin):
+    """``/admin/media``: the list (search by name or alt text) and uploads.
+
+    One upload request carries at most ``CMS_MAX_UPLOAD_MB`` of files (the
+    editor sends one file a request; the form may send several).
+    """
+
+    form: StreamedForm | None = None
+
+    async def prepare(self) -> None:
+        await super().prepare()
+        if self.request.method != "POST" or self._finished:
+            return
+        # Tornado checked the XSRF token (header or query) before this; now
+        # the person and their role, then the size: all before the body.
+        if not self.check_role("author"):
+            return
+        if "Content-Length" not in self.request.headers:
+            return await self.refuse_early(411, "Send the upload with a Content-Length.")
+        limit = self.limits().max_bytes + FORM_OVERHEAD
+        length = int(self.request.headers["Content-Length"])  # Tornado refused a malformed one
+        if length > limit:
+            return await self.refuse_early(413, "The upload is too large (%.1f MB); the limit is %d MB." % (
+                length / MB, self.cms.max_upload_mb))
+        try:
+            self.form = StreamedForm(self.request.headers.get("Content-Type", ""), self.limits().max_bytes,
+                                     directory=self.settings.get("upload_dir"))  # None: the system's temporary directory
+        except FormError as error:
+            return await self.refuse_early(error.status, error.message)
+        self.request.connection.set_max_body_size(limit)
+        self.request.connection.set_body_timeout(UPLOAD_BODY_TIMEOUT)
+
+    def receive(self, chunk: bytes) -> None:
+        if self.form is not None:
+            self.form.write(chunk)
+
+    async def refuse_early(self, status: int, message: str) -> None:
+        log.info("site %s: refused an upload from its headers: %s", self.site["name"], message)
+        await self.refuse(status, message)
+        self.finish()
+
+    def on_finish(self) -> None:
+        if self.form is not None:
+            self.form.close()
+
+    def on_connection_close(self) -> None:
+        if self.form is not None:
+            self.form.close()
+        super().on_connection_close()
 
     async def show(self, status: int = 200, error: str | None = None, uploaded: list[dict] | None = None) -> None:
         query = self.get_query_argument("q", "").strip()
@@ -163,17 +219,21 @@ class MediaLibraryHandler(MediaAdmin):
 
     @requires("author")
     async def post(self) -> None:
-        files = self.request.files.get("file") or []
+        try:
+            self.form.finish()
+        except FormError as error:
+            return await self.refuse(error.status, error.message)
+        files = [f for f in self.form.files if f.field == "file" and (f.size or f.filename)]
         if not files:
             return await self.refuse(400, "Choose an image file to upload.")
         results = []
         for upload in files[:20]:
             try:
-                processed = await process_upload(upload["body"], self.limits())
+                processed = await process_upload(upload.path, self.limits())
             except Rejected as rejected:
-                log.info("site %s: refused upload %r: %s", self.site["name"], upload["filename"][:80], rejected.message)
-                return await self.refuse(rejected.status, "%s: %s" % (upload["filename"][:80] or "file", rejected.message))
-            item, created = await self.media.add(processed, upload["filename"], self.current_user["_id"])
+                log.info("site %s: refused upload %r: %s", self.site["name"], upload.filename[:80], rejected.message)
+                return await self.refuse(rejected.status, "%s: %s" % (upload.filename[:80] or "file", rejected.message))
+            item, created = await self.media.add(processed, upload.filename, self.current_user["_id"])
             results.append((item, created))
         if self.wants_json():
             self.set_status(201 if any(created for _, created in results) else 200)

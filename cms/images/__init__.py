@@ -13,6 +13,7 @@ from cms.images.process import (
     Rejected,
     Rendition,
     process,
+    process_file,
 )
 
-__all__ = ["ACCEPTED", "RENDITION_WIDTHS", "Limits", "Processed", "Rejected", "Rendition", "process"]
+__all__ = ["ACCEPTED", "RENDITION_WIDTHS", "Limits", "Processed", "Rejected", "Rendition", "process", "process_file"]

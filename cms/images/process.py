@@ -216,6 +216,13 @@ def rendition_widths(width: int, widths: tuple[int, ...] = RENDITION_WIDTHS) -> 
     return chosen
 
 
+def process_file(path: str, limits: Limits = Limits()) -> Processed:
+    """`process` the upload stored at ``path`` (refused by its size before it is read)."""
+    with open(path, "rb") as f:
+        data = f.read(limits.max_bytes + 1)
+    return process(data, limits)
+
+
 def process(data: bytes, limits: Limits = Limits(), widths: tuple[int, ...] = RENDITION_WIDTHS) -> Processed:
     """Validate ``data`` and make the clean original plus its renditions.
 

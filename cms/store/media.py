@@ -36,7 +36,7 @@ import gridfs.errors
 import pymongo
 from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 
-from cms.images import Limits, Processed, process
+from cms.images import Limits, Processed, process_file
 from cms.store.errors import NotFound
 from cms.store.ids import new_id
 from cms.store.pages import Page
@@ -55,9 +55,9 @@ FILE_NAME = re.compile(r"^([0-9a-f]{24})/([0-9a-f]{32})\.(jpg|png|gif|webp)$")
 _executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="images")
 
 
-async def process_upload(data: bytes, limits: Limits) -> Processed:
-    """`cms.images.process` off the event loop; raises `cms.images.Rejected`."""
-    return await asyncio.get_running_loop().run_in_executor(_executor, process, data, limits)
+async def process_upload(path: str, limits: Limits) -> Processed:
+    """`cms.images.process` of the file at ``path``, off the event loop; raises `cms.images.Rejected`."""
+    return await asyncio.get_running_loop().run_in_executor(_executor, process_file, path, limits)
 
 
 def clean_filename(name: str) -> str:

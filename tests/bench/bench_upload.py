@@ -32,7 +32,7 @@ from tornado.httpserver import HTTPServer  # noqa: E402
 from cms import db as database  # noqa: E402
 from cms.app import make_app  # noqa: E402
 from cms.config import Settings  # noqa: E402
-from cms.images import process  # noqa: E402
+from cms.images import process_file  # noqa: E402
 from cms.store import Sites, SiteStore, Users  # noqa: E402
 from cms.store import media as media_store  # noqa: E402
 from tests.admin_session import Session  # noqa: E402
@@ -60,8 +60,8 @@ def summary(label: str, times: list[float]) -> str:
 
 async def main(megapixels: float, uploads: int, inline: bool) -> None:
     if inline:
-        async def on_the_loop(data, limits):
-            return process(data, limits)
+        async def on_the_loop(path, limits):
+            return process_file(path, limits)
         media_store.process_upload = on_the_loop
         import cms.handlers.media as handlers
         handlers.process_upload = on_the_loop
