@@ -19,6 +19,7 @@ from cms.text.slugs import slugify
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
 USERNAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,28}[a-z0-9])?$")
 MIN_PASSWORD = 10
+MAX_PASSWORD_BYTES = 72  # bcrypt reads no more (bcrypt 5 refuses more rather than cutting)
 MAX_NAME = 100
 MAX_BIO = 500
 BCRYPT_COST = 12
@@ -32,6 +33,9 @@ COMMON_PASSWORDS = frozenset(
 def validate_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise Invalid("the password is too weak: use at least %d characters" % MIN_PASSWORD)
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise Invalid("the password is too long: at most %d bytes (%d letters without accents)"
+                      % (MAX_PASSWORD_BYTES, MAX_PASSWORD_BYTES))
     if password.lower() in COMMON_PASSWORDS or len(set(password)) < 4:
         raise Invalid("the password is too weak: it is too common or too repetitive")
     return password
@@ -51,8 +55,12 @@ async def hash_password(password: str) -> str:
 
 
 async def check_password(password: str, hashed: str) -> bool:
+    """Whether ``password`` is the one ``hashed`` was made of. One longer than any
+    stored password may be (`validate_password`) is wrong, after the same work."""
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(None, bcrypt.checkpw, password.encode("utf-8"), hashed.encode("ascii"))
+    encoded = password.encode("utf-8")
+    ok = await loop.run_in_executor(None, bcrypt.checkpw, encoded[:MAX_PASSWORD_BYTES], hashed.encode("ascii"))
+    return ok and len(encoded) <= MAX_PASSWORD_BYTES
 
 
 _dummy_hashes: dict[int, str] = {}
