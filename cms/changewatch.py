@@ -46,12 +46,11 @@ class ChangeWatcher:
 
     # --- what requests use ---------------------------------------------------------
 
-    async def stamp(self, site_id: Any) -> tuple[int, int]:
-        """(this site's counter, the platform's): no query once the first poll is in."""
+    async def counter(self, site_id: Any) -> int:
+        """This site's counter: no query once the first poll is in."""
         if self._task is None:
             await self.ready()
-        counters = self._counters
-        return counters.get(site_id, 0), counters.get(changes.PLATFORM, 0)
+        return self._counters.get(site_id, 0)
 
     async def platform(self) -> int:
         if self._task is None:

@@ -3,12 +3,12 @@
 A reader page is the same for every visitor, so the first rendering of a URL
 is kept and served again until one of these happens:
 
-* the site's data changes: every write through `cms.store.Scoped` moves the
-  site's change counter, and every change to sites or people moves the
-  platform's; an entry is valid only for the counters it was made under, which
-  each process follows in one background poll (`cms.changewatch`), so a kept
-  page costs no query and every process sees a write within a poll interval
-  (the one that made it, at once);
+* what readers see of the site changes: such a write moves the site's change
+  counter (a published post saved, a setting, the theme, a member's name, a
+  media deletion -- not a draft, an autosave or an upload); an entry is valid
+  only under the counter it was made with, which each process follows in one
+  background poll (`cms.changewatch`), so a kept page costs no query and every
+  process sees a write within a poll interval (the one that made it, at once);
 * a scheduled post's time comes: an entry expires at the next publication
   time of the site (the page would show one more post from then on);
 * ``max_age`` passes, so nothing stays longer than that whatever happens;
@@ -28,7 +28,7 @@ MAX_AGE = 300.0
 
 @dataclasses.dataclass
 class Entry:
-    stamp: tuple[int, int]
+    stamp: int  # the site's change counter
     expires: float  # time.time()
     status: int
     content_type: str
@@ -44,7 +44,7 @@ class PageCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, stamp: tuple[int, int]) -> Entry | None:
+    def get(self, key: Hashable, stamp: int) -> Entry | None:
         entry = self._entries.get(key)
         if entry is None or entry.stamp != stamp or entry.expires <= time.time():
             if entry is not None:

@@ -227,7 +227,7 @@ class SiteHandler(BaseHandler):
     async def serve_cached(self) -> None:
         cache = self.application.page_cache
         key = (self.site["_id"], self.request.protocol, self.request.host.lower(), self.request.uri)
-        stamp = await self.application.changes.stamp(self.site["_id"])
+        stamp = await self.application.changes.counter(self.site["_id"])
         entry = cache.get(key, stamp)
         if entry is not None:
             self.set_status(entry.status)

@@ -37,6 +37,7 @@ import pymongo
 from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 
 from cms.images import Limits, Processed, process_file
+from cms.store.changes import Changes
 from cms.store.errors import NotFound
 from cms.store.ids import new_id
 from cms.store.pages import Page
@@ -95,7 +96,9 @@ class Media:
     def __init__(self, db, site_id: Any) -> None:
         self.site_id = site_id
         self._db = db
-        self._items = Scoped(db.media_items, site_id)
+        # An upload or a new alt text changes no reader page (a post shows an
+        # image once it is saved with it); a deletion does: `delete` says so.
+        self._items = Scoped(db.media_items, site_id, affects_pages=False)
         self._posts = Scoped(db.posts, site_id)
         self._files = db[BUCKET + ".files"]
 
@@ -231,6 +234,7 @@ class Media:
         result = await self._items.delete_one({"_id": item_id})
         if result.deleted_count:
             await self._count(-item["bytes"], -len(item["files"]))
+            await Changes(self._db).bump(self.site_id)
         log.info("site %s: deleted media %s", self.site_id, item_id)
         return bool(result.deleted_count)
 

@@ -20,7 +20,7 @@ from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
 from cms.store.media import Media, image_of
 from cms.store.pages import Page
-from cms.store.saving import Saver
+from cms.store.saving import Saver, shown
 from cms.store.scoped import Scoped
 from cms.text.markdown import render
 from cms.text.slugs import is_slug, slugify
@@ -242,7 +242,7 @@ class Posts:
             # A save that crashed before its revision matched (or older code) is mended first.
             await self._saver.revisions.settle(current)
             try:
-                saved = await self._saver.replace(replacement, int(expected_version))
+                saved = await self._saver.replace(replacement, int(expected_version), was_shown=shown(current))
             except pymongo.errors.DuplicateKeyError:
                 raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
             if saved is not None:
@@ -365,7 +365,7 @@ class Posts:
                 replacement = {**current, "tags": names, "tag_slugs": slugs, "updated_at": utcnow(),
                                "updated_by": editor_id, "version": current["version"] + 1, "save_id": new_id()}
                 await self._saver.revisions.settle(current)
-                done = await self._saver.replace(replacement, current["version"])
+                done = await self._saver.replace(replacement, current["version"], was_shown=shown(current))
                 if done is not None:
                     saved.append(done)
                     break

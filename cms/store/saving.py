@@ -9,7 +9,9 @@ a crash between any two leaves nothing a reader or the history shows wrong:
    post has that version the history does not show it (`Revisions.list` stops
    at the post's version), and the next attempt overwrites it;
 2. the post, with its version check: this write is the save;
-3. the site's change counter, so kept pages are dropped in every process.
+3. the site's change counter, so kept pages are dropped in every process --
+   only when readers see the post before or after the save (`shown`): a
+   draft's save or its autosave leaves every kept reader page in place.
 
 A save whose client never heard back (the database died after step 2) is sent
 again by the client with the same base version and content; `Posts.update`
@@ -46,6 +48,12 @@ async def supports_transactions(db) -> bool:
     return _transactions[client]
 
 
+def shown(post: dict) -> bool:
+    """Whether reader pages show the post, now or when its time comes (scheduled
+    posts count: kept pages expire at the next publication time)."""
+    return post.get("status") == "published"
+
+
 class _Stale(Exception):
     """The version check failed inside a transaction: abort it (nothing is written)."""
 
@@ -77,14 +85,16 @@ class Saver:
             await self._step("revision")
             await self._posts.insert_one(post, session=session)
             await self._step("post")
-            await self._changes.bump(self._site_id, session=session)
+            if shown(post):
+                await self._changes.bump(self._site_id, session=session)
             return post
 
         return await self._run(steps)
 
-    async def replace(self, post: dict, expected_version: int) -> dict | None:
+    async def replace(self, post: dict, expected_version: int, was_shown: bool = True) -> dict | None:
         """Store ``post`` if the stored one still has ``expected_version``; None if not.
 
+        ``was_shown``: whether readers saw the version replaced (see `shown`).
         DuplicateKeyError when its new slug is taken.
         """
 
@@ -96,7 +106,8 @@ class Saver:
             if result.matched_count == 0:
                 raise _Stale()
             await self._step("post")
-            await self._changes.bump(self._site_id, session=session)
+            if was_shown or shown(post):
+                await self._changes.bump(self._site_id, session=session)
             return post
 
         try:

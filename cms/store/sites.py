@@ -1,4 +1,9 @@
-"""Sites (the tenants) and the change counters that caches watch."""
+"""Sites (the tenants) and the change counters that caches watch.
+
+A write to the ``sites`` collection moves the platform's counter, so every
+process re-resolves hosts; a change to one site's document also moves that
+site's counter, which drops its kept reader pages (and no other site's).
+"""
 
 from __future__ import annotations
 
@@ -92,6 +97,13 @@ class Sites:
         await self.changes.bump(PLATFORM)
         return site
 
+    async def changed(self, site_id: Any) -> None:
+        """After a write to one site's document: every process re-reads it
+        (the platform counter, which the host resolver follows) and drops the
+        kept pages of that site alone (its own counter), not those of every site."""
+        await self.changes.bump(PLATFORM)
+        await self.changes.bump(site_id)
+
     async def by_name(self, name: str) -> dict | None:
         return await self._collection.find_one({"name": name, "status": "active"})
 
@@ -112,7 +124,7 @@ class Sites:
             await self._collection.update_one({"_id": site_id}, update)
         except pymongo.errors.DuplicateKeyError:
             raise Duplicate("one of those domains belongs to another site") from None
-        await self.changes.bump(PLATFORM)
+        await self.changed(site_id)
         return domains
 
     async def update_settings(
@@ -141,7 +153,7 @@ class Sites:
         )
         if site is None:
             raise NotFound("no such site")
-        await self.changes.bump(PLATFORM)
+        await self.changed(site_id)
         return site
 
     async def delete(self, site_id: Any) -> None:
@@ -183,5 +195,5 @@ class Sites:
         )
         if site is None:
             raise NotFound("no such site")
-        await self.changes.bump(PLATFORM)
+        await self.changed(site_id)
         return site

@@ -11,7 +11,7 @@ from typing import Any
 import bcrypt
 import pymongo
 
-from cms.store.changes import PLATFORM, Changes
+from cms.store.changes import Changes
 from cms.store.errors import Duplicate, Invalid, WrongPassword
 from cms.store.ids import new_id
 from cms.text.slugs import slugify
@@ -217,8 +217,12 @@ class Users:
             raise Duplicate("the username %r is taken" % username) from None
         if user is None:
             raise Invalid("no such account")
-        # Names and bios show on the reader pages of every site the person writes for.
-        await Changes(self._collection.database).bump(PLATFORM)
+        # Names and bios show on the reader pages of every site the person
+        # belongs to: those sites' kept pages go, other sites' stay.
+        db = self._collection.database
+        changes = Changes(db)
+        async for membership in db.memberships.find({"user_id": user_id}, {"site_id": 1}):
+            await changes.bump(membership["site_id"])
         return user
 
     async def change_password(self, user_id: Any, current: str, new: str) -> dict:

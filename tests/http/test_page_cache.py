@@ -185,3 +185,79 @@ async def test_a_new_name_shows_at_once_on_every_site_of_the_person(world, clien
     for site, path in (("ruby", "/posts/on-ruby"), ("jade", "/authors/writer")):
         body = (await client.get(site, path)).body
         assert b"New Name" in body and b"Old Name" not in body, (site, path)
+
+
+# --- what a write drops: only what readers can see changed ------------------------------
+
+
+async def kept_home(world, client, name="blog"):
+    """A site with one published post whose home and post page are now kept."""
+    store = await world.site(name)
+    author = await world.member(store, "owner")
+    post = await world.post(store, author, "Shown")
+    for path in ("/", "/posts/shown"):
+        assert b"Shown" in (await client.get(name, path)).body
+    return store, author, post
+
+
+async def test_drafts_and_autosaves_drop_no_kept_page(world, db, client):
+    store, author, post = await kept_home(world, client)
+    await sneak_title(db, post, "Sneaked")  # visible only if a page renders afresh
+    draft = await world.post(store, author, "Draft", status="draft")
+    draft = await store.posts.update(draft["_id"], draft["version"], title="Draft 2", markdown="More.", status="draft")
+    await store.autosaves.save(draft["_id"], author["_id"], {"title": "Draft 3", "markdown": "Typing"})
+    for path in ("/", "/posts/shown"):
+        assert b"Sneaked" not in (await client.get("blog", path)).body, path  # still the kept copy
+    # Publishing the draft shows it, on a freshly rendered page.
+    await store.posts.update(draft["_id"], draft["version"], title="Draft 2", markdown="More.", status="published")
+    home = (await client.get("blog", "/")).body
+    assert b"Draft 2" in home and b"Sneaked" in home
+
+
+async def test_unpublishing_and_scheduling_drop_kept_pages(world, client, app):
+    store, author, post = await kept_home(world, client)
+    await store.posts.update(post["_id"], post["version"], title="Shown", markdown="Body text.", status="draft")
+    assert (await client.get("blog", "/posts/shown")).code == 404
+    assert b"Shown" not in (await client.get("blog", "/")).body
+    later = utcnow() + dt.timedelta(hours=1)
+    await world.post(store, author, "Scheduled", published_at=later)
+    # The kept home page now expires when the scheduled post goes live.
+    await client.get("blog", "/")
+    (entry,) = [e for key, e in app.page_cache._entries.items() if key[-1] == "/"]
+    assert entry.expires <= later.timestamp()
+
+
+async def test_an_upload_drops_no_kept_page_and_a_deletion_does(world, db, client, tmp_path):
+    from cms.images import Limits
+    from cms.store.media import process_upload
+    from tests.images import jpeg
+
+    store, author, post = await kept_home(world, client)
+    await sneak_title(db, post, "Sneaked")
+    upload = tmp_path / "photo.jpg"
+    upload.write_bytes(jpeg())
+    item, _ = await store.media.add(await process_upload(str(upload), Limits()), "photo.jpg", author["_id"])
+    await store.media.set_alt(item["_id"], "A photo")
+    assert b"Sneaked" not in (await client.get("blog", "/")).body
+    await store.media.delete(item["_id"])
+    assert b"Sneaked" in (await client.get("blog", "/")).body
+
+
+async def test_a_sites_settings_drop_only_its_own_pages(world, db, client):
+    ruby, _, _ = await kept_home(world, client, "ruby")
+    jade, _, jade_post = await kept_home(world, client, "jade")
+    await sneak_title(db, jade_post, "Sneaked")
+    await world.sites.update_theme(ruby.site_id, "magazine", {})
+    await world.sites.update_settings(ruby.site_id, title="Ruby renamed")
+    assert b"Ruby renamed" in (await client.get("ruby", "/")).body
+    assert b"theme-magazine" in (await client.get("ruby", "/posts/shown")).body
+    assert b"Sneaked" not in (await client.get("jade", "/")).body  # jade's pages stay kept
+
+
+async def test_a_new_name_drops_the_pages_of_the_persons_sites_only(world, db, client):
+    ruby, writer, _ = await kept_home(world, client, "ruby")
+    jade, _, jade_post = await kept_home(world, client, "jade")
+    await sneak_title(db, jade_post, "Sneaked")
+    await world.users.update_profile(writer["_id"], name="New Name", username="writer", bio="")
+    assert b"New Name" in (await client.get("ruby", "/posts/shown")).body
+    assert b"Sneaked" not in (await client.get("jade", "/")).body  # not a site of theirs
