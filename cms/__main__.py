@@ -1,4 +1,4 @@
-"""Command line: ``python -m cms serve|site|user|post ...``.
+"""Command line: ``python -m cms serve|site|user|post|backup|restore ...``.
 
 Every command works whether or not ``serve`` is running: with the embedded
 database it talks to the server ``serve`` started, or starts one for itself.
@@ -11,8 +11,11 @@ import argparse
 import asyncio
 import logging
 import sys
+from pathlib import Path
 from typing import Mapping, TextIO
 
+from cms import db as database
+from cms.backup import BackupError
 from cms.config import ConfigError, Settings
 from cms.datadir import DataDirError
 from cms.runtime import database_uri, open_database
@@ -46,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     user_create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     user_create.add_argument("--name")
     user_create.add_argument("--username")
+
+    backup = commands.add_parser("backup", help="back up the whole platform into DIR, while it serves")
+    backup.add_argument("dir", metavar="DIR", help="a new or empty directory (with --keep: the folder of backups)")
+    backup.add_argument("--keep", type=int, metavar="N",
+                        help="make the backup in a new folder of DIR named by the time; keep the N newest")
+    restore = commands.add_parser("restore", help="restore a backup into an empty database")
+    restore.add_argument("dir", metavar="DIR")
+    restore.add_argument("--force", action="store_true", help="replace what the database holds")
 
     post = commands.add_parser("post", help="manage posts").add_subparsers(dest="action", required=True)
     post_create = post.add_parser("create", help="create a post (Markdown body on stdin)")
@@ -82,6 +93,8 @@ def main(
             from cms.server import serve
 
             return serve(settings, host=args.host, port=args.port)
+        if args.command in ("backup", "restore"):
+            return _backup_or_restore(args, settings, stdout, stderr)
         from cms import commands
 
         # Read stdin before touching the database: a missing body changes nothing.
@@ -90,9 +103,58 @@ def main(
             text = _read(stdin, "Markdown body" if args.command == "post" else "password")
         with database_uri(settings) as uri:
             return asyncio.run(_run(commands, args, settings, uri, text, stdout))
-    except (StoreError, ConfigError, DataDirError) as e:
+    except (StoreError, ConfigError, DataDirError, BackupError) as e:
         print("error: %s" % e, file=stderr)
         return 1
+
+
+def _backup_or_restore(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """``backup DIR [--keep N]`` and ``restore DIR [--force]``: progress on stderr, the outcome on stdout.
+
+    The files are checked before any database is opened, so bad input is one
+    line on stderr and nothing else happens.
+    """
+    from cms import backup
+
+    def progress(line: str) -> None:
+        print(line, file=err, flush=True)
+
+    directory = Path(args.dir)
+    if args.command == "restore":
+        backup.verify(directory)
+
+        async def run(uri: str) -> int:
+            async with open_database(uri, settings.database_name) as db:
+                manifest = await backup.load(db, directory, progress, force=args.force)
+            print("restored %s (backup of %s)" % (directory, manifest["created_at"]), file=out)
+            return 0
+
+        with database_uri(settings) as uri:
+            return asyncio.run(run(uri))
+
+    if args.keep is not None:
+        if args.keep < 1:
+            raise BackupError("--keep needs at least 1")
+        directory = backup.backup_path(directory)
+    backup.check_target(directory)
+
+    async def dump(uri: str, how: str) -> int:
+        client = database.connect(uri)
+        try:
+            manifest = await backup.dump(client[settings.database_name], directory, progress, how)
+        finally:
+            client.close()
+        documents = sum(entry["count"] for entry in manifest["collections"].values())
+        files = sum(entry["count"] for entry in manifest["media"].values())
+        print("backed up %d documents and %d media files to %s" % (documents, files, directory), file=out)
+        return 0
+
+    with backup.snapshot_uri(settings) as (uri, how):
+        code = asyncio.run(dump(uri, how))
+    if args.keep is not None:
+        for gone in backup.prune(directory.parent, args.keep):
+            progress("removed the old backup %s" % gone)
+    return code
 
 
 async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO) -> int:
