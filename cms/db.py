@@ -98,6 +98,12 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "changes": [
         ([("site_id", 1)], {"unique": True}),
     ],
+    "sessions": [  # cms/store/sessions.py
+        ([("id_hash", 1)], {"unique": True}),
+        ([("site_id", 1), ("user_id", 1), ("last_seen", -1)], {}),
+        ([("user_id", 1)], {}),  # sign out everywhere: every site at once
+        ([("last_seen", 1)], {"expireAfterSeconds": 14 * 24 * 3600}),  # idle sessions (store/sessions.py IDLE)
+    ],
     "sign_in_failures": [
         ([("site_id", 1), ("key", 1), ("at", 1)], {}),
         ([("at", 1)], {"expireAfterSeconds": 15 * 60}),  # cms/store/throttle.py's window

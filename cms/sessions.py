@@ -1,57 +1,111 @@
-"""Sign-in sessions: one signed cookie per site host.
+"""Sign-in sessions: the cookie on one side, the server's record on the other.
 
-The cookie carries the user's id, their ``session_version`` and the site's id,
-signed with the cookie secret. It is HttpOnly, SameSite=Lax, and Secure when
-the request came over https (``request.protocol``, which the app rewrites from
-``X-Forwarded-Proto`` behind a trusted proxy). Bumping the user's
-``session_version`` (on "sign out everywhere" or a password change) ends every
-session at once; a cookie made for one site is worthless on another.
+The cookie carries a random session id, signed with the cookie secret; the
+server keeps the session (cms/store/sessions.py: the id's hash, person, site,
+times, device). So signing out ends the session itself, not only the
+browser's copy of the cookie, and a person can see and end their sessions on
+the account page. The cookie is HttpOnly, SameSite=Lax, and Secure when the
+request came over https (``request.protocol``, which the app rewrites from
+``X-Forwarded-Proto`` behind a trusted proxy). A session is good only on the
+site it was made on, and only while the person's ``session_version`` is the
+one it was made with ("sign out everywhere" and a new password move it on).
+
+Every way of signing in (password, Google, accepting an invitation) calls
+`start`; only handlers that act for a signed-in person call `load` (reader
+pages never do: they are shared by everyone through the page cache).
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import re
 from typing import Any
 
-from cms.store import Users
+from cms.store import Sessions, Users
+from cms.store.sessions import IDLE
 
 log = logging.getLogger(__name__)
 
 COOKIE = "cms_session"
-MAX_AGE_DAYS = 14
+MAX_AGE_DAYS = IDLE.days  # the cookie lives as long as the server keeps an idle session
 
 
-def start(handler: Any, user: dict) -> None:
-    value = json.dumps({"u": user["_id"], "v": user.get("session_version", 1), "s": handler.site["_id"]})
+async def start(handler: Any, user: dict) -> dict:
+    """Sign ``user`` in on the handler's site: a new session and its cookie."""
+    token, session = await Sessions(handler.db, handler.site["_id"]).start(
+        user, device_of(handler.request.headers.get("User-Agent", "")))
     handler.set_signed_cookie(
         COOKIE,
-        value,
+        token,
         expires_days=MAX_AGE_DAYS,
         httponly=True,
         samesite="Lax",
         secure=handler.request.protocol == "https",
     )
+    handler.session = session
+    return session
 
 
-def end(handler: Any) -> None:
+async def end(handler: Any) -> None:
+    """Sign out here: the session ends on the server, and the browser forgets the cookie."""
+    token = _token(handler)
+    if token and handler.site is not None:
+        await Sessions(handler.db, handler.site["_id"]).end(token)
     handler.clear_cookie(COOKIE)
+    handler.session = None
 
 
-async def load(handler: Any) -> dict | None:
-    """The signed-in user of this request on this site, or None."""
+async def load(handler: Any) -> tuple[dict | None, dict | None]:
+    """The signed-in user of this request on this site and their session, or (None, None)."""
+    token = _token(handler)
+    if not token or handler.site is None:
+        return None, None
+    store = Sessions(handler.db, handler.site["_id"])
+    session = await store.find(token)
+    if session is None:
+        return None, None
+    user = await Users(handler.db).by_id(session["user_id"])
+    if user is None or user.get("session_version", 1) != session.get("version"):
+        return None, None
+    await store.touch(session)
+    return user, session
+
+
+def _token(handler: Any) -> str | None:
     raw = handler.get_signed_cookie(COOKIE, max_age_days=MAX_AGE_DAYS)
-    if not raw or handler.site is None:
-        return None
     try:
-        data = json.loads(raw)
-        user_id, version, site_id = data["u"], int(data["v"]), data["s"]
-    except (ValueError, KeyError, TypeError):
+        return raw.decode("ascii") if raw else None
+    except UnicodeDecodeError:
         log.info("ignoring a malformed session cookie")
         return None
-    if site_id != handler.site["_id"] or not isinstance(user_id, str):
-        return None
-    user = await Users(handler.db).by_id(user_id)
-    if user is None or user.get("session_version", 1) != version:
-        return None
-    return user
+
+
+# --- what the account page calls a device ------------------------------------------------
+
+_BROWSERS = [  # the first that matches; order matters (Edge and Opera also say Chrome, Chrome says Safari)
+    ("Edge", re.compile(r"\bEdg(?:e|A|iOS)?/")),
+    ("Opera", re.compile(r"\bOPR/|\bOpera\b")),
+    ("Firefox", re.compile(r"\bFirefox/|\bFxiOS/")),
+    ("Chrome", re.compile(r"\b(?:Headless)?Chrome/|\bCriOS/|\bChromium/")),
+    ("Safari", re.compile(r"\bVersion/[\d.]+.*\bSafari/")),
+    ("curl", re.compile(r"^curl/")),
+]
+_SYSTEMS = [
+    ("iPhone", re.compile(r"\biPhone\b")),
+    ("iPad", re.compile(r"\biPad\b")),
+    ("Android", re.compile(r"\bAndroid\b")),
+    ("ChromeOS", re.compile(r"\bCrOS\b")),
+    ("Windows", re.compile(r"\bWindows\b")),
+    ("macOS", re.compile(r"\bMac OS X\b|\bMacintosh\b")),
+    ("Linux", re.compile(r"\bLinux\b")),
+]
+
+
+def device_of(user_agent: str) -> str:
+    """A short, readable summary of a User-Agent: "Firefox on Linux", "Safari on iPhone"."""
+    user_agent = (user_agent or "")[:500]
+    browser = next((name for name, pattern in _BROWSERS if pattern.search(user_agent)), None)
+    system = next((name for name, pattern in _SYSTEMS if pattern.search(user_agent)), None)
+    if browser and system:
+        return "%s on %s" % (browser, system)
+    return browser or (system and "A browser on %s" % system) or "An unknown browser"

@@ -1,11 +1,13 @@
-"""``/admin/account``: a member changes their own account (name, username, bio, password).
+"""``/admin/account``: a member changes their own account (name, username, bio, password)
+and sees their sessions on this site, each with "sign out this device".
 
 An account is platform-wide: the name, username, bio and password are the same
 on every site the person belongs to, and the page says so. Nothing here is
 about anyone else: the handler only ever reads and writes the signed-in
-person's own user document. A password change moves ``session_version`` on,
-which ends every other session of the person; the session that made the
-change gets a fresh cookie and stays signed in.
+person's own user document and sessions. A password change moves
+``session_version`` on and ends every other session of the person, on every
+site; the session that made the change is replaced by a fresh one and stays
+signed in.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tornado.web
 
 from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
-from cms.store import Invalid, StoreError, Users
+from cms.store import Invalid, PersonSessions, StoreError, Users
 from cms.store.errors import WrongPassword
 from cms.store.throttle import Throttle, key_for
 from cms.store.users import MAX_BIO
@@ -24,19 +26,21 @@ from cms.store.users import MAX_BIO
 log = logging.getLogger(__name__)
 
 # Fixed notices after a redirect (``?done=key``): nothing typed is echoed.
-DONE = {"profile": "Your account is saved.", "password": "Your password is changed. Every other session of yours has ended."}
+DONE = {"profile": "Your account is saved.", "password": "Your password is changed. Every other session of yours has ended.",
+        "session": "That device is signed out."}
 ACTIONS = ("profile", "password")
 
 
 class AccountHandler(AdminHandler):
     """The signed-in person's own account, whatever their role on this site."""
 
-    def show(self, status: int = 200, error: str | None = None, fields: dict[str, str] | None = None,
-             form: str = "") -> None:
+    async def show(self, status: int = 200, error: str | None = None, fields: dict[str, str] | None = None,
+                   form: str = "") -> None:
         user = self.current_user
         self.set_status(status)
         self.render(
             "admin/account.html", nav="account", error=error, error_form=form, max_bio=MAX_BIO,
+            devices=await self.store.sessions.of_user(user["_id"]), this_session=(self.session or {}).get("_id"),
             done=DONE.get(self.get_query_argument("done", "")), has_password=bool(user.get("password_hash")),
             fields=fields or {"name": user.get("name", ""), "username": user.get("username", ""),
                               "bio": user.get("bio", "")},
@@ -44,7 +48,7 @@ class AccountHandler(AdminHandler):
 
     @requires("contributor")
     async def get(self) -> None:
-        self.show()
+        await self.show()
 
     @requires("contributor")
     async def post(self) -> None:
@@ -73,9 +77,12 @@ class AccountHandler(AdminHandler):
                     await throttle.failed([key])
                     raise
                 await throttle.succeeded(key)
-                sessions.start(self, user)  # this session goes on; every other one has ended
+                # This browser goes on in a fresh session; every other one, on every site, ends.
+                await sessions.end(self)
+                fresh = await sessions.start(self, user)
+                await PersonSessions(self.db, user_id).end_all(keep=fresh["_id"])
         except StoreError as error:
-            self.show(400, str(error), fields, form=action)
+            await self.show(400, str(error), fields, form=action)
             return
         log.info("%s changed their account (%s) on %s", user_id, action, self.site["name"])
         self.redirect("/admin/account?done=%s" % action, status=303)

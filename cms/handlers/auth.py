@@ -24,7 +24,7 @@ import tornado.web
 from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
 from cms.next_url import safe_next
-from cms.store import Duplicate, Invalid, StoreError, Users
+from cms.store import Duplicate, Invalid, PersonSessions, StoreError, Users
 from cms.store.invitations import is_open
 from cms.store.throttle import Throttle, key_for
 from cms.store.users import check_password, dummy_hash, validate_password
@@ -63,7 +63,7 @@ class LoginHandler(AdminHandler):
             self.render("admin/login.html", error=FAILED, email=email, next=target)
             return
         await throttle.succeeded(keys[0])
-        sessions.start(self, user)
+        await sessions.start(self, user)
         log.info("%s signed in on %s as %s", user["_id"], self.site["name"], role)
         self.redirect(target, status=303)
 
@@ -74,7 +74,7 @@ class LogoutHandler(AdminHandler):
         self.render("admin/logout.html")
 
     async def post(self) -> None:
-        sessions.end(self)
+        await sessions.end(self)
         self.redirect("/login", status=303)
 
 
@@ -83,9 +83,30 @@ class SessionsHandler(AdminHandler):
 
     @requires("contributor")
     async def post(self) -> None:
-        await Users(self.db).bump_session_version(self.current_user["_id"])
-        sessions.end(self)
+        user_id = self.current_user["_id"]
+        await Users(self.db).bump_session_version(user_id)  # every process stops honouring them at once
+        ended = await PersonSessions(self.db, user_id).end_all()
+        await sessions.end(self)
+        log.info("%s signed out everywhere (%d sessions)", user_id, ended)
         self.redirect("/login", status=303)
+
+
+class SessionEndHandler(AdminHandler):
+    """``/admin/sessions/<id>/end``: "sign out this device", from the account page's list.
+
+    Only the signed-in person's own sessions on this site: any other id is a 404.
+    """
+
+    @requires("contributor")
+    async def post(self, session_id: str) -> None:
+        if not await self.store.sessions.end_one_of(self.current_user["_id"], session_id):
+            raise tornado.web.HTTPError(404)
+        log.info("%s ended one of their sessions on %s", self.current_user["_id"], self.site["name"])
+        if self.session is not None and session_id == self.session["_id"]:  # this very browser
+            self.clear_cookie(sessions.COOKIE)
+            self.redirect("/login", status=303)
+            return
+        self.redirect("/admin/account?done=session", status=303)
 
 
 # --- Google -----------------------------------------------------------------------------
@@ -160,7 +181,7 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
         if user is None:
             self.fail(401, message)
             return
-        sessions.start(self, user)
+        await sessions.start(self, user)
         log.info("%s signed in with Google on %s", user["_id"], self.site["name"])
         self.redirect(safe_next(kept.get("next")), status=303)
 
@@ -284,7 +305,7 @@ class InvitationHandler(AdminHandler):
             self.show("", None, problem.status, problem.message)
             return
         await add_member(self.store, user["_id"], invitation["role"])
-        sessions.start(self, user)
+        await sessions.start(self, user)
         log.info("%s accepted an invitation to %s as %s", user["_id"], self.site["name"], invitation["role"])
         self.redirect("/admin/", status=303)
 
@@ -328,6 +349,7 @@ def auth_routes() -> list[tornado.web.URLSpec]:
         URLSpec(r"/login", LoginHandler, name="login"),
         URLSpec(r"/logout", LogoutHandler, name="logout"),
         URLSpec(r"/admin/sessions", SessionsHandler, name="admin-sessions"),
+        URLSpec(r"/admin/sessions/([0-9a-f]{24})/end", SessionEndHandler, name="admin-session-end"),
         URLSpec(r"/auth/google", GoogleLoginHandler, name="auth-google"),
         URLSpec(r"/invitation", InvitationHandler, name="invitation"),
     ]

@@ -68,10 +68,11 @@ class BaseHandler(tornado.web.RequestHandler):
     # --- the signed-in person (see cms/sessions.py) --------------------------------
 
     _user: dict | None = None
+    session: dict | None = None  # the server's record of this sign-in (cms/store/sessions.py)
 
     async def load_current_user(self) -> None:
         """Load the session's user, once, from a ``prepare`` that needs it (Tornado's hook is sync)."""
-        self._user = await sessions.load(self)
+        self._user, self.session = await sessions.load(self)
 
     def get_current_user(self) -> dict | None:
         return self._user  # None unless the handler called load_current_user

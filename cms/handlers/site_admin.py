@@ -329,7 +329,7 @@ class DeleteSiteHandler(SiteAdminHandler):
         await self.sites.delete(self.site["_id"])
         self.forget_cached_sites()
         log.warning("%s deleted the site %s", self.current_user["_id"], self.site["name"])
-        sessions.end(self)
+        await sessions.end(self)
         self.render("admin/deleted.html")
 
 

@@ -17,12 +17,14 @@ from cms.store.pages import Page
 from cms.store.posts import Posts
 from cms.store.revisions import Revisions
 from cms.store.scoped import Scoped
+from cms.store.sessions import PersonSessions, Sessions
 from cms.store.sites import Changes, Sites
 from cms.store.users import Users
 
 __all__ = [
     "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
-    "NotFound", "Page", "Posts", "Revisions", "Scoped", "SiteStore", "Sites", "StoreError", "Users",
+    "NotFound", "Page", "PersonSessions", "Posts", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
+    "StoreError", "Users",
 ]
 
 
@@ -62,3 +64,7 @@ class SiteStore:
     @functools.cached_property
     def invitations(self) -> Invitations:
         return Invitations(self.db, self.site_id)
+
+    @functools.cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.db, self.site_id)

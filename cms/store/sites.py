@@ -27,7 +27,7 @@ LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 MAX_TITLE = 120
 MAX_TAGLINE = 200
 # What belongs to one site (``site_id`` on every document); deleting a site empties them.
-SITE_COLLECTIONS = ("posts", "memberships", "revisions", "autosaves", "invitations")
+SITE_COLLECTIONS = ("posts", "memberships", "revisions", "autosaves", "invitations", "sessions")
 
 
 def validate_site_name(name: str) -> str:

@@ -7,8 +7,6 @@ session of the person while the one that made it stays signed in.
 
 from __future__ import annotations
 
-import json
-
 from tornado.web import create_signed_value
 
 from cms import sessions
@@ -113,7 +111,7 @@ async def test_a_password_change_keeps_this_session_and_ends_every_other(world, 
     old_cookie = laptop.cookies["cms_session"]
     response = await laptop.post("/admin/account", password(TEST_PASSWORD, NEW_PASSWORD))
     assert response.code == 303 and response.headers["Location"] == "/admin/account?done=password"
-    assert laptop.cookies["cms_session"] != old_cookie  # a fresh cookie with the new session version
+    assert laptop.cookies["cms_session"] != old_cookie  # a fresh session
     page = await laptop.get("/admin/account?done=password")
     assert page.code == 200 and b"Every other session of yours has ended" in page.body
     assert (await phone.get("/admin/")).code == 302  # signed out
@@ -156,10 +154,10 @@ async def test_an_account_without_a_password_sets_one_without_a_current_one(app,
     await alpha.members.add(google_only["_id"], "author")
     session = Session(client, "alpha")
     await session.get("/login")
-    # The cookie a Google sign-in makes (tests/http/test_google_auth.py goes through the real flow).
-    value = json.dumps({"u": google_only["_id"], "v": 1, "s": alpha.site_id})
+    # The session a Google sign-in starts (tests/http/test_google_auth.py goes through the real flow).
+    token, _ = await alpha.sessions.start(google_only, "Chrome on Linux")
     session.cookies[sessions.COOKIE] = create_signed_value(
-        app.settings["cookie_secret"], sessions.COOKIE, value).decode()
+        app.settings["cookie_secret"], sessions.COOKIE, token).decode()
     page = await session.get("/admin/account")
     assert page.code == 200 and b"has no password yet" in page.body and b'name="current_password"' not in page.body
     response = await session.post("/admin/account", password("", NEW_PASSWORD))

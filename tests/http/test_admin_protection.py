@@ -145,6 +145,8 @@ async def test_per_post_rights_hold_on_every_post_route(app, client, db, scene):
     for pattern, _handler, method in admin_endpoints(app):
         if "([0-9a-f]{24})" not in pattern and "(new|" not in pattern:
             continue
+        if pattern.startswith("/admin/sessions/"):
+            continue  # one's own sessions, not posts: any other id is a 404 (tests/http/test_sessions.py)
         path = concrete(pattern, post["_id"])
         response = await contributor.fetch(path, method, form=body_for(post) if method != "GET" else None)
         assert response.code == 403, (method, path, response.code)

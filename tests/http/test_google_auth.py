@@ -76,6 +76,7 @@ async def test_a_member_signs_in_with_google_and_the_subject_is_kept(client, wor
     dashboard = await session.get("/admin/")
     assert dashboard.code == 200 and b"Ed Itor" in dashboard.body
     assert (await Users(db).by_id(member["_id"]))["google_sub"] == "google-sub-1"
+    assert await db.sessions.count_documents({"user_id": member["_id"], "site_id": alpha.site_id}) == 1
 
     # Later the Google account's address changes: the subject still finds the person.
     google.sign_in_as("ed.new@example.org", sub="google-sub-1")

@@ -360,7 +360,7 @@ async def test_the_owner_deletes_the_site_after_typing_its_name(client, world, d
     assert gone.code == 200 and b"is deleted" in gone.body
     for path in ("/", "/posts/gone-soon", "/admin/", "/login", "/feed.xml"):
         assert (await client.get("alpha", path)).code == 404, path
-    for name in ("posts", "memberships", "revisions", "autosaves", "invitations"):
+    for name in ("posts", "memberships", "revisions", "autosaves", "invitations", "sessions"):
         assert await db[name].count_documents({"site_id": alpha.site_id}) == 0, name
     assert await Users(db).by_id(owner["_id"]) is not None  # people stay; they may belong elsewhere
     assert (await client.get("beta", "/posts/still-here")).code == 200 and await beta.posts.get(kept["_id"])
