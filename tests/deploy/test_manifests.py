@@ -327,3 +327,28 @@ def test_the_database_keeps_its_data_on_a_volume():
     ports = {p["name"] for p in container(objects, "StatefulSet")["ports"]}
     for service in (o for o in objects if o["kind"] == "Service"):
         assert service["spec"]["ports"][0]["targetPort"] in ports
+
+
+def test_backups_run_on_a_schedule_into_their_own_volume_keeping_the_newest():
+    from cms.__main__ import _parser
+
+    objects = app_objects(BACKUP_SCHEDULE="15 1 * * *", BACKUP_KEEP="5")
+    cron = one(objects, "CronJob")
+    assert cron["spec"]["schedule"] == "15 1 * * *"
+    assert cron["spec"]["concurrencyPolicy"] == "Forbid"  # never two backups on one volume at once
+    pod = cron["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    backup = pod["containers"][0]
+    assert backup["command"][:3] == ["python", "-m", "cms"]
+    args = _parser().parse_args(backup["command"][3:])  # the CLI accepts exactly this command
+    assert args.command == "backup" and args.keep == 5
+    mount = next(m for m in backup["volumeMounts"] if m["mountPath"] == args.dir)
+    claim = next(v for v in pod["volumes"] if v["name"] == mount["name"])["persistentVolumeClaim"]["claimName"]
+    volume = one(objects, "PersistentVolumeClaim", claim)  # a volume of its own, made by this template
+    assert volume["spec"]["resources"]["requests"]["storage"] == "10Gi"
+    database_env = {e["name"]: e for e in container(objects)["env"]
+                    if e["name"] in ("COOKIE_SECRET", "DATABASE_SERVICE_NAME") or e["name"].startswith("MONGODB")}
+    backup_env = {e["name"]: e for e in backup["env"]}
+    assert {name: backup_env.get(name) for name in database_env} == database_env  # the web pods' database
+    trigger = json.loads(cron["metadata"]["annotations"]["image.openshift.io/triggers"])[0]
+    assert trigger["from"]["name"] == one(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert trigger["fieldPath"] == 'spec.jobTemplate.spec.template.spec.containers[?(@.name=="backup")].image'
