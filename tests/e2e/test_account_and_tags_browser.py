@@ -48,6 +48,26 @@ def test_changing_the_password_keeps_this_browser_in_and_signs_the_other_out(liv
     WebDriverWait(second_browser, 10).until(EC.url_contains("/login"))
 
 
+def test_signing_out_another_device_from_the_account_page(live_app, browser, second_browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        return await live_app.world.member(store, "editor", name="Eve Editor")
+
+    user = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", user["email"])
+    sign_in(live_app, second_browser, "alpha", user["email"])
+    browser.get(live_app.url("alpha", "/admin/account"))
+    devices = browser.find_elements(By.CSS_SELECTOR, "#sessions li.device")
+    assert len(devices) == 2 and all("Chrome on Linux" in device.text for device in devices)
+    other = next(device for device in devices if "(this device)" not in device.text)
+    other.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    done = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    assert "That device is signed out" in done.text
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#sessions li.device")) == 1
+    second_browser.get(live_app.url("alpha", "/admin/"))
+    WebDriverWait(second_browser, 10).until(EC.url_contains("/login"))
+
+
 def test_tag_suggestions_by_keyboard(live_app, browser):  # noqa: F811
     async def setup():
         store = await live_app.world.site("alpha")
