@@ -31,6 +31,7 @@ from cms.handlers.static import FaviconHandler, ThemeStaticHandler
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
 from cms.pagecache import PageCache
+from cms.supervisor import DatabaseMonitor
 from cms.tenancy import SiteResolver
 from cms.themes import registry
 from ui_modules import MODULES
@@ -85,6 +86,7 @@ class CMSApplication(tornado.web.Application):
         self.in_flight = InFlight()  # what a graceful stop waits for (cms.lifecycle)
         self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)
         self.request_limits = RequestLimits()  # sizes and deadlines of every request (cms.limits)
+        self.monitor = DatabaseMonitor(db)  # is the database there? (cms.supervisor)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes()
@@ -99,6 +101,14 @@ class CMSApplication(tornado.web.Application):
             re.escape(settings.base_domain) + "$",
             health_routes() + static_routes() + platform_routes() + [URLSpec(r"/.*", NotFoundHandler)],
         )
+
+    def use_database(self, db: Any) -> None:
+        """Talk to ``db`` from now on: the embedded server came back on another port."""
+        self.db = db
+        self.changes.stop()
+        self.changes = ChangeWatcher(db)
+        self.resolver = SiteResolver(db, self.cms_settings.base_domain, self.changes)
+        self.monitor.use(db)
 
     def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
         self.request_limits.apply(request_conn)

@@ -42,7 +42,9 @@ Database = AsyncIOMotorDatabase
 def connect(uri: str, **options: Any) -> AsyncIOMotorClient:
     """Create the application's database client (dates come back tz-aware UTC)."""
     options.setdefault("tz_aware", True)
-    options.setdefault("serverSelectionTimeoutMS", 5000)
+    # Short: a request that meets a dead database fails (503) in 2 s rather than
+    # hanging; cms.supervisor then answers the next ones at once.
+    options.setdefault("serverSelectionTimeoutMS", 2000)
     options.setdefault("connect", False)  # nothing connects until first use (fork-safe)
     return AsyncIOMotorClient(uri, **options)
 
@@ -158,6 +160,17 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return s.getsockname()[1]
+
+
+def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a server could listen on ``port`` now (as nx-27017 does, with SO_REUSEADDR)."""
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
 
 
 def _answers_ping(port: int, timeout: float = 1.0) -> bool:
@@ -288,12 +301,12 @@ class EmbeddedServer:
             self.lock.release()
             raise
 
-    def _start_owned(self, timeout: float) -> str:
+    def _start_owned(self, timeout: float, port: int | None = None) -> str:
         with contextlib.suppress(FileNotFoundError):
             self.state_file.unlink()  # a killed owner's; never to be trusted again
         self._stop_leftover()
         check_sqlite_files(self.directory)
-        self.port = free_port()
+        self.port = port or free_port()
         command = [
             # A small wrapper that runs nx-27017 and stops it when this process dies.
             sys.executable, str(Path(__file__).with_name("dbchild.py")), str(os.getpid()),
@@ -361,6 +374,15 @@ class EmbeddedServer:
                     os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(FileNotFoundError):
             pid_file.unlink()
+
+    def restart(self, timeout: float = 20.0) -> str:
+        """Start the server again after its process died; on the same port while that is free.
+
+        (`cms.supervisor.EmbeddedSupervisor` calls this; the same port lets clients reconnect.)
+        """
+        self.process = None  # dead; the lock is still ours
+        same = self.port if self.port and port_is_free(self.port) else None
+        return self._start_owned(timeout, port=same)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop the server if this object started it, and give up the directory."""

@@ -12,6 +12,12 @@ database client.
 (`cms.app.CMSApplication.start_request` calls it): a request counts from its
 headers' arrival (an idle keep-alive connection is not a request) until its
 response has been written out, or its client went away.
+
+A handler may run on after that: its client went away, or the grace ran out
+and its connection was closed (an upload still being processed, say). Its
+task is tracked too (`InFlight.track`, from ``BaseHandler.prepare``), and
+the stopping process waits for it (`InFlight.settled`) before it closes the
+database client the handler is still using.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ class InFlight:
 
     def __init__(self) -> None:
         self.count = 0
+        self.handlers: set[asyncio.Future] = set()  # handler tasks still running
         # Set when the process starts stopping: answers from then on say
         # "Connection: close", so no client sends another request this way.
         self.stopping = False
@@ -46,14 +53,38 @@ class InFlight:
         tracked.delegate = start(server_conn, tracked.connection)
         return tracked
 
+    def track(self, task: asyncio.Future | None) -> None:
+        """Count a handler's task until it is done, whether or not its client is still there."""
+        if task is not None and task not in self.handlers:
+            self.handlers.add(task)
+            task.add_done_callback(self.handlers.discard)
+
+    @property
+    def busy(self) -> bool:
+        """A request is being answered, or a handler is still running."""
+        return self.count > 0 or bool(self.handlers)
+
     async def drained(self, timeout: float, poll: float = 0.05) -> bool:
-        """Wait until no request is in flight; False if some still are after ``timeout``."""
+        """Wait until nothing is in flight; False if something still is after ``timeout``."""
         deadline = time.monotonic() + timeout
-        while self.count > 0:
+        while self.busy:
             if time.monotonic() >= deadline:
                 return False
             await asyncio.sleep(poll)
         return True
+
+    async def settled(self, timeout: float) -> int:
+        """After the connections were closed: let running handlers end (at most ``timeout``
+        seconds), then cancel the rest and wait for them to unwind. How many were cancelled."""
+        running = [task for task in self.handlers if task is not asyncio.current_task()]
+        if not running:
+            return 0
+        _, late = await asyncio.wait(running, timeout=timeout)
+        for task in late:
+            task.cancel()
+        if late:
+            await asyncio.wait(late)
+        return len(late)
 
 
 class _Request(httputil.HTTPMessageDelegate):

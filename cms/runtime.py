@@ -23,13 +23,22 @@ def database_uri(settings: Settings, role: str = "command") -> Iterator[str]:
     ``role="serve"`` owns the data directory for the block, and refuses if
     another process does (see `cms.db.EmbeddedServer.start`).
     """
+    with database_server(settings, role) as (uri, _):
+        yield uri
+
+
+@contextlib.contextmanager
+def database_server(
+    settings: Settings, role: str = "command"
+) -> Iterator[tuple[str, database.EmbeddedServer | None]]:
+    """Yield ``(uri, server)``: the `EmbeddedServer` started for the block, or None with a MongoDB URI."""
     if settings.mongodb_uri:
-        yield settings.mongodb_uri
+        yield settings.mongodb_uri, None
         return
     prepare(settings.data_dir)
     server = database.EmbeddedServer(settings.data_dir / "db")
     try:
-        yield server.start(role=role)
+        yield server.start(role=role), server
     finally:
         server.stop()
 

@@ -1,10 +1,14 @@
 """``python -m cms serve``: run the application until SIGINT or SIGTERM.
 
-With no MongoDB URI the embedded server is started first and stopped last.
+With no MongoDB URI the embedded server is started first, supervised while
+serving (restarted if it dies, see `cms.supervisor`), and stopped last.
 On the first SIGINT or SIGTERM the server stops accepting connections, lets
-the requests in flight finish (at most ``CMS_SHUTDOWN_GRACE`` seconds, see
-`cms.lifecycle`), closes the remaining (idle) connections, then the database
-client, then the embedded server. A second signal stops the waiting.
+the requests in flight finish (at most ``CMS_SHUTDOWN_GRACE`` seconds, 25 by
+default, inside OpenShift's 30 s; see `cms.lifecycle`), closes the remaining
+(idle) connections, lets handlers still running past the grace end (at most
+`SETTLE` seconds more, then cancels them), stops its background tasks, and
+only then closes the database client and the embedded server. A second
+signal stops the waiting.
 """
 
 from __future__ import annotations
@@ -15,13 +19,17 @@ import signal
 
 from tornado.httpserver import HTTPServer
 
+from cms import db as database
 from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
-from cms.runtime import database_uri, open_database
+from cms.runtime import database_server, open_database
 from cms.seed import seed_demo
+from cms.supervisor import EmbeddedSupervisor
 
 log = logging.getLogger(__name__)
+
+SETTLE = 2.0  # seconds handlers still running after the grace get before they are cancelled
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
@@ -29,11 +37,11 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     settings.host = host or settings.host
     settings.port = port or settings.port
     # A SIGTERM before the event loop takes the signals over (while the
-    # embedded server starts) must still unwind through database_uri, which
+    # embedded server starts) must still unwind through database_server, which
     # stops that server. From the loop's first step on, `_signal_event` has them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    with database_uri(settings, role="serve") as uri:
-        asyncio.run(_serve(settings, uri))
+    with database_server(settings, role="serve") as (uri, embedded):
+        asyncio.run(_serve(settings, uri, embedded))
     return 0
 
 
@@ -41,7 +49,7 @@ def _exit_on_signal(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-async def _serve(settings: Settings, uri: str) -> None:
+async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer | None) -> None:
     # A signal during start-up (indexes, the demo) is kept and acted on once the
     # start is done, by the graceful path below: raising out of a running loop
     # could leave the loop's threads behind and hang the exit.
@@ -51,6 +59,11 @@ async def _serve(settings: Settings, uri: str) -> None:
         app = make_app(settings, db)
         server = HTTPServer(app)
         server.listen(settings.port, settings.host)
+        app.monitor.start()
+        moved = MovedClients(app, settings.database_name)
+        supervisor = EmbeddedSupervisor(embedded, app.monitor, moved.use) if embedded else None
+        if supervisor:
+            supervisor.start()
         if seeded:
             print("Created the demo site: %s" % site_url(settings, seeded["site"]["name"]))
             print("  owner e-mail: %s" % seeded["email"])
@@ -63,13 +76,41 @@ async def _serve(settings: Settings, uri: str) -> None:
         drained = await _until_drained_or_signal(app, settings.shutdown_grace)
         if not drained:
             log.warning(
-                "%d request(s) still running after %.0fs; closing them", app.in_flight.count, settings.shutdown_grace
+                "%d request(s) still running after %.0fs; closing them",
+                max(app.in_flight.count, len(app.in_flight.handlers)), settings.shutdown_grace,
             )
         # Idle keep-alive connections (and any request past the grace period).
         await server.close_all_connections()
+        # Handlers whose connection is gone may still be at work: the client stays open until they end.
+        cancelled = await app.in_flight.settled(SETTLE)
+        if cancelled:
+            log.warning("cancelled %d handler(s) still running %.0fs after their connection closed", cancelled, SETTLE)
+        if supervisor:
+            await supervisor.stop()
+        await app.monitor.stop()
         app.changes.stop()
-    # open_database has closed the client; database_uri stops an embedded server.
+        moved.close()
+    # open_database has closed the client; database_server stops an embedded server.
     log.info("stopped")
+
+
+class MovedClients:
+    """The clients made when the embedded server came back on another port (closed at the end)."""
+
+    def __init__(self, app: CMSApplication, name: str) -> None:
+        self.app = app
+        self.name = name
+        self.clients: list = []
+
+    async def use(self, uri: str) -> None:
+        client = database.connect(uri)
+        self.clients.append(client)
+        self.app.use_database(client[self.name])
+        log.warning("the embedded database moved to %s: a new client talks to it", uri)
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
 
 
 def _signal_event() -> asyncio.Event:

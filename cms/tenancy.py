@@ -49,6 +49,14 @@ class SiteResolver:
             self._counter = counter
             self._cache.clear()
 
+    def known(self, host: str) -> Any:
+        """What `resolve` would answer from memory alone (None if it would have to ask the database).
+
+        While the database is away, error pages still wear the site's theme.
+        """
+        name = host_name(host)
+        return PLATFORM_SITE if name == self.base_domain else self._cache.get(name)
+
     async def resolve(self, host: str) -> Any:
         """The site document for ``host``, `PLATFORM_SITE`, or None."""
         name = host_name(host)

@@ -11,6 +11,7 @@ never shows a traceback unless ``CMS_DEBUG`` is set.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import http.client
@@ -25,6 +26,7 @@ from tornado import template
 from cms import sessions
 from cms.pagecache import Entry
 from cms.store import SiteStore
+from cms.supervisor import RETRY_AFTER, is_unavailable
 from cms.tenancy import PLATFORM_SITE
 from cms.themes import Registry, Theme, ThemeLoader, registry
 
@@ -54,6 +56,9 @@ class BaseHandler(tornado.web.RequestHandler):
         return self.application.cms_settings
 
     async def prepare(self) -> None:
+        # A stopping process waits for this handler before it closes the database client.
+        self.application.in_flight.track(asyncio.current_task())
+        self.refuse_while_database_down()
         resolved = await self.application.resolver.resolve(self.request.host)
         if resolved is PLATFORM_SITE:
             self.is_platform = True
@@ -64,6 +69,21 @@ class BaseHandler(tornado.web.RequestHandler):
             if self.theme.name != resolved.get("theme", self.theme.name):
                 log.warning("site %s: theme %r unusable, using %s: %s", resolved.get("name"),
                             resolved.get("theme"), self.theme.name, self.themes.problem(resolved.get("theme")))
+
+    def refuse_while_database_down(self) -> None:
+        """A 503 at once while the database is known to be away (see `cms.supervisor`).
+
+        The site is taken from the resolver's memory, so the page wears its theme.
+        """
+        if self.application.monitor.available:
+            return
+        known = self.application.resolver.known(self.request.host)
+        if known is PLATFORM_SITE:
+            self.is_platform = True
+        elif known is not None:
+            self.site = known
+            self.theme = self.themes.get(known.get("theme"))
+        raise tornado.web.HTTPError(503)
 
     # --- the signed-in person (see cms/sessions.py) --------------------------------
 
@@ -173,16 +193,32 @@ class BaseHandler(tornado.web.RequestHandler):
 
     # --- errors -----------------------------------------------------------------------
 
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        # The database out of reach is a 503 (come back soon), not a bug of ours (500).
+        if status_code == 500 and is_unavailable(kwargs.get("exc_info", (None, None))[1]):
+            status_code = 503
+        super().send_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if is_unavailable(value):
+            # Expected while the database is away: one line, no traceback, and
+            # the next requests are answered at once (the monitor knows).
+            self.application.monitor.report_failure(value)
+            log.warning("%s %s: 503, the database is unavailable", self.request.method, self.request.uri)
+            return
+        super().log_exception(typ, value, tb)
+
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         reason = self._reason if status_code in http.client.responses else "Error"
         if status_code == 503:
-            self.set_header("Retry-After", "5")  # what was refused may be sent again then
+            self.set_header("Retry-After", str(RETRY_AFTER))  # what was refused may be sent again then
         message = {
             404: "The page you were looking for is not here.",
             413: "The request is too large.",
             414: "The address is too long.",
             431: "The request's headers are too large.",
             500: "Something went wrong on our side. Please try again in a moment.",
+            503: "We cannot reach our database just now. Please try again in a moment.",
         }.get(status_code, reason)
         traceback = None
         if self.settings.get("serve_traceback") and "exc_info" in kwargs:

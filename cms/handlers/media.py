@@ -13,6 +13,7 @@ delete and describe (alt text) their own uploads, editors anyone's.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 
@@ -70,6 +71,8 @@ class MediaFileHandler(BaseHandler):
 
     async def prepare(self) -> None:
         # Only the site: no session lookup for an image request.
+        self.application.in_flight.track(asyncio.current_task())
+        self.refuse_while_database_down()
         resolved = await self.application.resolver.resolve(self.request.host)
         if not isinstance(resolved, dict) or not resolved.get("_id"):
             raise tornado.web.HTTPError(404)
