@@ -14,6 +14,7 @@ import pymongo
 from cms.store.changes import Changes
 from cms.store.errors import Duplicate, Invalid, WrongPassword
 from cms.store.ids import new_id
+from cms.store.scoped import find_one_and_modify
 from cms.text.slugs import slugify
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
@@ -209,7 +210,8 @@ class Users:
         if await self._collection.find_one({"username": username, "_id": {"$ne": user_id}}, {"_id": 1}):
             raise Duplicate("the username %r is taken" % username)
         try:
-            user = await self._collection.find_one_and_update(
+            user = await find_one_and_modify(
+                self._collection, "find_one_and_update",
                 {"_id": user_id}, {"$set": {"name": name, "username": username, "bio": bio}},
                 return_document=pymongo.ReturnDocument.AFTER,
             )

@@ -164,3 +164,22 @@ async def test_an_account_without_a_password_sets_one_without_a_current_one(app,
     assert response.code == 303
     assert (await session.get("/admin/")).code == 200
     assert (await Session(client, "alpha").login("gina@example.com", NEW_PASSWORD)).code == 303
+
+
+async def test_two_people_taking_one_username_at_once_one_gets_it_the_other_hears_it_is_taken(world):
+    import asyncio
+
+    from cms.store import Duplicate
+
+    store = await world.site("alpha")
+    for round in range(5):
+        people = [await world.member(store) for _ in range(2)]
+        wanted = "wanted%d" % round
+        results = await asyncio.gather(*[
+            world.users.update_profile(person["_id"], name=person["name"], username=wanted, bio="")
+            for person in people
+        ], return_exceptions=True)
+        refused = [r for r in results if isinstance(r, Exception)]
+        assert len(refused) == 1 and isinstance(refused[0], Duplicate), refused  # not "no such account"
+        assert "is taken" in str(refused[0])
+        assert [(await world.users.by_id(p["_id"]))["username"] for p in people].count(wanted) == 1
