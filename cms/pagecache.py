@@ -13,61 +13,145 @@ is kept and served again until one of these happens:
   time of the site (the page would show one more post from then on);
 * ``max_age`` passes, so nothing stays longer than that whatever happens;
 * room runs out: the least recently used entries go first.
+
+What a change costs readers is bounded too. One request per page renders it
+at a time (`claim`): the others wait for that one instead of all rendering
+the same page at once. And a page that went stale is still served, to
+everyone but the request re-rendering it, for up to `MAX_STALE` seconds, so
+a write never makes readers queue behind a render.
+
+An entry keeps what answering needs, made once when it is stored: the body,
+its gzip (sent to clients that accept it) and both ETags, so a hit hashes and
+compresses nothing, and a matching ``If-None-Match`` gets a 304.
 """
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import dataclasses
+import gzip
+import hashlib
 import time
-from typing import Hashable
+from typing import Any, Hashable
 
 MAX_BYTES = 64 * 1024 * 1024
 MAX_AGE = 300.0
+MAX_STALE = 10.0  # seconds a changed page may still be served while it re-renders
+COMPRESSIBLE = ("text/", "application/xml", "application/atom+xml", "application/rss+xml",
+                "application/json", "application/feed+json", "image/svg+xml")
+MIN_GZIP = 256  # smaller bodies gain nothing from it
 
 
 @dataclasses.dataclass
 class Entry:
-    stamp: int  # the site's change counter
+    stamp: Any  # the site's change counter when rendered
     expires: float  # time.time()
     status: int
     content_type: str
     body: bytes
+    gzipped: bytes | None = None
+    etag: str = ""
+    gzip_etag: str = ""
+    stale_since: float | None = None  # time.monotonic() when first found stale
+
+    @classmethod
+    def made(cls, stamp: Any, expires: float, status: int, content_type: str, body: bytes) -> "Entry":
+        """An entry with its ETag and, for text, its gzip: the work a hit then skips."""
+        digest = hashlib.sha1(body).hexdigest()
+        gzipped = None
+        if len(body) >= MIN_GZIP and content_type.startswith(COMPRESSIBLE):
+            gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        return cls(stamp, expires, status, content_type, body, gzipped, '"%s"' % digest, '"%s-gz"' % digest)
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"")
 
 
 class PageCache:
-    def __init__(self, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE, max_stale: float = MAX_STALE) -> None:
         self.max_bytes = max_bytes
         self.max_age = max_age
+        self.max_stale = max_stale
         self._entries: collections.OrderedDict[Hashable, Entry] = collections.OrderedDict()
         self._bytes = 0
+        self._renders: dict[Hashable, asyncio.Future] = {}
+        self._publications: dict[Any, tuple[Any, float]] = {}
         self.hits = 0
+        self.stale_hits = 0
         self.misses = 0
 
-    def get(self, key: Hashable, stamp: int) -> Entry | None:
+    def lookup(self, key: Hashable, stamp: Any) -> tuple[Entry | None, bool]:
+        """``(entry, fresh)``: a fresh entry, a stale one still servable (fresh
+        False) while it re-renders, or ``(None, False)``."""
         entry = self._entries.get(key)
-        if entry is None or entry.stamp != stamp or entry.expires <= time.time():
-            if entry is not None:
-                self._drop(key)
+        if entry is None:
             self.misses += 1
+            return None, False
+        if entry.stamp == stamp and entry.expires > time.time():
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return entry, True
+        now = time.monotonic()
+        if entry.stale_since is None:
+            entry.stale_since = now
+        elif now - entry.stale_since > self.max_stale:
+            self._drop(key)
+            self.misses += 1
+            return None, False
+        self.stale_hits += 1
+        return entry, False
+
+    def get(self, key: Hashable, stamp: Any) -> Entry | None:
+        """A fresh entry, or None (a stale one is dropped)."""
+        entry, fresh = self.lookup(key, stamp)
+        if entry is not None and not fresh:
+            self._drop(key)
             return None
-        self._entries.move_to_end(key)
-        self.hits += 1
         return entry
 
     def put(self, key: Hashable, entry: Entry) -> None:
         entry.expires = min(entry.expires, time.time() + self.max_age)
-        if len(entry.body) > self.max_bytes // 16:
+        if entry.size > self.max_bytes // 16:
             return  # one huge page must not push out everything else
         if key in self._entries:
             self._drop(key)
         self._entries[key] = entry
-        self._bytes += len(entry.body)
+        self._bytes += entry.size
         while self._bytes > self.max_bytes:
             self._drop(next(iter(self._entries)))
 
     def _drop(self, key: Hashable) -> None:
-        self._bytes -= len(self._entries.pop(key).body)
+        self._bytes -= self._entries.pop(key).size
 
     def __len__(self) -> int:
         return len(self._entries)
+
+    # --- one render per page at a time ----------------------------------------------
+
+    def claim(self, key: Hashable) -> asyncio.Future | None:
+        """None: the caller renders the page and must `release` it. Otherwise the
+        render in flight, to wait for (it is done once that page is stored)."""
+        flight = self._renders.get(key)
+        if flight is not None and not flight.done():
+            return flight
+        self._renders[key] = asyncio.get_running_loop().create_future()
+        return None
+
+    def release(self, key: Hashable) -> None:
+        flight = self._renders.pop(key, None)
+        if flight is not None and not flight.done():
+            flight.set_result(None)
+
+    # --- when a site's pages expire by themselves ------------------------------------
+
+    def publication(self, site_id: Any, stamp: Any) -> float | None:
+        """The site's next publication time, as last found under ``stamp``."""
+        known = self._publications.get(site_id)
+        if known is not None and known[0] == stamp and known[1] > time.time():
+            return known[1]
+        return None
+
+    def remember_publication(self, site_id: Any, stamp: Any, when: float) -> None:
+        self._publications[site_id] = (stamp, when)

@@ -12,6 +12,7 @@ never shows a traceback unless ``CMS_DEBUG`` is set.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import http.client
@@ -31,6 +32,23 @@ from cms.tenancy import PLATFORM_SITE
 from cms.themes import Registry, Theme, ThemeLoader, registry
 
 log = logging.getLogger(__name__)
+
+RENDER_WAIT = 5.0  # seconds a request waits for another's render of the same page
+# Reader pages for a router or CDN in front: shared caches keep a page 10 s and may
+# serve it 60 s more while they revalidate (a 304 from the kept ETag, no render), so
+# a publish reaches the edge within about 10 s; browsers revalidate every time
+# (max-age=0), so an author sees their change on the next load.
+CACHE_CONTROL = "public, max-age=0, s-maxage=10, stale-while-revalidate=60"
+_NO_GZIP = re.compile(r"\s*q\s*=\s*0(\.0*)?\s*$")
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value takes gzip (``gzip;q=0`` refuses it)."""
+    for part in header.split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip"):
+            return not _NO_GZIP.match(params)
+    return False
 
 PAGE_NUMBER = re.compile(r"[0-9]{1,5}")
 
@@ -242,13 +260,15 @@ class SiteHandler(BaseHandler):
 
     GET and HEAD answers are served from the application's `PageCache` when
     a valid copy is there; otherwise the page is rendered and its 200 answer
-    kept (see `cms.pagecache` for what makes a copy stale). A handler whose
-    answer depends on more than the URL sets ``cacheable = False``.
+    kept (see `cms.pagecache` for what makes a copy stale, and how a changed
+    page is re-rendered once while the others get the stale copy). A handler
+    whose answer depends on more than the URL sets ``cacheable = False``.
     """
 
     cacheable = True
     _cache_entry: Entry | None = None  # what the answer is kept as, once rendered
     _cache_key: Any = None
+    _claimed: Any = None  # the key this request renders for the others
 
     def get_current_user(self) -> None:
         # A kept page is served to everyone: nothing on it may depend on who asks.
@@ -263,28 +283,67 @@ class SiteHandler(BaseHandler):
 
     async def serve_cached(self) -> None:
         cache = self.application.page_cache
-        key = (self.site["_id"], self.request.protocol, self.request.host.lower(), self.request.uri)
-        stamp = await self.application.changes.counter(self.site["_id"])
-        entry = cache.get(key, stamp)
-        if entry is not None:
-            self.set_status(entry.status)
-            self.set_header("Content-Type", entry.content_type)
-            self.finish(entry.body)
-            return
-        upcoming = await self.store.posts.next_publication()
-        expires = upcoming.timestamp() if upcoming else float("inf")
+        site_id = self.site["_id"]
+        key = (site_id, self.request.protocol, self.request.host.lower(), self.request.uri)
+        stamp = await self.application.changes.counter(site_id)
+        entry, fresh = cache.lookup(key, stamp)
+        if fresh:
+            return self.answer(entry)
+        flight = cache.claim(key)
+        if flight is not None:
+            if entry is not None:
+                return self.answer(entry)  # stale, while another request re-renders it
+            # Nothing to show yet: wait for that render rather than repeat it.
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(asyncio.shield(flight), RENDER_WAIT)
+            stamp = await self.application.changes.counter(site_id)
+            entry, fresh = cache.lookup(key, stamp)
+            if entry is not None:
+                return self.answer(entry)
+            # It was not kept (an error page): render this one too, without waiting.
+        else:
+            self._claimed = key
+        expires = cache.publication(site_id, stamp)
+        if expires is None:
+            upcoming = await self.store.posts.next_publication()
+            expires = upcoming.timestamp() if upcoming else float("inf")
+            cache.remember_publication(site_id, stamp, expires)
         self._cache_key, self._cache_entry = key, Entry(stamp, expires, 200, "", b"")
+
+    def answer(self, entry: Entry) -> None:
+        """Send a kept page: gzipped when the client takes it, 304 when its ETag matches."""
+        self.set_status(entry.status)
+        self.set_header("Content-Type", entry.content_type)
+        self.set_header("Cache-Control", CACHE_CONTROL)
+        body, etag = entry.body, entry.etag
+        if entry.gzipped is not None:
+            self.set_header("Vary", "Accept-Encoding")
+            if accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
+                body, etag = entry.gzipped, entry.gzip_etag
+                self.set_header("Content-Encoding", "gzip")
+        self.set_header("Etag", etag)  # given, so Tornado's finish hashes nothing
+        if self.check_etag_header():
+            self.set_status(304)
+            self._write_buffer = []
+        else:
+            self._write_buffer = [body]
+        super().finish()
 
     def finish(self, chunk: Any = None) -> Any:
         entry, self._cache_entry = self._cache_entry, None
         if entry is not None and self.get_status() == 200 and "Set-Cookie" not in self._headers:
             if chunk is not None:
                 self.write(chunk)
-                chunk = None
-            entry.body = b"".join(self._write_buffer)
-            entry.content_type = str(self._headers.get("Content-Type", "text/html; charset=UTF-8"))
+            content_type = str(self._headers.get("Content-Type", "text/html; charset=UTF-8"))
+            entry = Entry.made(entry.stamp, entry.expires, 200, content_type, b"".join(self._write_buffer))
             self.application.page_cache.put(self._cache_key, entry)
+            return self.answer(entry)
         return super().finish(chunk)
+
+    def on_finish(self) -> None:
+        if self._claimed is not None:
+            self.application.page_cache.release(self._claimed)
+            self._claimed = None
 
     async def head(self, *args: Any, **kwargs: Any) -> None:
         """Crawlers and feed readers ask with HEAD: the GET's status and headers.

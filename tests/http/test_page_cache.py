@@ -6,6 +6,7 @@ background poll (cms/changewatch.py)."""
 import asyncio
 import contextlib
 import datetime as dt
+import gzip
 import time
 
 from pymongo import monitoring
@@ -261,3 +262,69 @@ async def test_a_new_name_drops_the_pages_of_the_persons_sites_only(world, db, c
     await world.users.update_profile(writer["_id"], name="New Name", username="writer", bio="")
     assert b"New Name" in (await client.get("ruby", "/posts/shown")).body
     assert b"Sneaked" not in (await client.get("jade", "/")).body  # not a site of theirs
+
+
+# --- a change never makes readers queue: one render per page, stale copies meanwhile ---------
+
+
+def renders_of(commands, slug):
+    """How many times the post page of ``slug`` was rendered: its lookup by slug."""
+    return sum(1 for name, collection, filter in commands.seen
+               if name == "find" and collection == "posts" and (filter or {}).get("slug") == slug)
+
+
+async def test_concurrent_requests_for_a_page_render_it_once(world, settings):
+    store = await world.site("blog")
+    await world.post(store, await world.member(store, "owner"), "Hello")
+    commands = Commands()
+    async with process(settings, event_listeners=[commands]) as (app, reader):
+        responses = await asyncio.gather(*[reader.get("blog", "/posts/hello") for _ in range(20)])
+        assert all(r.code == 200 and b"Hello" in r.body for r in responses)
+        assert renders_of(commands, "hello") == 1
+
+
+async def test_a_changed_page_is_served_stale_while_one_request_renders_it(world, settings):
+    store = await world.site("blog")
+    author = await world.member(store, "owner")
+    post = await world.post(store, author, "Before")
+    commands = Commands()
+    async with process(settings, event_listeners=[commands]) as (app, reader):
+        assert b"Before" in (await reader.get("blog", "/posts/before")).body
+        writer = SiteStore(app.db, store.site)  # a write of this process: seen at once
+        await writer.posts.update(post["_id"], post["version"], title="After", markdown="Body text.",
+                                  slug="before", status="published", published_at=post["published_at"])
+        commands.seen.clear()
+        bodies = [r.body for r in await asyncio.gather(*[reader.get("blog", "/posts/before") for _ in range(20)])]
+        assert renders_of(commands, "before") == 1
+        assert all(b"After" in body or b"Before" in body for body in bodies)
+        assert any(b"After" in body for body in bodies)  # the one that rendered it
+        assert b"After" in (await reader.get("blog", "/posts/before")).body  # and from now on, everyone
+
+
+async def test_kept_pages_are_gzipped_for_clients_that_take_it_with_an_etag_each(world, client):
+    store = await world.site("blog")
+    await world.post(store, await world.member(store, "owner"), "Hello", markdown="Words. " * 200)
+    plain = await client.get("blog", "/posts/hello", decompress_response=False, headers={"Accept-Encoding": "identity"})
+    for _ in range(2):  # the first answer (rendered) and a kept one
+        packed = await client.get("blog", "/posts/hello", decompress_response=False,
+                                  headers={"Accept-Encoding": "br, gzip;q=0.8"})
+        assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["Vary"] == "Accept-Encoding"
+        assert gzip.decompress(packed.body) == plain.body and len(packed.body) < len(plain.body) / 2
+    refused = await client.get("blog", "/posts/hello", decompress_response=False,
+                               headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers and refused.body == plain.body
+    assert plain.headers["Etag"] != packed.headers["Etag"]
+    for response in (plain, packed):
+        again = await client.get("blog", "/posts/hello", decompress_response=False, headers={
+            "If-None-Match": response.headers["Etag"],
+            "Accept-Encoding": response.headers.get("Content-Encoding", "identity")})
+        assert again.code == 304 and again.body == b""
+
+
+async def test_reader_pages_say_how_a_cdn_may_keep_them_and_search_does_not(world, client):
+    store = await world.site("blog")
+    await world.post(store, await world.member(store, "owner"), "Hello")
+    for path in ("/", "/posts/hello", "/feed.xml"):
+        control = (await client.get("blog", path)).headers["Cache-Control"]
+        assert "s-maxage=10" in control and "stale-while-revalidate" in control and "max-age=0" in control
+    assert "s-maxage" not in (await client.get("blog", "/search?q=hello")).headers.get("Cache-Control", "")

@@ -1,3 +1,4 @@
+import gzip
 import time
 
 from cms.pagecache import Entry, PageCache
@@ -40,3 +41,33 @@ def test_a_huge_page_is_not_kept():
     cache = PageCache(max_bytes=1600)
     cache.put("big", entry(body=b"x" * 200))
     assert len(cache) == 0
+
+
+def test_a_stale_entry_is_served_for_a_bounded_time_then_dropped():
+    cache = PageCache(max_stale=10)
+    cache.put("a", entry(stamp=1))
+    stale, fresh = cache.lookup("a", 2)  # the site changed
+    assert stale is not None and not fresh
+    stale.stale_since -= 11  # as if it had been found stale 11 s ago
+    assert cache.lookup("a", 2) == (None, False)
+    assert len(cache) == 0
+
+
+async def test_one_render_per_key_at_a_time():
+    cache = PageCache()
+    assert cache.claim("a") is None  # this caller renders
+    flight = cache.claim("a")
+    assert flight is not None and not flight.done()  # others wait for it
+    assert cache.claim("b") is None  # another page renders at the same time
+    cache.release("a")
+    assert flight.done()
+    assert cache.claim("a") is None  # the next change renders again
+
+
+def test_an_entry_keeps_its_gzip_and_etags():
+    made = Entry.made(1, float("inf"), 200, "text/html; charset=UTF-8", b"<p>hello</p>" * 100)
+    assert gzip.decompress(made.gzipped) == made.body
+    assert made.etag != made.gzip_etag
+    tiny = Entry.made(1, float("inf"), 200, "text/html", b"<p>hi</p>")
+    image = Entry.made(1, float("inf"), 200, "image/png", b"\x89PNG" * 100)
+    assert tiny.gzipped is None and image.gzipped is None
