@@ -23,6 +23,7 @@ from cms import db as database
 from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
+from cms.images import pool as images_pool
 from cms.runtime import database_server, open_database
 from cms.seed import seed_demo
 from cms.supervisor import EmbeddedSupervisor
@@ -88,6 +89,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         if supervisor:
             await supervisor.stop()
         await app.monitor.stop()
+        images_pool.pool.stop()
         app.changes.stop()
         moved.close()
     # open_database has closed the client; database_server stops an embedded server.

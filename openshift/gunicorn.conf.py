@@ -97,7 +97,10 @@ def _drain_before_stopping(worker: Any) -> None:
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    """Close the worker's database client after its loop has stopped."""
+    """Stop the worker's image processes and close its database client after its loop has stopped."""
+    from cms.images import pool as images_pool
+
+    images_pool.pool.stop()
     db = getattr(getattr(worker, "wsgi", None), "db", None)
     if db is not None:
         db.client.close()

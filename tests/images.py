@@ -97,3 +97,16 @@ def multipart(files: list[tuple[str, bytes, str]], field: str = "file", **fields
                      % (boundary.encode(), field.encode(), filename.encode(), content_type.encode()) + data + b"\r\n")
     parts.append(b"--%s--\r\n" % boundary.encode())
     return b"".join(parts), "multipart/form-data; boundary=%s" % boundary
+
+
+def png_blank(width: int, height: int) -> bytes:
+    """A valid, all-black ``width`` × ``height`` RGB PNG of a few hundred KB (it decodes in full)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    packer = zlib.compressobj(9)
+    row = b"\x00" * (1 + 3 * width)  # filter type 0, then the row's pixels
+    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")

@@ -24,8 +24,6 @@ are only ever counted by iterating `find` (`count_files`).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import datetime as dt
 import functools
 import logging
@@ -36,7 +34,8 @@ import gridfs.errors
 import pymongo
 from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 
-from cms.images import Limits, Processed, process_file
+from cms.images import Limits, Processed
+from cms.images import pool as images_pool
 from cms.store.changes import Changes
 from cms.store.errors import NotFound
 from cms.store.ids import new_id
@@ -50,15 +49,11 @@ DISPLAY_WIDTH = 1600  # the src an editor inserts: the largest copy up to this w
 MAX_SRCSET_WIDTH = 2400
 FILE_NAME = re.compile(r"^([0-9a-f]{24})/([0-9a-f]{32})\.(jpg|png|gif|webp)$")
 
-# Image work is CPU-bound: its own small pool, so a big upload neither blocks
-# the event loop nor takes the default executor's threads (which the database
-# driver uses). Pillow releases the GIL while decoding, resizing and encoding.
-_executor = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="images")
-
 
 async def process_upload(path: str, limits: Limits) -> Processed:
-    """`cms.images.process` of the file at ``path``, off the event loop; raises `cms.images.Rejected`."""
-    return await asyncio.get_running_loop().run_in_executor(_executor, process_file, path, limits)
+    """`cms.images.process` of the file at ``path`` in an image worker process
+    (`cms.images.pool`: time and memory budgets); raises `cms.images.Rejected`."""
+    return await images_pool.pool.process(path, limits)
 
 
 def clean_filename(name: str) -> str:

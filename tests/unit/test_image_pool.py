@@ -1,0 +1,76 @@
+"""The image worker pool (cms/images/pool.py): hostile images cost a worker, never the web process.
+
+Issue 9, finding 3: a tiny animated GIF asked for 24 s and 900 MB, a tiny
+7000×7000 PNG for 6.5 s. What the header tells is refused before decoding;
+the rest is decoded in a worker with a time and a memory budget, and a
+worker past either is replaced while the next upload goes on.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+
+from cms.images import Limits, Rejected, process
+from cms.images.pool import MB, ImagePool
+from tests import images
+
+
+@pytest.fixture
+def small(tmp_path) -> str:
+    path = tmp_path / "small.jpg"
+    path.write_bytes(images.jpeg(40, 30))
+    return str(path)
+
+
+def stored(tmp_path, name: str, data: bytes) -> str:
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def test_a_tiny_gif_of_40_frames_of_2000_by_1000_is_refused_from_its_header():
+    frames = [Image.new("P", (2000, 1000), i) for i in range(40)]
+    out = io.BytesIO()
+    frames[0].save(out, "GIF", save_all=True, append_images=frames[1:])
+    data = out.getvalue()
+    assert len(data) < 1_000_000  # a few hundred KB here; a tuned one is 3.7 KB
+    with pytest.raises(Rejected) as refused:
+        process(data, Limits())
+    assert refused.value.status == 413 and "40 frames of 2000 × 1000" in refused.value.message
+
+
+async def test_an_image_past_the_time_budget_is_refused_and_the_next_one_is_processed(tmp_path, small):
+    pool = ImagePool(timeout=0.5)
+    try:
+        with pytest.raises(Rejected) as refused:
+            await pool.process(stored(tmp_path, "big.png", images.png_blank(7000, 7000)), Limits())
+        assert refused.value.status == 413 and "too long to process" in refused.value.message
+        done = await pool.process(small, Limits())
+        assert (done.width, done.height) == (40, 30)
+    finally:
+        pool.stop()
+
+
+async def test_an_image_past_the_memory_budget_is_refused_and_the_next_one_is_processed(tmp_path, small):
+    pool = ImagePool(memory_bytes=400 * MB, timeout=60)
+    try:
+        with pytest.raises(Rejected) as refused:
+            await pool.process(stored(tmp_path, "big.png", images.png_blank(7000, 7000)), Limits())
+        assert refused.value.status == 413 and "too much memory" in refused.value.message
+        done = await pool.process(small, Limits())
+        assert done.format == "JPEG"
+    finally:
+        pool.stop()
+
+
+async def test_a_refusal_crosses_from_the_worker_with_its_status(tmp_path):
+    pool = ImagePool()
+    try:
+        with pytest.raises(Rejected) as refused:
+            await pool.process(stored(tmp_path, "x.svg", images.SVG), Limits())
+        assert refused.value.status == 415 and "SVG" in refused.value.message
+    finally:
+        pool.stop()
