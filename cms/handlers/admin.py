@@ -26,6 +26,7 @@ import tornado.websocket
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
+from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
 from cms.text.markdown import render
@@ -322,6 +323,8 @@ class EditorHandler(AdminHandler):
         fields = self.fields_of(post) if post else {
             "title": "", "slug": "", "markdown": "", "tags": "", "custom_excerpt": "", "state": "draft", "publish_at": "",
             **featured_fields(None), "author_id": self.current_user["_id"],
+            # The new post's id, given now: the form sent twice is then one post (`Posts.create`).
+            "new_id": new_id(),
         }
         saved = await self.store.autosaves.get(self.autosave_key(kind, post_id), self.current_user["_id"])
         if saved and post and saved["saved_at"] <= post["updated_at"]:
@@ -356,6 +359,8 @@ class EditorHandler(AdminHandler):
         fields = form_fields(self)
         fields["author_id"] = (self.get_body_argument("author_id", "").strip()[:64]
                                or (post["author_id"] if post else self.current_user["_id"]))
+        if post is None:
+            fields["new_id"] = self.get_body_argument("new_id", "").strip()[:64]
         version = self.get_body_argument("version", "0")
         if not version.isdigit():
             raise tornado.web.HTTPError(400, reason="Bad version")
@@ -372,6 +377,7 @@ class EditorHandler(AdminHandler):
                     saved = await self.store.posts.create(
                         **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
                         published_at=published_at, editor_id=self.current_user["_id"],
+                        post_id=fields["new_id"] or None,
                     )
                 else:
                     saved = await self.store.posts.update(

@@ -37,6 +37,8 @@ SEARCH_CANDIDATES = 300
 SLUG_TRIES = 50  # new posts with one title at one moment; each round one of them gets its slug
 _WORD = re.compile(r"\w+", re.UNICODE)
 KEEP: Any = object()  # `Posts.update`: leave the featured image as it is
+_ID = re.compile(r"[0-9a-f]{24}")
+BAD_FORM = "this form cannot be saved: open the editor again"
 # What makes two saves of one base version the same save (`Posts._not_saved`).
 SAME_SAVE = ("title", "slug", "markdown", "tags", "custom_excerpt", "status", "published_at", "featured_image",
              "author_id", "updated_by")
@@ -144,12 +146,27 @@ class Posts:
         custom_excerpt: str | None = None,
         featured_image: Mapping[str, Any] | None = None,
         editor_id: Any = None,
+        post_id: str | None = None,
     ) -> dict:
-        """Store a new post as version 1, with its first revision (``editor_id``: who saved it)."""
+        """Store a new post as version 1, with its first revision (``editor_id``: who saved it).
+
+        ``post_id`` is the id the new-post form was given when it was opened:
+        the same form sent again (its client never heard that the first one
+        was saved) is that post, done, not a second post (`_sent_again`).
+        """
         if type not in TYPES:
             raise Invalid("unknown type %r" % type)
+        given_id = post_id is not None
+        if given_id and not _ID.fullmatch(str(post_id)):
+            raise Invalid(BAD_FORM)
         title = self._checked_title(title, markdown, status)
         chosen = bool(slug)
+        editor_id = editor_id or author_id
+        sent = {"type": type, "title": title, "markdown": markdown, "tags": clean_tags(tags)[0],
+                "custom_excerpt": custom_excerpt or "", "status": status, "author_id": author_id,
+                "updated_by": editor_id, **({"slug": slug} if chosen else {})}
+        if given_id and (earlier := await self.get(post_id)) is not None:
+            return await self._sent_again(earlier, sent)
         if slug:
             await self._check_slug(type, slug)
         else:
@@ -158,7 +175,7 @@ class Posts:
         html, featured, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         post = {
-            "_id": new_id(),
+            "_id": post_id or new_id(),
             "type": type,
             **self._content(title, slug, markdown, custom_excerpt, tags, rendered, html, featured, media_ids),
             "author_id": author_id,
@@ -166,7 +183,7 @@ class Posts:
             "published_at": (published_at or now) if status == "published" else published_at,
             "created_at": now,
             "updated_at": now,
-            "updated_by": editor_id or author_id,
+            "updated_by": editor_id,
             "version": 1,
             "save_id": new_id(),
         }
@@ -174,11 +191,27 @@ class Posts:
             try:
                 return await self._saver.insert(post)
             except pymongo.errors.DuplicateKeyError:
+                if given_id and (earlier := await self.get(post_id)) is not None:
+                    return await self._sent_again(earlier, sent)  # the same form, twice at one moment
+                if await self._posts.find_one({"type": type, "slug": post["slug"]}, {"_id": 1}) is None:
+                    # Not the slug: the id, which another site's post has. Its revision goes too.
+                    await self._saver.revisions.forget(post)
+                    raise Invalid(BAD_FORM) from None
                 if chosen:
                     raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
                 # Another new post took the free slug first (same title, same moment): the next one.
                 post["slug"] = await self._free_slug(type, slugify(title) or "untitled")
         raise Duplicate("no free slug for %r: give this %s a slug of its own" % (title, type))
+
+    async def _sent_again(self, earlier: dict, sent: dict) -> dict:
+        """A new-post form whose post exists: the same words from the same person is that
+        save, done (its remaining steps run again); anything else is a conflict."""
+        await self._saver.revisions.settle(earlier)
+        if earlier["version"] == 1 and all(earlier.get(field) == value for field, value in sent.items()):
+            await self._saver.finish(earlier)
+            return earlier
+        raise Conflict("someone else saved this %s (version %d) after you opened version 0"
+                       % (earlier["type"], earlier["version"]), earlier)
 
     async def update(
         self,

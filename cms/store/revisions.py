@@ -51,6 +51,11 @@ class Revisions:
                 if attempt == 2:
                     raise
 
+    async def forget(self, post: dict) -> None:
+        """Remove the revision `prepare` wrote for ``post`` when its save was refused."""
+        await self._revisions.delete_one({"post_id": post["_id"], "version": post["version"],
+                                          "save_id": post.get("save_id")})
+
     async def settle(self, post: dict, session: Any = None) -> None:
         """Make the revision of the post's current version match the post.
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import re
 import uuid
 
 import pytest
@@ -225,3 +226,54 @@ async def test_the_history_of_another_sites_post_is_missing(world, client):
     session = await signed_in(client, "alpha", owner)
     assert (await session.get("/admin/posts/%s/history" % theirs["_id"])).code == 404
     assert await alpha.revisions.list(theirs["_id"]) == []
+
+
+def new_post_form(body: bytes, markdown: str) -> dict:
+    """The new-post editor's form as a browser submits it (its hidden fields included)."""
+    found = re.search(rb'name="new_id" value="([0-9a-f]{24})"', body)
+    assert found, "the new-post form carries no id of its own"
+    return form(title="Brand new", markdown=markdown, state="published", new_id=found.group(1).decode())
+
+
+@pytest.mark.parametrize("step", ["revision", "post"])
+async def test_a_new_post_whose_save_was_cut_short_is_saved_once_when_sent_again(platform, monkeypatch, step):
+    store, _, session = await a_post(platform[0])
+    fields = new_post_form((await session.get("/admin/posts/new")).body, "new words")
+    kill_after(monkeypatch, platform[0], step)
+    assert (await session.post("/admin/posts/new", fields)).code == 503
+
+    platform_, store = await restart(platform, monkeypatch)
+    session = carry(session, platform_)
+    retried = await session.post("/admin/posts/new", fields)
+    assert retried.code == 303 and retried.headers["Location"] == "/admin/posts/%s?saved=1" % fields["new_id"]
+    again = await session.post("/admin/posts/new", fields)  # a third time: still the one post
+    assert again.code == 303 and again.headers["Location"] == retried.headers["Location"]
+    created = [p async for p in platform_.db.posts.find({"title": "Brand new"})]
+    assert [(p["_id"], p["slug"], p["version"]) for p in created] == [(fields["new_id"], "brand-new", 1)]
+    assert await history_of(store, fields["new_id"]) == [(1, "new words")]
+    assert (await platform_.client.get("alpha", "/posts/brand-new")).code == 200
+
+
+async def test_a_new_post_form_sent_again_with_other_words_is_a_conflict_not_a_second_post(world, client):
+    store = await world.site("alpha")
+    owner = await world.member(store, "owner")
+    session = await signed_in(client, "alpha", owner)
+    body = (await session.get("/admin/posts/new")).body
+    assert (await session.post("/admin/posts/new", new_post_form(body, "first"))).code == 303
+    other = await session.post("/admin/posts/new", new_post_form(body, "second"))
+    assert other.code == 409 and b"someone else saved" in other.body
+    assert await world.db.posts.count_documents({"title": "Brand new"}) == 1
+
+
+async def test_a_new_post_form_cannot_take_the_id_of_another_sites_post(world, client):
+    alpha = await world.site("alpha")
+    beta = await world.site("beta")
+    owner = await world.member(alpha, "owner")
+    theirs = await world.post(beta, await world.member(beta, "owner"), "Theirs", markdown="secret")
+    session = await signed_in(client, "alpha", owner)
+    for bad in (theirs["_id"], "not-an-id", "0" * 25):
+        fields = form(title="Brand new", markdown="words", state="draft", new_id=bad)
+        response = await session.post("/admin/posts/new", fields)
+        assert response.code == 400, (bad, response.code)
+    assert await world.db.posts.count_documents({"title": "Brand new"}) == 0
+    assert (await beta.posts.get(theirs["_id"]))["markdown"] == "secret"
