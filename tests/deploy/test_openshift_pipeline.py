@@ -20,6 +20,7 @@ import asyncio
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -296,3 +297,26 @@ def test_without_a_database_uri_it_refuses_to_start(built, s2i_env, tmp_path):
     output = result.stdout + result.stderr
     assert "wsgi.py needs a MongoDB server: set MONGODB_URI" in output
     assert "Worker failed to boot" in output
+
+
+def raw_exchange(port: int, head: bytes, body: bytes = b"") -> bytes:
+    """Send ``head`` and ``body`` on a fresh socket; what comes back within 10 s (up to the close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(head + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+def test_request_limits_hold_under_the_gunicorn_worker(deployed):
+    """The tornado worker builds its own HTTPServer: the limits come from the app (cms/limits.py)."""
+    host = "alpha." + BASE_DOMAIN
+    head = b"GET / HTTP/1.1\r\nHost: %s\r\nX-Padding: %s\r\n\r\n" % (host.encode(), b"p" * 100_000)
+    assert raw_exchange(deployed.port, head).startswith(b"HTTP/1.1 431 ")
+    head = (b"POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            b"Content-Length: %d\r\n\r\n" % (host.encode(), 90 * 1024 * 1024))
+    assert raw_exchange(deployed.port, head, b"a=" + b"x" * (1024 * 1024)).startswith(b"HTTP/1.1 413 ")
