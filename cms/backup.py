@@ -165,7 +165,8 @@ async def dump(db, directory: Path, progress: Progress, how: str = "") -> dict:
         if session is None and how == "mongodb":
             progress("warning: this MongoDB has no snapshots (not a replica set): writes during the backup "
                      "may be caught half-way; use mongodump --oplog on a replica set")
-        for name in _collections_to_keep(await db.list_collection_names(session=session)):
+        # listCollections is not a snapshot read; the collections themselves are read in the snapshot.
+        for name in _collections_to_keep(await db.list_collection_names()):
             path = directory / "collections" / ("%s.bson" % name)
             out, count = _HashedWriter(path), 0
             try:
@@ -315,11 +316,13 @@ async def load(db, directory: Path, progress: Progress, force: bool = False) -> 
     """Restore the backup in ``directory`` into ``db``; everything is checked before anything is written."""
     directory = Path(directory)
     manifest = verify(directory)
+    floor = 0
     if await holds_data(db):
         if not force:
             raise BackupError("the database %s is not empty: restore into an empty one, or pass --force to "
                               "replace what it holds" % db.name)
         progress("--force: emptying the database %s" % db.name)
+        floor = await _highest_counter(db)
         await _empty(db)
     progress("backup of %s verified: %d collections, %d media files" % (
         manifest.get("created_at"), len(manifest["collections"]),
@@ -340,5 +343,14 @@ async def load(db, directory: Path, progress: Progress, force: bool = False) -> 
             data = (directory / "media" / file["blob"]).read_bytes()
             await grid.upload_from_stream_with_id(file["_id"], file["filename"], data, metadata=file.get("metadata"))
         progress("%s files: %d" % (bucket, entry["count"]))
+    if force:
+        # Processes serving this database keep pages stamped with its change counters:
+        # every restored counter moves past all of them, so none is ever served again.
+        await db.changes.update_many({}, {"$inc": {"n": floor + 1}})
     await database.ensure_indexes(db)
     return manifest
+
+
+async def _highest_counter(db) -> int:
+    highest = await db.changes.find_one({}, {"n": 1}, sort=[("n", -1)])
+    return int(highest["n"]) if highest else 0
