@@ -10,7 +10,6 @@ without a valid token is refused with 403 before any handler code runs.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
 import json
@@ -19,7 +18,6 @@ import re
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
-import pymongo
 import tornado.web
 import tornado.websocket
 
@@ -33,17 +31,6 @@ from cms.text.markdown import render
 from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
-
-
-@contextlib.contextmanager
-def save_confirmed():
-    """A save the database did not confirm is a 503, not a 500: the author sends it
-    again, and the store recognises a save that was done (cms/store/saving.py)."""
-    try:
-        yield
-    except pymongo.errors.ConnectionFailure as error:
-        log.warning("a save got no answer from the database: %s", error)
-        raise tornado.web.HTTPError(503, reason="The database did not answer; save again in a moment") from None
 
 ADMIN_STATIC = REPO_ROOT / "cms" / "static" / "admin"
 # contributor 1 ... owner 5: a role may do everything the roles below it may.
@@ -372,18 +359,19 @@ class EditorHandler(AdminHandler):
         try:
             status, published_at = self.publication(fields, post)
             author_id = await self.chosen_author(post, fields["author_id"])
-            with save_confirmed():
-                if post is None:
-                    saved = await self.store.posts.create(
-                        **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
-                        published_at=published_at, editor_id=self.current_user["_id"],
-                        post_id=fields["new_id"] or None,
-                    )
-                else:
-                    saved = await self.store.posts.update(
-                        post["_id"], int(version), **values, status=status, published_at=published_at,
-                        editor_id=self.current_user["_id"], author_id=author_id,
-                    )
+            # A save the database did not confirm is a 503 (cms/handlers/base.py): the author
+            # sends it again, and the store recognises a save that was done (cms/store/saving.py).
+            if post is None:
+                saved = await self.store.posts.create(
+                    **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
+                    published_at=published_at, editor_id=self.current_user["_id"],
+                    post_id=fields["new_id"] or None,
+                )
+            else:
+                saved = await self.store.posts.update(
+                    post["_id"], int(version), **values, status=status, published_at=published_at,
+                    editor_id=self.current_user["_id"], author_id=author_id,
+                )
         except Conflict as conflict:
             current = conflict.current
             await self.show(
@@ -478,14 +466,13 @@ class RestoreHandler(AdminHandler):
         if revision is None:
             raise tornado.web.HTTPError(404)
         try:
-            with save_confirmed():
-                saved = await self.store.posts.update(
-                    post["_id"], int(self.get_body_argument("version", "0") or 0),
-                    title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
-                    tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
-                    status=post["status"], published_at=post.get("published_at"),
-                    editor_id=self.current_user["_id"],
-                )
+            saved = await self.store.posts.update(
+                post["_id"], int(self.get_body_argument("version", "0") or 0),
+                title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
+                tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
+                status=post["status"], published_at=post.get("published_at"),
+                editor_id=self.current_user["_id"],
+            )
         except StoreError as error:
             raise tornado.web.HTTPError(409, reason=str(error)[:200]) from None
         self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)

@@ -130,7 +130,7 @@ async def test_database_killed_after_the_revision_write_the_post_and_history_are
     kill_after(monkeypatch, platform[0], "revision")
     response = await session.post("/admin/posts/%s" % post["_id"], SAVE)
     assert response.code == 503, response.code
-    assert b"save again" in response.body and response.headers["Retry-After"]
+    assert b"try again in a moment" in response.body and response.headers["Retry-After"]
 
     platform_, store = await restart(platform, monkeypatch)
     assert (await store.posts.get(post["_id"]))["markdown"] == "first words"
