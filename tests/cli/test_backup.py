@@ -290,3 +290,38 @@ async def test_backup_of_an_empty_data_dir_says_there_is_nothing(tmp_path):
     assert code == 1 and err.strip().splitlines() == ["error: there is no database in %s to back up"
                                                       % (tmp_path / "empty")]
     assert not (tmp_path / "b").exists()
+
+
+def test_beside_a_running_serve_backup_and_restore_then_serve_the_restored_data_dir(tmp_path):
+    """Real processes: a backup of a serving platform, a restore while serve runs (through its
+    database), and a restore into an empty data directory that a new serve then serves."""
+    from tests.cli.test_serve import Serve, clean_env, cli, get
+
+    live = clean_env(tmp_path / "live")
+    port = database.free_port()
+    serving = Serve(live, port)
+    try:
+        made = cli(live, "post", "create", "--site", "demo", "--title", "Kept in the backup", stdin="Safe words.")
+        assert made.returncode == 0, made.stderr
+        backup = cli(live, "backup", str(tmp_path / "b"))
+        assert backup.returncode == 0, backup.stderr
+        assert "posts: " in backup.stderr  # progress on stderr
+        cli(live, "post", "create", "--site", "demo", "--title", "Written after the backup", stdin="Later.")
+        forced = cli(live, "restore", "--force", str(tmp_path / "b"))  # into serve's own database
+        assert forced.returncode == 0, forced.stderr
+        host = "demo.localhost:%d" % port
+        assert get(port, host, "/posts/kept-in-the-backup")[0] == 200
+        assert get(port, host, "/posts/written-after-the-backup")[0] == 404
+    finally:
+        serving.stop()
+
+    fresh = clean_env(tmp_path / "fresh")
+    restored = cli(fresh, "restore", str(tmp_path / "b"))  # no serve: the command starts the database itself
+    assert restored.returncode == 0, restored.stderr
+    serving = Serve(fresh, port)
+    try:
+        assert "owner password" not in serving.output  # the restored platform, not a new demo
+        code, page = get(port, "demo.localhost:%d" % port, "/posts/kept-in-the-backup")
+        assert code == 200 and "Safe words." in page
+    finally:
+        serving.stop()
