@@ -27,7 +27,7 @@ from cms.handlers.base import NotFoundHandler
 from cms.handlers.media import media_routes
 from cms.handlers.refused import RefusedHandler
 from cms.handlers.site_admin import site_admin_routes
-from cms.handlers.static import FaviconHandler, ThemeStaticHandler
+from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
 from cms.pagecache import PageCache
@@ -53,6 +53,8 @@ def static_routes() -> list[URLSpec]:
     return [
         URLSpec(r"/static/(.+)", ThemeStaticHandler, name="static"),
         URLSpec(r"/favicon\.ico", FaviconHandler, name="favicon"),
+        URLSpec(r"/site\.css", SiteStyleHandler, name="site-css"),
+        URLSpec(r"/modules/(.+)", ModuleStaticHandler, name="module-static"),
     ]
 
 

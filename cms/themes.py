@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 REQUIRED_TEMPLATES = (
     "base.html", "index.html", "post.html", "page.html", "tag.html", "author.html", "search.html", "error.html",
 )
+SITE_CSS = "site.css"  # optional: the site's settings as CSS variables, served at /site.css
 MODULE_DEFAULTS = REPO_ROOT / "ui_modules" / "templates"
 DEFAULT_THEME = "journal"
 PARENT_PREFIX = "parent:"
@@ -318,6 +319,8 @@ class Registry:
         for directory in theme.template_dirs:
             for path in directory.rglob("*.html"):
                 names.add(path.relative_to(directory).as_posix())
+            if (directory / SITE_CSS).is_file():
+                names.add(SITE_CSS)
         for name in sorted(names):
             try:
                 loader.load(name)

@@ -6,7 +6,8 @@ shared default in ``ui_modules/templates/modules/``. Its CSS and JavaScript
 are declared, never inlined: a theme may ship ``static/modules/<template>.css``
 (or ``.js``), linked through ``css_files``/``javascript_files`` with a
 versioned URL; without one, the module's default ``ui_modules/static/<template>.css``
-is embedded once per page through ``embedded_css``.
+is linked the same way (``/modules/<template>.css``): never embedded, as the
+Content-Security-Policy refuses inline styles (see `cms.csp`).
 """
 
 from __future__ import annotations
@@ -21,9 +22,13 @@ DEFAULTS = Path(__file__).parent / "static"
 
 
 @lru_cache(maxsize=None)
-def default_css(name: str) -> str | None:
-    path = DEFAULTS / ("%s.css" % name)
-    return path.read_text(encoding="utf-8") if path.is_file() else None
+def default_css_url(name: str) -> str | None:
+    """The versioned URL of a module's default CSS (served by `ModuleStaticHandler`), if it has one."""
+    from cms.handlers.static import ModuleStaticHandler
+
+    if not (DEFAULTS / ("%s.css" % name)).is_file():
+        return None
+    return ModuleStaticHandler.module_url("%s.css" % name, DEFAULTS)
 
 
 class ThemedModule(tornado.web.UIModule):
@@ -39,10 +44,10 @@ class ThemedModule(tornado.web.UIModule):
 
     def css_files(self) -> list[str] | None:
         own = self._theme_has("css")
-        return [own] if own else None
-
-    def embedded_css(self) -> str | None:
-        return None if self._theme_has("css") else default_css(self.template)
+        if own:
+            return [own]
+        default = default_css_url(self.template)
+        return [default] if default else None
 
     def javascript_files(self) -> list[str] | None:
         own = self._theme_has("js")

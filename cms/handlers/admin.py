@@ -78,6 +78,7 @@ class AdminBase(BaseHandler):
 
     role: str | None = None
     frame_policy = "DENY"  # no clickjacking of admin forms (the preview is a srcdoc, not a frame of ours)
+    frame_ancestors = "'none'"
 
     async def prepare(self) -> None:
         await super().prepare()

@@ -15,21 +15,23 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import hashlib
 import http.client
 import logging
 import re
+import secrets
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import tornado.web
 from tornado import template
 
-from cms import sessions
+from cms import csp, sessions
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
 from cms.tenancy import PLATFORM_SITE
-from cms.themes import Registry, Theme, ThemeLoader, registry
+from cms.themes import SITE_CSS, Registry, Theme, ThemeLoader, registry
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +52,7 @@ def accepts_gzip(header: str) -> bool:
             return not _NO_GZIP.match(params)
     return False
 
+_theme_loaders: dict[tuple[str, ...], ThemeLoader] = {}  # compiled site.css templates, per theme chain
 PAGE_NUMBER = re.compile(r"[0-9]{1,5}")
 
 
@@ -118,12 +121,26 @@ class BaseHandler(tornado.web.RequestHandler):
     # --- headers and cookies ---------------------------------------------------------
 
     frame_policy = "SAMEORIGIN"  # the admin says DENY: its forms must not be framed
+    frame_ancestors = "'self'"  # the same in the Content-Security-Policy (the admin: 'none')
+    _csp_nonce: str | None = None
 
     def set_default_headers(self) -> None:
         # Safe defaults on every answer, error pages included.
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
         self.set_header("X-Frame-Options", self.frame_policy)
+        self._csp_nonce = None  # an error page starts over (clear() calls this again)
+        self.set_header("Content-Security-Policy", csp.policy(self.frame_ancestors))
+        if self.request.protocol == "https":
+            self.set_header("Strict-Transport-Security", csp.HSTS)
+
+    def csp_nonce(self) -> str:
+        """A nonce for an inline ``<style>``/``<script>`` of this answer only (templates:
+        ``nonce="{{ csp_nonce() }}"``). A reader page that uses one is not kept."""
+        if self._csp_nonce is None:
+            self._csp_nonce = secrets.token_urlsafe(16)
+            self.set_header("Content-Security-Policy", csp.policy(self.frame_ancestors, self._csp_nonce))
+        return self._csp_nonce
 
     def set_cookie(self, name: str, value: str | bytes, *args: Any, **kwargs: Any) -> None:
         """Every cookie (signed ones and ``_xsrf`` included) with safe defaults:
@@ -158,11 +175,34 @@ class BaseHandler(tornado.web.RequestHandler):
             iso_date=self.iso_date,
             rfc822_date=self.rfc822_date,
             absolute_url=self.absolute_url,
+            csp_nonce=self.csp_nonce,
+            site_css_url=self.site_css_url,
             base_domain=self.cms.base_domain,
             query="",  # the search box's value; the search page passes its own
             extra_query=None,  # query arguments Pagination keeps (the search page passes q)
         )
         return namespace
+
+    # --- the site's stylesheet: a served file, so reader pages need no inline style ------
+
+    _site_css: tuple[bytes, str] | None = None
+
+    def site_css(self) -> tuple[bytes, str]:
+        """The theme's ``site.css`` template (the site's colours as CSS variables)
+        rendered with this site's settings, and a version of it for its URL."""
+        if self._site_css is None:
+            dirs = tuple(str(d) for d in self.theme.template_dirs)
+            loader = _theme_loaders.get(dirs) if self.settings.get("compiled_template_cache", True) else None
+            if loader is None:
+                loader = _theme_loaders[dirs] = ThemeLoader(self.theme.template_dirs, whitespace="single")
+            has_one = any((d / SITE_CSS).is_file() for d in self.theme.template_dirs)
+            css = loader.load(SITE_CSS).generate(**self.get_template_namespace()) if has_one else b""
+            self._site_css = (css, hashlib.sha256(css).hexdigest()[:16])
+        return self._site_css
+
+    def site_css_url(self) -> str:
+        """``/site.css?v=<version>``: a new URL whenever the site's colours change."""
+        return "/site.css?v=%s" % self.site_css()[1]
 
     def static_url(self, path: str, include_host: bool | None = None, **kwargs: Any) -> str:
         """A versioned URL of a file of the site's theme (or of a parent theme)."""
@@ -331,7 +371,10 @@ class SiteHandler(BaseHandler):
 
     def finish(self, chunk: Any = None) -> Any:
         entry, self._cache_entry = self._cache_entry, None
-        if entry is not None and self.get_status() == 200 and "Set-Cookie" not in self._headers:
+        # A page that used a CSP nonce must not be kept: the next reader would get
+        # a body whose nonce does not match their answer's policy.
+        if entry is not None and self.get_status() == 200 and "Set-Cookie" not in self._headers \
+                and self._csp_nonce is None:
             if chunk is not None:
                 self.write(chunk)
             content_type = str(self._headers.get("Content-Type", "text/html; charset=UTF-8"))

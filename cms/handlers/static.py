@@ -54,3 +54,43 @@ class FaviconHandler(BaseHandler):
         self.set_header("Cache-Control", "public, max-age=86400")
         self.redirect(ThemeStaticHandler.theme_url(found[0].name, "favicon.svg", self.themes.directory),
                       permanent=False)
+
+
+class SiteStyleHandler(BaseHandler):
+    """``/site.css?v=<version>``: the site's colours as CSS variables (the theme's
+    ``site.css`` template), so no page needs an inline ``<style>``.
+
+    The body always comes from the requesting host's site; the version only
+    decides whether browsers may keep it for a year.
+    """
+
+    async def get(self) -> None:
+        if self.site is None or self.theme is None:
+            raise tornado.web.HTTPError(404)
+        css, version = self.site_css()
+        self.set_header("Content-Type", "text/css; charset=UTF-8")
+        if self.get_query_argument("v", "") == version:
+            self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        else:
+            self.set_header("Cache-Control", "no-cache")
+        self.write(css)
+
+
+class ModuleStaticHandler(tornado.web.StaticFileHandler):
+    """``/modules/<name>.css?v=<hash>``: a UI module's default CSS (``ui_modules/static/``),
+    linked by the module instead of being embedded inline in every page."""
+
+    def initialize(self, path: str | None = None, default_filename: str | None = None) -> None:
+        from ui_modules.base import DEFAULTS
+
+        super().initialize(path or str(DEFAULTS), default_filename)
+
+    @classmethod
+    def module_url(cls, name: str, directory: Path) -> str:
+        version = cls.get_version({"static_path": str(directory)}, name)
+        return "/modules/%s?v=%s" % (name, version) if version else "/modules/%s" % name
+
+    def parse_url_path(self, url_path: str) -> str:
+        if "\x00" in url_path or "/" in url_path or "\\" in url_path or url_path.startswith("."):
+            raise tornado.web.HTTPError(404)
+        return super().parse_url_path(url_path)

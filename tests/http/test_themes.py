@@ -61,10 +61,17 @@ async def test_magazine_shows_the_sidebar_widgets_and_journal_does_not(world, cl
         assert ('class="recent-posts"' in html) is has_sidebar
 
 
+async def site_css(client: Client, site: str, page: str) -> str:
+    """The site stylesheet a page links (the accent colour lives there, not inline)."""
+    found = re.search(r'<link rel="stylesheet" href="(/site\.css\?v=\w+)">', page)
+    assert found, "the page links no site stylesheet"
+    return (await client.get(site, found.group(1))).body.decode()
+
+
 async def test_magazine_cards_use_placeholders_without_featured_images(world, client):
     store = await themed_site(world, "magazine")
     html = (await client.get(store.site["name"], "/")).body.decode()
-    assert html.count('class="post-card__placeholder"') == 2
+    assert html.count('class="post-card__placeholder post-card__placeholder--hue-') == 2
     assert "post-card--featured" in html  # the newest story leads the grid
     assert "<img" not in html.split("<main", 1)[1].split("</main>")[0]
 
@@ -88,7 +95,7 @@ async def test_child_theme_overrides_base_and_index_and_inherits_the_rest(world,
     # post.html is journal's; dusk's setting defaults apply (accent, no author bios)
     post = (await client.get(name, "/posts/first-steps")).body.decode()
     assert '<article class="post">' in post and "written by lamplight" in post
-    assert "--accent: #a4471d" in post
+    assert "--accent: #a4471d" in await site_css(client, name, post)
     assert "author-card" not in post
 
 
@@ -100,7 +107,7 @@ async def test_a_theme_switch_changes_the_markup_on_the_next_request(world, clie
     await world.sites.update_theme(store.site_id, "magazine", {"accent_color": "#0b7285", "posts_per_page": 1})
     after = (await client.get(name, "/")).body.decode()
     assert "theme-magazine" in after and "post-card__placeholder" in after
-    assert "--accent: #0b7285" in after
+    assert "--accent: #0b7285" in await site_css(client, name, after)
     assert after.count('<article class="post-card') == 1  # posts_per_page took effect
     assert 'rel="next" href="/?page=2"' in after
     await world.sites.update_theme(store.site_id, "journal", {})
