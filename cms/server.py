@@ -6,7 +6,8 @@ On the first SIGINT or SIGTERM the server stops accepting connections, lets
 the requests in flight finish (at most ``CMS_SHUTDOWN_GRACE`` seconds, 25 by
 default, inside OpenShift's 30 s; see `cms.lifecycle`), closes the remaining
 (idle) connections, lets handlers still running past the grace end (at most
-`SETTLE` seconds more, then cancels them), stops its background tasks, and
+`SETTLE` seconds more, then cancels them), stops its background tasks and the Markdown
+render workers (`cms.render_pool`), and
 only then closes the database client and the embedded server. A second
 signal stops the waiting.
 """
@@ -20,6 +21,7 @@ import signal
 from tornado.httpserver import HTTPServer
 
 from cms import db as database
+from cms import render_pool
 from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
@@ -92,6 +94,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         images_pool.pool.stop()
         app.changes.stop()
         moved.close()
+        render_pool.shutdown()  # the Markdown workers, once no request can need them
     # open_database has closed the client; database_server stops an embedded server.
     log.info("stopped")
 

@@ -9,7 +9,8 @@ and waits ``graceful_timeout`` before killing them. The stock tornado worker
 stops accepting on its next one-second heartbeat and stops its event loop on
 the one after, whatever is still running; the hook below keeps the loop until
 the requests in flight are answered (at most ``graceful_timeout`` less a
-margin), and ``worker_exit`` then closes the worker's database client.
+margin), and ``worker_exit`` then closes the worker's database client and
+stops its Markdown render workers.
 
 Environment: ``PORT`` (8080), ``WEB_CONCURRENCY`` (2 workers),
 ``GRACEFUL_TIMEOUT`` (25 s; keep it under the pod's
@@ -97,10 +98,14 @@ def _drain_before_stopping(worker: Any) -> None:
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    """Stop the worker's image processes and close its database client after its loop has stopped."""
+    """Stop the worker's image and Markdown processes and close its database client after its loop has stopped."""
+    # Each gunicorn worker made its own pools on first use (none was made in
+    # the master before the fork): cms.images.pool and cms.render_pool.
+    from cms import render_pool
     from cms.images import pool as images_pool
 
     images_pool.pool.stop()
+    render_pool.shutdown()
     db = getattr(getattr(worker, "wsgi", None), "db", None)
     if db is not None:
         db.client.close()

@@ -10,6 +10,7 @@ without a valid token is refused with 403 before any handler code runs.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import json
@@ -18,16 +19,19 @@ import re
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlencode
 
+import tornado.escape
 import tornado.web
 import tornado.websocket
 
+from cms import render_pool
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
+from cms.ratelimit import RateLimiter
+from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
-from cms.text.markdown import render
 from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
@@ -380,6 +384,10 @@ class EditorHandler(AdminHandler):
                 conflict={"theirs": current, "diff": diff_html(current["markdown"], fields["markdown"])},
             )
             return
+        except RenderRefused as error:  # nothing was saved; the text is shown back as typed
+            await self.show(kind, post, fields, 503 if isinstance(error, RenderBusy) else 422,
+                            version=int(version), error=str(error))
+            return
         except StoreError as error:
             await self.show(kind, post, fields, 400, version=int(version), error=str(error))
             return
@@ -474,6 +482,8 @@ class RestoreHandler(AdminHandler):
                 status=post["status"], published_at=post.get("published_at"),
                 editor_id=self.current_user["_id"],
             )
+        except RenderRefused as error:
+            raise tornado.web.HTTPError(422, reason=str(error)[:200]) from None
         except StoreError as error:
             raise tornado.web.HTTPError(409, reason=str(error)[:200]) from None
         self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
@@ -482,12 +492,24 @@ class RestoreHandler(AdminHandler):
 # --- live preview -----------------------------------------------------------------------
 
 
+class PreviewRefused(Exception):
+    """A preview that is not shown; the message is for the author's preview pane."""
+
+
 class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
     """Renders what is typed in the site's own theme, as the author types.
 
     Authenticated by the same session cookie as every admin page (checked in
-    ``get`` before the upgrade) and only from a page of this very host.
+    ``get`` before the upgrade) and only from a page of this very host. The
+    preview of a saved post needs the right to edit it. Markdown renders in the
+    render pool (`cms.render_pool`), never on the event loop; each person gets
+    `limiter`'s previews per site, and one socket renders one text at a time:
+    what arrives meanwhile replaces what waits, so only the newest is rendered.
     """
+
+    # The editor sends at most 4 a second (a 250 ms pause in typing): room for
+    # that, none for a script. Shared by every socket of the person on the site.
+    limiter = RateLimiter(rate=5.0, burst=20)
 
     def check_origin(self, origin: str) -> bool:
         from urllib.parse import urlparse
@@ -498,7 +520,11 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
     async def get(self, *args: Any, **kwargs: Any) -> None:
         await tornado.websocket.WebSocketHandler.get(self, *args, **kwargs)
 
-    async def on_message(self, message: str | bytes) -> None:
+    def open(self, *args: Any, **kwargs: Any) -> None:
+        self._newest: tuple[Any, str, dict[str, Any]] | None = None
+        self._renderer: asyncio.Task | None = None
+
+    def on_message(self, message: str | bytes) -> None:
         try:
             data = json.loads(message)
             kind = "page" if data.get("kind") == "pages" else "post"
@@ -511,23 +537,53 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
                 "post_id": str(data.get("post_id", "")),
                 "author_id": str(data.get("author_id", ""))[:64],
             }
+            seq = data.get("seq")
         except (ValueError, AttributeError):
             self.close(1003, "bad message")
             return
-        html = await self.preview_html(kind, fields)
-        if self.ws_connection is not None:  # the author may have left meanwhile
-            self.write_message({"seq": data.get("seq"), "html": html})
+        if not self.limiter.allow((self.site["_id"], self.current_user["_id"])):
+            self.answer(seq, error="too many previews at once: the preview catches up when you pause typing")
+            return
+        self._newest = (seq, kind, fields)
+        if self._renderer is None or self._renderer.done():
+            self._renderer = asyncio.ensure_future(self._render_newest())
+
+    async def _render_newest(self) -> None:
+        """Render what waits, newest first, until nothing does (or the author has left)."""
+        while self._newest is not None and self.ws_connection is not None:
+            seq, kind, fields = self._newest
+            self._newest = None
+            try:
+                html = await self.preview_html(kind, fields)
+            except (PreviewRefused, RenderRefused) as refused:
+                self.answer(seq, error=str(refused))
+            else:
+                self.answer(seq, html=html)
+
+    def answer(self, seq: Any, html: str | None = None, error: str | None = None) -> None:
+        """Send the preview, or the reason there is none (shown in the pane, in place of the page)."""
+        if self.ws_connection is None:  # the author may have left meanwhile
+            return
+        if error is not None:
+            self.write_message({"seq": seq, "error": error,
+                                "html": '<p class="preview-error">%s</p>' % tornado.escape.xhtml_escape(error)})
+        else:
+            self.write_message({"seq": seq, "html": html})
 
     async def preview_html(self, kind: str, fields: dict[str, Any]) -> str:
         """The page as readers will see it: the post's own author and date where it has them."""
         saved = await self.store.posts.get(fields["post_id"]) if re.fullmatch(ID, fields["post_id"]) else None
+        if saved is not None and not self.can_edit(saved):
+            # Its picture, caption and author are as private as its text (issue 9, finding 7).
+            raise PreviewRefused("you may not edit this post, so it has no preview for you")
         author = await Users(self.db).by_id(saved["author_id"]) if saved else self.current_user
         chosen = fields.get("author_id")
-        if chosen and chosen != (author or {}).get("_id") and await self.store.members.role_of(chosen):
+        if (chosen and chosen != (author or {}).get("_id") and self.at_least("editor")
+                and await self.store.members.role_of(chosen)):
             author = await Users(self.db).by_id(chosen)  # the author an editor picked, not saved yet
         published_at = (parse_local_time(fields["publish_at"], self.tz) or (saved or {}).get("published_at")
                         or utcnow())
-        rendered = render(fields["markdown"], fields["custom_excerpt"])
+        rendered = await render_pool.render(fields["markdown"], fields["custom_excerpt"])
         names, tag_slugs = clean_tags(fields["tags"])
         post = {
             "_id": "preview", "type": kind, "slug": "preview", "title": fields["title"],

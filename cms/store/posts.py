@@ -2,8 +2,8 @@
 
 Both live in ``posts`` with ``type`` "post" or "page", so a page and a post may
 share a slug. Readers only ever see *visible* documents: published, with a
-publication time that has come. Markdown is rendered and sanitised on save and
-the HTML stored beside the source.
+publication time that has come. Markdown is rendered and sanitised on save, in
+a worker process (`cms.render_pool`), and the HTML stored beside the source.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping
 
 import pymongo
 
+from cms import render_pool
 from cms.images.markup import media_urls, responsive
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
@@ -22,7 +23,6 @@ from cms.store.media import Media, image_of
 from cms.store.pages import Page
 from cms.store.saving import Saver, shown
 from cms.store.scoped import Scoped
-from cms.text.markdown import render
 from cms.text.slugs import is_slug, slugify
 
 TYPES = ("post", "page")
@@ -171,7 +171,7 @@ class Posts:
             await self._check_slug(type, slug)
         else:
             slug = await self._free_slug(type, slugify(title) or "untitled")
-        rendered = render(markdown, custom_excerpt)
+        rendered = await render_pool.render(markdown, custom_excerpt)  # off the event loop
         html, featured, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         post = {
@@ -250,7 +250,7 @@ class Posts:
             await self._check_slug(kind, slug, except_id=post_id)
         else:
             slug = current["slug"]
-        rendered = render(markdown, custom_excerpt)
+        rendered = await render_pool.render(markdown, custom_excerpt)  # off the event loop
         if featured_image is KEEP:
             kept = current.get("featured_image")
             html, _, media_ids = await self._with_media(rendered.html, None)

@@ -1,0 +1,39 @@
+"""`RateLimiter`: token buckets per key, kept in this process's memory.
+
+For work that is cheap to ask for and dear to do, like a live preview (a
+Markdown render for every keystroke pause): each key (a person on a site) may
+go ``burst`` times in a row, then ``rate`` times a second. The buckets live in
+the process, not the database: a limit per process is what protects that
+process's render pool, and checking it costs no round trip. The number of
+keys kept is bounded; the least recently used are forgotten first (a
+forgotten key starts again with a full bucket).
+"""
+
+from __future__ import annotations
+
+import collections
+import time
+from typing import Callable, Hashable
+
+
+class RateLimiter:
+    """``allow(key)`` is True at most ``burst`` times at once and ``rate`` times a second after."""
+
+    def __init__(self, rate: float, burst: int, max_keys: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        if rate <= 0 or burst < 1:
+            raise ValueError("a rate limit needs a positive rate and a burst of at least 1")
+        self.rate, self.burst, self.max_keys = rate, burst, max_keys
+        self._clock = clock
+        self._buckets: collections.OrderedDict[Hashable, tuple[float, float]] = collections.OrderedDict()
+
+    def allow(self, key: Hashable) -> bool:
+        """Take a token from ``key``'s bucket; False (and nothing taken) when it is empty."""
+        now = self._clock()
+        tokens, then = self._buckets.pop(key, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) * self.rate)
+        allowed = tokens >= 1.0
+        self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return allowed
