@@ -31,7 +31,7 @@ import pebble
 
 from cms.store.errors import StoreError
 from cms.text.markdown import Rendered
-from cms.text.markdown import render as render_now
+from cms.text.worker import render_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +76,20 @@ class RenderPool:
         # the renderer once, not from this one (its threads, its sockets), and a
         # replaced worker starts in milliseconds.
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["cms.text.markdown"])
+        context.set_forkserver_preload(["cms.text.worker"])
         return pebble.ProcessPool(
             max_workers=self._workers, initializer=_limit_memory, initargs=(self._memory,), context=context
         )
 
     def _schedule(self, source: str, custom_excerpt: str | None) -> pebble.ProcessFuture:
         try:
-            return self._pool.schedule(render_now, args=(source, custom_excerpt), timeout=self.budget)
+            return self._pool.schedule(render_or_exit, args=(source, custom_excerpt), timeout=self.budget)
         except RuntimeError:
             # pebble gives up on its whole pool when a worker dies while none is
             # rendering (killed from outside, or by the kernel): start afresh.
             log.warning("the render pool had stopped; starting a new one")
             self._replace_pool()
-            return self._pool.schedule(render_now, args=(source, custom_excerpt), timeout=self.budget)
+            return self._pool.schedule(render_or_exit, args=(source, custom_excerpt), timeout=self.budget)
 
     def _replace_pool(self) -> None:
         broken, self._pool = self._pool, self._new_pool()
@@ -117,16 +117,13 @@ class RenderPool:
                 "this text takes too long to render (over %g seconds); long runs of brackets, "
                 "asterisks or deeply nested lists and quotes are the usual cause" % self.budget
             ) from None
-        except MemoryError:
-            raise RenderRefused("this text needs too much memory to render") from None
         except RecursionError:
             raise RenderRefused("this text is nested too deeply to render (lists or quotes inside each other)") from None
         except concurrent.futures.process.BrokenProcessPool:
             self._replace_pool()
             raise RenderRefused("the renderer had to restart; please try again") from None
         except pebble.ProcessExpired as e:
-            # Most often its memory cap: a MemoryError can kill the worker before
-            # pebble has sent it back.
+            # A worker out of memory exits (cms.text.worker); pebble replaces it.
             log.warning("a render worker died (exit code %s)", e.exitcode)
             raise RenderRefused("this text needs too much memory to render") from None
         except concurrent.futures.CancelledError:
