@@ -17,6 +17,7 @@ from tornado.httputil import HTTPConnection, HTTPMessageDelegate, HTTPServerRequ
 from tornado.routing import URLSpec
 
 from cms import db as database
+from cms.accesslog import AccessLog
 from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
 from cms.handlers import health, platform, public
@@ -82,6 +83,7 @@ class CMSApplication(tornado.web.Application):
     def __init__(self, settings: Settings, db: Any, **tornado_settings: Any) -> None:
         self.cms_settings = settings
         self.db = db
+        self.access_log = AccessLog()  # one line a request, written in batches (cms.accesslog)
         self.changes = ChangeWatcher(db)  # the change counters, polled in the background
         self.resolver = SiteResolver(db, settings.base_domain, self.changes)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
@@ -111,6 +113,9 @@ class CMSApplication(tornado.web.Application):
         self.changes = ChangeWatcher(db)
         self.resolver = SiteResolver(db, self.cms_settings.base_domain, self.changes)
         self.monitor.use(db)
+
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        self.access_log(handler)
 
     def start_request(self, server_conn: object, request_conn: HTTPConnection) -> HTTPMessageDelegate:
         self.request_limits.apply(request_conn)

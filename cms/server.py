@@ -93,6 +93,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         await app.monitor.stop()
         images_pool.pool.stop()
         app.changes.stop()
+        app.access_log.flush()
         moved.close()
         render_pool.shutdown()  # the Markdown workers, once no request can need them
     # open_database has closed the client; database_server stops an embedded server.
