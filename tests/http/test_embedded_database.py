@@ -147,3 +147,19 @@ async def test_the_server_is_standalone_without_transactions(db):
 
     assert "setName" not in await db.command("hello")
     assert await supports_transactions(db) is False
+
+
+async def test_gridfs_chunks_are_not_seen_by_plain_queries_nor_listed_by_their_mongodb_names(db):
+    """MongoDB lists ``media.files``/``media.chunks`` and ``find`` on the chunks returns
+    them; nx-27017 lists ``media_files``/``media_chunks`` and ``find`` on ``media.chunks``
+    returns nothing. Workaround: `cms.backup` copies media through the GridFS API, and
+    skips the buckets under both names when it copies collections.
+    """
+    from motor.motor_asyncio import AsyncIOMotorGridFSBucket
+
+    bucket = AsyncIOMotorGridFSBucket(db, bucket_name="media")
+    await bucket.upload_from_stream_with_id("s1/a.jpg", "a.jpg", b"x" * 1000, metadata={"site_id": "s1"})
+    assert [d async for d in db["media.chunks"].find({})] == []  # MongoDB: one chunk
+    names = await db.list_collection_names()
+    assert {"media_files", "media_chunks"} <= set(names) and "media.chunks" not in names  # MongoDB: media.chunks
+    assert await (await bucket.open_download_stream("s1/a.jpg")).read() == b"x" * 1000
