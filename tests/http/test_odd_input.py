@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from tornado.routing import HostMatches
 
 from cms.app import SLUG
 from cms.handlers import auth
@@ -92,10 +93,15 @@ def parameter_names(handler: type) -> list[str]:
     return sorted(names)
 
 
-def endpoints(app) -> list[tuple[str, type, str]]:
-    """(path regex, handler, method) of every route of a site host, each implemented method."""
+def platform_rules(app) -> list:
+    """The routes of the bare base domain (a host rule of the application's default router)."""
+    return next(rule.target.rules for rule in app.default_router.rules if isinstance(rule.matcher, HostMatches))
+
+
+def endpoints(rules) -> list[tuple[str, type, str]]:
+    """(path regex, handler, method) of every route of ``rules``, each implemented method."""
     found = []
-    for rule in app.wildcard_router.rules:
+    for rule in rules:
         handler = rule.target
         for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
             implementation = getattr(handler, method.lower(), None)
@@ -133,10 +139,10 @@ def path_strategy(pattern: str, known: dict[str, list[str]]) -> st.SearchStrateg
     return st.one_of(concrete, generated)
 
 
-def request_strategy(app, known: dict[str, list[str]], skip: set) -> st.SearchStrategy:
+def request_strategy(rules, known: dict[str, list[str]], skip: set) -> st.SearchStrategy:
     """(path, method), query fields, form fields: fields the route's handler reads, with odd values."""
     routes = []
-    for pattern, handler, method in endpoints(app):
+    for pattern, handler, method in endpoints(rules):
         if (handler, method) in skip:
             continue
         fields = st.dictionaries(st.sampled_from(parameter_names(handler)), value, max_size=4)
@@ -186,7 +192,7 @@ async def test_no_generated_request_is_a_5xx_for_a_visitor(app, client, scene, d
     if "visitor" not in scene:  # once per test: hypothesis runs the examples with the same fixtures
         scene["visitor"] = Session(client, "alpha")
         await scene["visitor"].get("/login")  # an XSRF cookie, so forms reach the handlers' own checks
-        scene["requests"] = request_strategy(app, scene["known"], set())
+        scene["requests"] = request_strategy(app.wildcard_router.rules, scene["known"], set())
     await throw(scene["visitor"], data.draw(scene["requests"]))
 
 
@@ -195,7 +201,18 @@ async def test_no_generated_request_is_a_5xx_for_a_visitor(app, client, scene, d
 async def test_no_generated_request_is_a_5xx_for_the_owner(app, client, scene, data):
     if "owner_session" not in scene:
         scene["owner_session"] = await signed_in(client, "alpha", scene["owner"])
-        scene["requests"] = request_strategy(app, scene["known"], ENDS_THE_SESSION)
+        scene["requests"] = request_strategy(app.wildcard_router.rules, scene["known"], ENDS_THE_SESSION)
     owner = scene["owner_session"]
     await throw(owner, data.draw(scene["requests"]))
     assert "cms_session" in owner.cookies  # still signed in: the handlers' own checks really ran
+
+
+@settings(**{**SETTINGS, "max_examples": EXAMPLES // 4})  # the platform has few routes yet
+@given(data=st.data())
+async def test_no_generated_request_is_a_5xx_on_the_platform(app, client, scene, data):
+    if "platform" not in scene:
+        scene["platform"] = Session(client, "alpha")
+        scene["platform"].host = "localhost"  # the bare base domain
+        await scene["platform"].get("/")
+        scene["platform_requests"] = request_strategy(platform_rules(app), scene["known"], set())
+    await throw(scene["platform"], data.draw(scene["platform_requests"]))
