@@ -140,13 +140,48 @@ async def test_find_one_and_replace_or_update_refused_by_a_unique_index_answers_
     assert (await db.scratch.find_one({"_id": "b"}))["slug"] == "two"
 
 
-async def test_the_server_is_standalone_without_transactions(db):
-    """MongoDB as a replica set runs multi-document transactions; nx-27017 is a standalone
-    server. Workaround: `cms.store.saving` orders the writes of a save instead."""
+async def test_transactions_are_accepted_but_not_isolated(db):
+    """MongoDB runs multi-document transactions on a replica set, isolated, and refuses
+    them on a standalone server. nx-27017 says it is standalone (no ``setName``) yet
+    accepts them, without isolation: a read outside sees a write not yet committed,
+    and aborting one transaction undoes another one's committed write.
+    Workaround: `cms.store.saving.supports_transactions` trusts ``hello`` (no for
+    nx-27017), so a save orders its writes instead of using a transaction.
+    """
+    import asyncio
+
     from cms.store.saving import supports_transactions
 
     assert "setName" not in await db.command("hello")
     assert await supports_transactions(db) is False
+    written, committed = asyncio.Event(), asyncio.Event()
+
+    async def aborted(session) -> None:
+        await db.scratch.insert_one({"_id": "aborted"}, session=session)
+        written.set()
+        await committed.wait()
+        raise RuntimeError("abort")
+
+    async def kept(session) -> None:
+        await written.wait()
+        await db.scratch.insert_one({"_id": "committed"}, session=session)
+
+    async def run(callback) -> None:
+        async with await db.client.start_session() as session:
+            await session.with_transaction(callback)
+        committed.set()
+
+    async def outside() -> list:
+        await written.wait()
+        return [d["_id"] async for d in db.scratch.find({})]
+
+    first = asyncio.ensure_future(run(aborted))
+    seen = await outside()
+    await run(kept)
+    with pytest.raises(RuntimeError):
+        await first
+    assert seen == ["aborted"]  # MongoDB: [] (not committed yet)
+    assert [d async for d in db.scratch.find({})] == []  # MongoDB: the committed one is kept
 
 
 async def test_gridfs_chunks_are_not_seen_by_plain_queries_nor_listed_by_their_mongodb_names(db):
