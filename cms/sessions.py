@@ -31,9 +31,15 @@ MAX_AGE_DAYS = IDLE.days  # the cookie lives as long as the server keeps an idle
 
 
 async def start(handler: Any, user: dict) -> dict:
-    """Sign ``user`` in on the handler's site: a new session and its cookie."""
-    token, session = await Sessions(handler.db, handler.site["_id"]).start(
-        user, device_of(handler.request.headers.get("User-Agent", "")))
+    """Sign ``user`` in on the handler's site: a new session and its cookie.
+
+    A session this browser had here ends: a new sign-in never reuses an id
+    (no session fixation), and leaves no orphan in the account page's list.
+    """
+    store = Sessions(handler.db, handler.site["_id"])
+    if getattr(handler, "session", None) is not None:
+        await store.replace(handler.session)
+    token, session = await store.start(user, device_of(handler.request.headers.get("User-Agent", "")))
     handler.set_signed_cookie(
         COOKIE,
         token,

@@ -40,7 +40,7 @@ class AccountHandler(AdminHandler):
         self.set_status(status)
         self.render(
             "admin/account.html", nav="account", error=error, error_form=form, max_bio=MAX_BIO,
-            devices=await self.store.sessions.of_user(user["_id"]), this_session=(self.session or {}).get("_id"),
+            devices=await self.store.sessions.of_user(user), this_session=(self.session or {}).get("_id"),
             done=DONE.get(self.get_query_argument("done", "")), has_password=bool(user.get("password_hash")),
             fields=fields or {"name": user.get("name", ""), "username": user.get("username", ""),
                               "bio": user.get("bio", "")},
@@ -78,7 +78,6 @@ class AccountHandler(AdminHandler):
                     raise
                 await throttle.succeeded(key)
                 # This browser goes on in a fresh session; every other one, on every site, ends.
-                await sessions.end(self)
                 fresh = await sessions.start(self, user)
                 await PersonSessions(self.db, user_id).end_all(keep=fresh["_id"])
         except StoreError as error:

@@ -79,15 +79,24 @@ class Sessions:
         if isinstance(token, str) and token:
             await self._sessions.delete_one({"id_hash": id_hash(token)})
 
+    async def replace(self, session: dict) -> None:
+        """End a session that a new sign-in in the same browser takes over."""
+        await self._sessions.delete_one({"_id": session["_id"]})
+
     async def end_one_of(self, user_id: Any, session_id: str) -> bool:
         """End a session of that person here; False if there is none (another person's, another site's)."""
         result = await self._sessions.delete_one({"_id": session_id, "user_id": user_id})
         return result.deleted_count == 1
 
-    async def of_user(self, user_id: Any) -> list[dict]:
-        """The person's live sessions on this site, the most recently used first."""
+    async def of_user(self, user: dict) -> list[dict]:
+        """The person's live sessions on this site, the most recently used first.
+
+        Sessions of an older ``session_version`` are over even while their
+        documents are still there (a version moved on by another process).
+        """
         since = utcnow() - IDLE
-        cursor = self._sessions.find({"user_id": user_id}).sort("last_seen", -1)
+        query = {"user_id": user["_id"], "version": user.get("session_version", 1)}
+        cursor = self._sessions.find(query).sort("last_seen", -1)
         return [session async for session in cursor if session["last_seen"] >= since]
 
 

@@ -254,3 +254,28 @@ async def test_every_sign_in_path_starts_a_server_session(world, client, db):
     assert kept is not None and kept["site_id"] == alpha.site_id
     assert (await invitee.post("/logout")).code == 303
     assert await db.sessions.count_documents({"device": "Chrome on Windows"}) == 0
+
+
+async def test_signing_in_again_in_the_same_browser_replaces_its_session(world, client, db):
+    alpha = await world.site("alpha")
+    me = await world.member(alpha, "owner")
+    other = await world.member(alpha, "author")
+    browser = await on(client, "alpha", me)
+    first = dict(browser.cookies)
+    assert (await browser.login(other["email"])).code == 303  # someone else at the same computer
+    assert await db.sessions.count_documents({}) == 1
+    assert (await replay(client, "alpha", first).get("/admin/")).code == 302
+    assert b'name="current_password"' in (await browser.get("/admin/account")).body
+
+
+async def test_sessions_of_an_older_session_version_are_not_listed(world, client, db):
+    alpha = await world.site("alpha")
+    me = await world.member(alpha, "owner")
+    await on(client, "alpha", me, SAFARI_IPHONE)
+    new = "another long passphrase"
+    await world.users.set_password(me["_id"], new)  # e.g. from the command line: ends every session
+    laptop = Device(client, "alpha", FIREFOX_LINUX)
+    assert (await laptop.login(me["email"], new)).code == 303
+    page = await laptop.get("/admin/account")
+    assert [device for _, device in listed(page.body)] == ["Firefox on Linux"]
+    assert await db.sessions.count_documents({}) == 2  # the phone's is over, though still stored
