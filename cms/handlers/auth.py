@@ -1,8 +1,9 @@
-"""Signing in and out of a site: ``/login``, ``/logout``, ``/admin/sessions``,
-``/auth/google`` (Google's OAuth 2.0) and ``/invitation`` (accepting an invitation).
+"""Signing in and out of a site: ``/login``, ``/logout``, ``/admin/sessions`` (sign
+out everywhere), ``/admin/sessions/<id>/end`` (sign out one device), ``/auth/google``
+(Google's OAuth 2.0) and ``/invitation`` (accepting an invitation).
 
-A person signs in once per site host; the session cookie (cms/sessions.py) is
-only good on that site, and what they may do there comes from their
+A person signs in once per site host; the session (cms/sessions.py, kept on
+the server) is only good on that site, and what they may do there comes from their
 membership in that site. A wrong password, an unknown e-mail and an account
 that is not a member of this site all get the same words after the same bcrypt
 work, so the form reveals nothing about who has an account (here or
