@@ -122,6 +122,13 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
 }
 # which posts show a media item (Media.usage)
 INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
+# The embedded server's planner uses single-field indexes only, never a compound
+# one: without these, every query of one site scans every site's documents
+# (tests/http/test_embedded_database.py pins each use with explain). MongoDB
+# prefers the compound indexes above and pays only a little more per write.
+INDEXES["posts"].append(([("site_id", 1)], {}))
+INDEXES["memberships"].append(([("site_id", 1)], {}))
+INDEXES["memberships"].append(([("user_id", 1)], {}))
 
 
 async def _has_index_on(collection, keys: list[tuple[str, Any]]) -> bool:

@@ -19,6 +19,7 @@ from cms import render_pool
 from cms.images.markup import media_urls, responsive
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
+from cms.store.listing import LISTINGS, Listing
 from cms.store.media import Media, image_of
 from cms.store.pages import Page
 from cms.store.saving import Saver, shown
@@ -463,15 +464,26 @@ class Posts:
     def visible(type: str = "post", now: dt.datetime | None = None, **extra: Any) -> dict:
         return {"type": type, "status": "published", "published_at": {"$lte": now or utcnow()}, **extra}
 
-    async def _page(self, filter: dict, number: int, per_page: int) -> Page:
-        total = await self._posts.count_documents(filter)
+    # Reader queries never filter on ``published_at`` in the database: the
+    # embedded server then scans the whole platform (see cms/store/listing.py).
+    # They ask for published documents through an index and leave out, by the
+    # clock, the scheduled ones -- which lead a newest-first order, so the
+    # site's `Listing` says how many to skip.
+
+    async def listing(self) -> Listing:
+        """The site's published posts in brief, read once per change (cms/store/listing.py)."""
+        return await LISTINGS.get(self._db, self._posts, self._site_id)
+
+    async def _newest(self, extra: dict, skip: int, limit: int, ahead: int, projection: Any = None,
+                      type: str = "post") -> list[dict]:
+        now = utcnow()
         cursor = (
-            self._posts.find(filter, {"markdown": 0, "toc": 0})
+            self._posts.find({"type": type, "status": "published", **extra}, projection)
             .sort([("published_at", -1), ("_id", -1)])
-            .skip((number - 1) * per_page)
-            .limit(per_page)
+            .skip(ahead + skip)
+            .limit(limit)
         )
-        return Page([post async for post in cursor], number, per_page, total)
+        return [post async for post in cursor if post["published_at"] <= now]
 
     async def published(
         self, number: int = 1, per_page: int = 10, tag: str | None = None, author_id: Any = None
@@ -481,64 +493,39 @@ class Posts:
             extra["tag_slugs"] = tag
         if author_id is not None:
             extra["author_id"] = author_id
-        return await self._page(self.visible("post", **extra), number, per_page)
+        listing, now = await self.listing(), utcnow()
+        items = await self._newest(extra, (number - 1) * per_page, per_page,
+                                   listing.ahead(tag, author_id, now), {"markdown": 0, "toc": 0})
+        return Page(items, number, per_page, listing.count(tag, author_id, now))
 
     async def next_publication(self) -> dt.datetime | None:
         """When the next scheduled post or page goes live (what reader pages show changes then)."""
-        post = await self._posts.find_one(
-            {"status": "published", "published_at": {"$gt": utcnow()}}, {"published_at": 1},
-            sort=[("published_at", 1)],
-        )
-        return post["published_at"] if post else None
+        return (await self.listing()).next_publication
 
     async def recent(self, limit: int = 20, type: str = "post") -> list[dict]:
-        cursor = self._posts.find(self.visible(type)).sort([("published_at", -1), ("_id", -1)]).limit(limit)
-        return [post async for post in cursor]
+        return await self._newest({}, 0, limit, (await self.listing()).ahead(type=type), type=type)
 
     async def all_visible(self, type: str) -> list[dict]:
-        cursor = self._posts.find(
-            self.visible(type), {"slug": 1, "published_at": 1, "updated_at": 1, "type": 1}
-        ).sort("published_at", -1)
-        return [post async for post in cursor]
+        return (await self.listing()).visible(type)
 
     async def get_visible(self, type: str, slug: str) -> dict | None:
-        return await self._posts.find_one(self.visible(type, slug=slug))
+        post = await self._posts.find_one({"type": type, "slug": slug})
+        visible = post is not None and post.get("status") == "published" and post["published_at"] <= utcnow()
+        return post if visible else None
 
     async def neighbours(self, post: dict) -> tuple[dict | None, dict | None]:
         """The visible posts just before (older) and after (newer) this one."""
-        when = post["published_at"]
-        now = utcnow()
-        fields = {"slug": 1, "title": 1, "published_at": 1}
-        older = await self._posts.find_one(
-            {**self.visible("post", now), "published_at": {"$lt": when}},
-            fields,
-            sort=[("published_at", -1)],
-        )
-        newer = await self._posts.find_one(
-            {**self.visible("post", now), "published_at": {"$gt": when, "$lte": now}},
-            fields,
-            sort=[("published_at", 1)],
-        )
-        return older, newer
+        return (await self.listing()).neighbours(post)
 
     async def tag_name(self, tag_slug: str) -> str | None:
-        post = await self._posts.find_one(self.visible("post", tag_slugs=tag_slug), {"tags": 1, "tag_slugs": 1})
-        if not post:
-            return None
-        return post["tags"][post["tag_slugs"].index(tag_slug)]
+        return (await self.listing()).tag_name(tag_slug)
 
     async def tag_counts(self) -> list[dict]:
         """Each tag of visible posts: ``{"slug", "name", "count"}``, most used first."""
-        counts: dict[str, dict] = {}
-        cursor = self._posts.find(self.visible("post"), {"tags": 1, "tag_slugs": 1})
-        async for post in cursor:
-            for name, slug in zip(post.get("tags", []), post.get("tag_slugs", [])):
-                entry = counts.setdefault(slug, {"slug": slug, "name": name, "count": 0})
-                entry["count"] += 1
-        return sorted(counts.values(), key=lambda t: (-t["count"], t["slug"]))
+        return (await self.listing()).tag_counts()
 
     async def author_ids(self) -> list[Any]:
-        return await self._posts.distinct("author_id", self.visible("post"))
+        return (await self.listing()).author_ids()
 
     async def search(self, query: str, number: int = 1, per_page: int = 10) -> Page:
         """Full-text search of visible posts, title matches ranked first.
@@ -550,9 +537,10 @@ class Posts:
         terms = search_terms(query)
         if not terms:
             return Page([], number, per_page, 0)
-        filter = {**self.visible("post"), "$text": {"$search": " ".join(terms)}}
+        filter = {"type": "post", "status": "published", "$text": {"$search": " ".join(terms)}}
         cursor = self._posts.find(filter, {"toc": 0}).limit(SEARCH_CANDIDATES)
-        candidates = [post async for post in cursor]
+        now = utcnow()
+        candidates = [post async for post in cursor if post["published_at"] <= now]
 
         def score(post: dict) -> tuple:
             title = post["title"].lower()

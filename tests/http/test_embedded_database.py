@@ -198,3 +198,83 @@ async def test_gridfs_chunks_are_not_seen_by_plain_queries_nor_listed_by_their_m
     names = await db.list_collection_names()
     assert {"media_files", "media_chunks"} <= set(names) and "media.chunks" not in names  # MongoDB: media.chunks
     assert await (await bucket.open_download_stream("s1/a.jpg")).read() == b"x" * 1000
+
+
+
+
+# --- the query planner (issue 13) ---------------------------------------------------
+
+
+async def plan(db, collection: str, filter: dict) -> str:
+    """The embedded server's plan for a find: SQLite's EXPLAIN QUERY PLAN, in one line."""
+    answer = await db.command({"explain": {"find": collection, "filter": filter}})
+    return " | ".join(step.get("detail", "") for step in answer["queryPlanner"]["winningPlan"])
+
+
+async def test_the_planner_uses_a_single_field_index_but_not_a_compound_ones_prefix(db):
+    """MongoDB runs ``{site_id, status}`` on the prefix of a compound index; nx-27017
+    scans the collection. Workaround: single-field ``site_id`` indexes (`cms.db.INDEXES`),
+    which it does use. It does not count through an index either (``count_documents``
+    reads every match), so reader pages never count (cms/store/listing.py).
+    """
+    await db.scratch.create_index([("site_id", 1), ("status", 1), ("published_at", -1)])
+    assert (await plan(db, "scratch", {"site_id": "s", "status": "published"})).startswith("SCAN scratch")
+    await db.scratch.create_index("site_id")
+    assert "USING INDEX idx_scratch_site_id" in await plan(db, "scratch", {"site_id": "s", "status": "published"})
+
+
+async def test_every_query_of_a_reader_page_uses_an_index_and_none_counts(world, settings, tmp_path):
+    """A cold render of each reader page: every find it sends runs through an index,
+    so its cost depends on its own site's size, not the platform's."""
+    from pymongo import monitoring
+
+    from cms import db as database
+    from cms.app import make_app
+    from tests.conftest import Client
+
+    class Finds(monitoring.CommandListener):
+        def __init__(self):
+            self.seen = []
+
+        def started(self, event):
+            self.seen.append((event.command_name, event.command.get(event.command_name), event.command.get("filter")))
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    store = await world.site("blog")
+    author = await world.member(store, "owner", username="writer")
+    for n in range(3):
+        await world.post(store, author, "Post %d" % n, tags=["Shared"])
+    await world.post(store, author, "About", type="page")
+    other = await world.site("other")  # its posts must not be read
+    await world.post(other, await world.member(other, "owner"), "Elsewhere")
+    finds = Finds()
+    mongo = database.connect(settings.mongodb_uri, event_listeners=[finds])
+    app = make_app(settings, mongo[settings.database_name])
+    from tornado.httpclient import AsyncHTTPClient
+    from tornado.httpserver import HTTPServer
+
+    server = HTTPServer(app)
+    port = database.free_port()
+    server.listen(port, "127.0.0.1")
+    client = Client(port, AsyncHTTPClient(force_instance=True))
+    try:
+        for path in ("/", "/posts/post-1", "/tags/shared", "/authors/writer", "/about", "/feed.xml", "/sitemap.xml"):
+            assert (await client.get("blog", path)).code == 200, path
+        commands = [c for c in finds.seen if c[0] not in ("endSessions", "hello", "isMaster", "ping")]
+        assert [c for c in commands if c[0] != "find"] == []  # no count, distinct or aggregate
+        for _, collection, filter in commands:
+            # Not here: the change watcher's poll (the changes collection, whole) and a
+            # custom domain's lookup (``$in`` on the multikey ``domains``, which this
+            # server scans: one small document per site, once per host and process).
+            if filter and "domains" not in filter:
+                assert "USING INDEX" in await plan(mongo[settings.database_name], collection, filter), (collection, filter)
+    finally:
+        client.http.close()
+        server.stop()
+        app.changes.stop()
+        mongo.close()

@@ -1,0 +1,137 @@
+"""What a site's reader pages list, read once per change of the site.
+
+Reader pages need a site's published posts in order: a post's neighbours,
+the number of posts of a list, tag counts, the sitemap, the authors, the
+next scheduled publication. Asked of the database on every render, that was
+a count and a scan of the site's posts per page -- and on the embedded
+server worse: it counts by scanning, and a ``published_at <= now`` filter
+makes it leave its index and evaluate every post of the platform in Python
+(tests/http/test_embedded_database.py pins both). So one tenant paid for
+every other tenant's data.
+
+Instead, one query per site and change reads the few fields those need of
+every published post and page (scheduled ones included: the app decides
+what is visible, by the clock). The result is kept per process under the
+site's change counter -- read first, so a write that lands during the scan
+only makes the next render build it again. What is visible is decided when
+asked, by the clock, so a scheduled post's time coming needs no new scan.
+The posts themselves, with their HTML, are still fetched
+page by page with an index (`cms.store.posts.Posts.published`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import collections
+import dataclasses
+import datetime as dt
+from typing import Any
+
+FIELDS = {"type": 1, "slug": 1, "title": 1, "published_at": 1, "updated_at": 1, "tags": 1, "tag_slugs": 1,
+          "author_id": 1}
+KEEP_SITES = 2000  # listings kept per process (least recently used go first)
+
+
+@dataclasses.dataclass
+class Listing:
+    entries: list[dict]  # every published post and page of the site, oldest first (scheduled ones too)
+    counter: int
+
+    @property
+    def next_publication(self) -> dt.datetime | None:
+        now = dt.datetime.now(dt.timezone.utc)
+        return min((e["published_at"] for e in self.entries if e["published_at"] > now), default=None)
+
+    def visible(self, type: str = "post", now: dt.datetime | None = None) -> list[dict]:
+        """The visible documents of ``type``, newest first."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        return [e for e in reversed(self.entries) if e["type"] == type and e["published_at"] <= now]
+
+    def _matching(self, entries: list[dict], tag: str | None, author_id: Any) -> list[dict]:
+        return [e for e in entries if (tag is None or tag in e.get("tag_slugs", ()))
+                and (author_id is None or e.get("author_id") == author_id)]
+
+    def count(self, tag: str | None = None, author_id: Any = None, now: dt.datetime | None = None) -> int:
+        """Visible posts (of a tag, of an author)."""
+        return len(self._matching(self.visible("post", now), tag, author_id))
+
+    def ahead(self, tag: str | None = None, author_id: Any = None, now: dt.datetime | None = None,
+              type: str = "post") -> int:
+        """Scheduled posts (of a tag, of an author): they lead the newest-first order of published ones."""
+        now = now or dt.datetime.now(dt.timezone.utc)
+        later = [e for e in self.entries if e["type"] == type and e["published_at"] > now]
+        return len(self._matching(later, tag, author_id))
+
+    def neighbours(self, post: dict) -> tuple[dict | None, dict | None]:
+        """The visible posts just before (older) and after (newer) ``post``."""
+        posts = self.visible("post")[::-1]  # oldest first
+        times = [e["published_at"] for e in posts]
+        when = post["published_at"]
+        before = bisect.bisect_left(times, when)
+        after = bisect.bisect_right(times, when)
+        older = posts[before - 1] if before > 0 else None
+        newer = posts[after] if after < len(posts) else None
+        return older, newer
+
+    def tag_counts(self) -> list[dict]:
+        """Each tag of visible posts: ``{"slug", "name", "count"}``, most used first."""
+        counts: dict[str, dict] = {}
+        for post in reversed(self.visible("post")):  # oldest first: the first spelling wins
+            for name, slug in zip(post.get("tags", []), post.get("tag_slugs", [])):
+                entry = counts.setdefault(slug, {"slug": slug, "name": name, "count": 0})
+                entry["count"] += 1
+        return sorted(counts.values(), key=lambda t: (-t["count"], t["slug"]))
+
+    def tag_name(self, tag_slug: str) -> str | None:
+        for post in self.visible("post"):
+            if tag_slug in post.get("tag_slugs", ()):
+                return post["tags"][post["tag_slugs"].index(tag_slug)]
+        return None
+
+    def author_ids(self) -> list[Any]:
+        return list(dict.fromkeys(e["author_id"] for e in self.visible("post")))
+
+
+class Listings:
+    """The listings of a process, one per site, each valid under one change counter."""
+
+    def __init__(self) -> None:
+        self._kept: collections.OrderedDict[Any, Listing] = collections.OrderedDict()
+        self._building: dict[Any, asyncio.Future] = {}
+
+    async def get(self, db: Any, posts: Any, site_id: Any) -> Listing:
+        """``posts``: the site's `Scoped` posts collection."""
+        key = (id(db.client), db.name, site_id)
+        doc = await db.changes.find_one({"site_id": site_id}, {"n": 1})
+        counter = doc["n"] if doc else 0
+        kept = self._kept.get(key)
+        if kept is not None and kept.counter == counter:
+            self._kept.move_to_end(key)
+            return kept
+        building = self._building.get(key)
+        if building is not None:  # one scan per site at a time; the others wait for it
+            listing = await asyncio.shield(building)
+            if listing.counter == counter:
+                return listing
+        future = asyncio.get_running_loop().create_future()
+        self._building[key] = future
+        try:
+            cursor = posts.find({"status": "published"}, FIELDS).sort([("published_at", 1), ("_id", 1)])
+            listing = Listing([e async for e in cursor], counter)
+        except BaseException as e:
+            future.set_exception(e)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        finally:
+            if self._building.get(key) is future:
+                del self._building[key]
+        future.set_result(listing)
+        self._kept[key] = listing
+        self._kept.move_to_end(key)
+        while len(self._kept) > KEEP_SITES:
+            self._kept.popitem(last=False)
+        return listing
+
+
+LISTINGS = Listings()  # the process's (the stores are made per request)
