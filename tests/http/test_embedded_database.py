@@ -200,8 +200,6 @@ async def test_gridfs_chunks_are_not_seen_by_plain_queries_nor_listed_by_their_m
     assert await (await bucket.open_download_stream("s1/a.jpg")).read() == b"x" * 1000
 
 
-
-
 # --- the query planner (issue 13) ---------------------------------------------------
 
 
