@@ -26,6 +26,7 @@ from cms import sessions
 from cms.handlers.admin import AdminHandler, requires
 from cms.next_url import safe_next
 from cms.store import Duplicate, Invalid, PersonSessions, StoreError, Users
+from cms.store.changes import PLATFORM
 from cms.store.invitations import is_open
 from cms.store.throttle import Throttle, key_for
 from cms.store.users import check_password, dummy_hash, validate_password
@@ -256,7 +257,8 @@ class InvitationHandler(AdminHandler):
     e-mail has an account: the page reads the same either way, a refused
     password (wrong for the account, or too weak for a new one) gets one
     answer, and refusals count with the sign-in form's throttle (per e-mail
-    and per client address, on this site).
+    and per client address, on this site) and, for the invited e-mail, across
+    every site (an inviter may run many).
     """
 
     async def invitation(self, token: str) -> dict:
@@ -289,19 +291,23 @@ class InvitationHandler(AdminHandler):
         users = Users(self.db)
         try:
             invitation = await self.invitation(token)
-            throttle = Throttle(self.db, self.site["_id"])
+            # This site's sign-in limits, and one across every site for the invited e-mail.
+            here, everywhere = Throttle(self.db, self.site["_id"]), Throttle(self.db, PLATFORM)
             keys = [key_for("email", invitation["email"]), key_for("ip", self.request.remote_ip or "")]
-            if await throttle.blocked(keys):
+            invited = [key_for("invited", invitation["email"])]
+            if await here.blocked(keys) or await everywhere.blocked(invited):
                 log.warning("invitation acceptance throttled on %s", self.site["name"])
                 self.show(token, invitation, 429, TOO_MANY, name)
                 return
             user = await self.account_for(users, token, invitation, password, name)
             if user is None:
                 log.info("refused password accepting an invitation to %s", self.site["name"])
-                await throttle.failed(keys)
+                await here.failed(keys)
+                await everywhere.failed(invited)
                 self.show(token, invitation, 400, INVITATION_PASSWORD, name)
                 return
-            await throttle.succeeded(keys[0])
+            await here.succeeded(keys[0])
+            await everywhere.succeeded(invited[0])
         except InvitationProblem as problem:
             self.show("", None, problem.status, problem.message)
             return

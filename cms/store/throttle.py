@@ -17,7 +17,10 @@ from cms.store.ids import new_id
 from cms.store.scoped import Scoped
 
 WINDOW = dt.timedelta(minutes=15)
-LIMITS = {"email": 10, "ip": 50, "account": 10}
+# "invited": wrong passwords typed on invitation pages for an e-mail, counted
+# platform-wide (`Throttle(db, PLATFORM)`): an inviter controls their own sites,
+# so a per-site count would grow with every site they run.
+LIMITS = {"email": 10, "ip": 50, "account": 10, "invited": 10}
 
 
 def key_for(kind: str, value: str) -> str:

@@ -135,3 +135,21 @@ async def test_the_invitation_page_reads_the_same_whether_or_not_the_email_has_a
             assert answers[0][0] == 400 and b"cannot be used" in answers[0][1]
             continue
         assert answers[0] == answers[1] and answers[0][0] == 400, password
+
+
+async def test_more_sites_do_not_buy_an_inviter_more_guesses(world, client):
+    beta = await world.site("beta")
+    victim = await world.member(beta, "owner")
+    tokens = []
+    for name in ("alpha", "gamma"):  # the attacker runs two sites and invites the victim to both
+        store = await world.site(name)
+        attacker = await world.member(store, "owner")
+        tokens.append((name, (await store.invitations.create(victim["email"], "author", attacker["_id"]))[0]))
+    (first, token), (second, other_token) = tokens
+    guesser = Session(client, first)
+    for n in range(10):
+        assert (await guesser.post("/invitation", {"token": token, "password": "guess number %d!" % n})).code == 400
+    elsewhere = Session(client, second)
+    locked = await elsewhere.post("/invitation", {"token": other_token, "password": TEST_PASSWORD})
+    assert locked.code == 429 and TOO_MANY in locked.body
+    assert (await Session(client, "beta").login(victim["email"])).code == 303  # the victim's own sign-in is not locked
