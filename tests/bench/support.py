@@ -118,7 +118,8 @@ def _ms(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def wrk(url: str, host: str, seconds: int = 10, connections: int = 64, *headers: str, pid: int | None = None) -> dict:
+def wrk(url: str, host: str, seconds: int = 10, connections: int = 64, *headers: str, pid: int | None = None,
+        paths: list[str] | None = None, script_dir: Path | None = None) -> dict:
     """Run wrk on the load core: ``{"rps", "p50", "p99", "errors"}`` (latencies in ms), and
     with ``pid`` the server's CPU time per request (``"cpu_us"``), which a busy machine disturbs less."""
     if not shutil.which("wrk"):
@@ -127,6 +128,11 @@ def wrk(url: str, host: str, seconds: int = 10, connections: int = 64, *headers:
                "-H", "Host: %s" % host]
     for header in headers:
         command += ["-H", header]
+    if paths:  # each connection takes the next of these paths, round robin
+        script = Path(script_dir or "/tmp") / "paths.lua"
+        script.write_text("paths = {%s}\ni = 0\nrequest = function()\n  i = i %% #paths + 1\n"
+                          "  return wrk.format(nil, paths[i])\nend\n" % ", ".join('"%s"' % p for p in paths))
+        command += ["-s", str(script)]
     cpu = cpu_seconds(pid) if pid else 0.0
     output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     cpu = cpu_seconds(pid) - cpu if pid else 0.0
