@@ -48,7 +48,7 @@ def _limit_memory(max_bytes: int) -> None:
 class ImagePool:
     """Image processing for one process: `process` off the event loop, bounded."""
 
-    def __init__(self, workers: int = 1, timeout: float = 60.0, memory_bytes: int = 1536 * MB) -> None:
+    def __init__(self, workers: int = 1, timeout: float = 60.0, memory_bytes: int = 768 * MB) -> None:
         self.workers = workers
         self.timeout = timeout
         self.memory_bytes = memory_bytes

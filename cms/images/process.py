@@ -159,6 +159,9 @@ def identify(data: bytes, limits: Limits) -> Image.Image:
 def _load_all(image: Image.Image) -> list[Image.Image]:
     """Decode every frame fully (a truncated or corrupt file fails here)."""
     try:
+        if getattr(image, "n_frames", 1) == 1:
+            image.load()  # a still is decoded once, in place: no copy of its pixels
+            return [image]
         frames = [frame.copy() for frame in ImageSequence.Iterator(image)]
         for frame in frames:
             frame.load()
@@ -246,7 +249,8 @@ def process(data: bytes, limits: Limits = Limits(), widths: tuple[int, ...] = RE
         frames = [f.convert("RGBA") for f in raw_frames]
     else:
         durations, loop = None, None
-        upright = ImageOps.exif_transpose(raw_frames[0])  # turn by the EXIF orientation, before it is dropped
+        upright = raw_frames[0]
+        ImageOps.exif_transpose(upright, in_place=True)  # turn by the EXIF orientation, before it is dropped
         if upright.mode == "CMYK":
             icc = None  # a CMYK profile no longer describes the converted RGB pixels
         frames = [_normalised(upright)]

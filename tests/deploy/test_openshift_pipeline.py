@@ -17,6 +17,8 @@ are kept in pytest's cache directory so a second session installs offline.
 from __future__ import annotations
 
 import asyncio
+import http.client
+import json
 import os
 import re
 import shutil
@@ -26,6 +28,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pymongo
 import pytest
@@ -33,7 +36,7 @@ import pytest
 from cms.config import REPO_ROOT
 from cms.db import connect, free_port
 from cms.store import SiteStore
-from tests.conftest import World
+from tests.conftest import TEST_PASSWORD, World
 
 from .support import (
     HeldRequest,
@@ -320,3 +323,35 @@ def test_request_limits_hold_under_the_gunicorn_worker(deployed):
     head = (b"POST / HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             b"Content-Length: %d\r\n\r\n" % (host.encode(), 90 * 1024 * 1024))
     assert raw_exchange(deployed.port, head, b"a=" + b"x" * (1024 * 1024)).startswith(b"HTTP/1.1 413 ")
+
+
+def test_an_upload_is_processed_by_an_image_worker_under_gunicorn(deployed):
+    """The image pool spawns its workers from inside a gunicorn worker (cms/images/pool.py)."""
+    from tests import images
+
+    host = "alpha." + BASE_DOMAIN
+    cookies: dict[str, str] = {}
+
+    def exchange(method: str, path: str, body: bytes | None = None, **headers: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", deployed.port, timeout=60)
+        try:
+            cookie = "; ".join("%s=%s" % kv for kv in cookies.items())
+            conn.request(method, path, body=body, headers={"Host": host, "Cookie": cookie, **headers})
+            response = conn.getresponse()
+            for header in response.headers.get_all("Set-Cookie") or []:
+                name, value = header.split(";", 1)[0].split("=", 1)
+                cookies[name] = value
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    exchange("GET", "/login")
+    form = urlencode({"email": "person1@example.com", "password": TEST_PASSWORD, "_xsrf": cookies["_xsrf"]})
+    assert exchange("POST", "/login", form.encode(), **{"Content-Type": "application/x-www-form-urlencoded"})[0] == 303
+    body, content_type = images.multipart([("dot.png", images.png_transparent(30, 20), "image/png")])
+    status, answer = exchange("POST", "/admin/media", body, **{
+        "Content-Type": content_type, "X-XSRFToken": cookies["_xsrf"], "Accept": "application/json"})
+    assert status == 201, answer
+    url = json.loads(answer)["items"][0]["url"]
+    status, served = exchange("GET", url)
+    assert status == 200 and images.opened(served).size == (30, 20)

@@ -55,7 +55,7 @@ async def test_an_image_past_the_time_budget_is_refused_and_the_next_one_is_proc
 
 
 async def test_an_image_past_the_memory_budget_is_refused_and_the_next_one_is_processed(tmp_path, small):
-    pool = ImagePool(memory_bytes=400 * MB, timeout=60)
+    pool = ImagePool(memory_bytes=200 * MB, timeout=60)
     try:
         with pytest.raises(Rejected) as refused:
             await pool.process(stored(tmp_path, "big.png", images.png_blank(7000, 7000)), Limits())
@@ -72,5 +72,15 @@ async def test_a_refusal_crosses_from_the_worker_with_its_status(tmp_path):
         with pytest.raises(Rejected) as refused:
             await pool.process(stored(tmp_path, "x.svg", images.SVG), Limits())
         assert refused.value.status == 415 and "SVG" in refused.value.message
+    finally:
+        pool.stop()
+
+
+async def test_the_largest_still_accepted_is_decoded_within_512_mb(tmp_path):
+    """A 49 MP image (the pixel limit is 50 MP) once took 670 MB: a still is now decoded once, in place."""
+    pool = ImagePool(memory_bytes=512 * MB, timeout=120)
+    try:
+        done = await pool.process(stored(tmp_path, "big.png", images.png_blank(7000, 7000)), Limits())
+        assert (done.width, done.height) == (7000, 7000) and len(done.files) == 11
     finally:
         pool.stop()
