@@ -243,7 +243,7 @@ async def add_member(store: Any, user_id: str, role: str) -> None:
 INVITATION_UNKNOWN = "This invitation link is not valid. It may have been used already, or withdrawn."
 INVITATION_EXPIRED = "This invitation has expired. Ask the person who invited you for a new link."
 INVITATION_PASSWORD = ("That password cannot be used. If you already have an account with this e-mail, type its "
-                       "password; if not, choose a new one of at least 10 characters that is not a common one.")
+                       "password; if not, choose a new one: 10 to 72 characters, not a common one.")
 INVITATION_FAILED = "Your account could not be made just now. Please open the link again."
 
 

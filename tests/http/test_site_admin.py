@@ -227,7 +227,9 @@ async def test_invite_accept_with_a_new_password_then_sign_in(client, world, db)
     page = await invitee.get(path)
     assert page.code == 200 and b"Join Alpha" in page.body and b"editor" in page.body
     weak = await invitee.post("/invitation", {"token": token, "name": "New Comer", "password": "short"})
-    assert weak.code == 400 and b"at least 10 characters" in weak.body
+    assert weak.code == 400 and b"10 to 72 characters" in weak.body
+    long = await invitee.post("/invitation", {"token": token, "name": "New Comer", "password": "long enough " * 7})
+    assert long.code == 400 and b"10 to 72 characters" in long.body
     joined = await invitee.post("/invitation", {"token": token, "name": "New Comer", "password": TEST_PASSWORD})
     assert joined.code == 303 and joined.headers["Location"] == "/admin/"
     dashboard = await invitee.get("/admin/")
