@@ -158,7 +158,7 @@ def _backup_or_restore(args: argparse.Namespace, settings: Settings, out: TextIO
 
 
 async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO) -> int:
-    async with open_database(uri, settings.database_name) as db:
+    async with open_database(uri, settings.database_name, platform=settings) as db:
         handler = getattr(commands, "%s_%s" % (args.command, args.action))
         return await handler(commands.Context(db, settings, args, text, out))
 

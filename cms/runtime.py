@@ -1,6 +1,8 @@
 """Opening the database for a command: the configured server or the embedded one.
 
-`open_database` yields a ready database (indexes ensured). With no MongoDB URI
+`open_database` yields a ready database (indexes ensured), and with the
+settings of the platform first checks that it is the platform's own and
+upgrades it (`open_platform`). With no MongoDB URI
 it uses the embedded server of ``CMS_DATA_DIR``: the one ``serve`` is running
 if there is one (never a second server on the same files), else one started
 for the duration of the block.
@@ -14,6 +16,8 @@ from typing import AsyncIterator, Iterator
 from cms import db as database
 from cms.config import Settings
 from cms.datadir import prepare
+from cms.identity import verify_identity
+from cms.migrations import migrate
 
 
 @contextlib.contextmanager
@@ -44,11 +48,28 @@ def database_server(
 
 
 @contextlib.asynccontextmanager
-async def open_database(uri: str, name: str) -> AsyncIterator[database.Database]:
+async def open_database(uri: str, name: str, platform: Settings | None = None) -> AsyncIterator[database.Database]:
+    """The database ``name``, indexes ensured; with ``platform``, `open_platform` first."""
     client = database.connect(uri)
     try:
         db = client[name]
+        if platform is not None:
+            await open_platform(db, platform)  # before anything writes, even an index
         await database.ensure_indexes(db)
         yield db
     finally:
         client.close()
+
+
+async def open_platform(db: database.Database, settings: Settings) -> None:
+    """Make sure ``db`` is this platform's database, at this code's schema version.
+
+    Refuses (`cms.datadir.DataDirError`, one line with what to do) an embedded
+    database that is not the platform its data directory held (emptied or
+    swapped files) and a database newer than the code; runs the migrations
+    that are due. Every process that serves or changes the platform calls it
+    first; ``restore`` does not (it fills an emptied database).
+    """
+    directory = None if settings.mongodb_uri else (settings.data_dir / "db").resolve()
+    await verify_identity(db, directory)
+    await migrate(db)

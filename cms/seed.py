@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 
 from cms.store import Sites, SiteStore, Users
+from cms.store.platform import Platform
 from cms.store.users import generate_password
 
 CONTENT = Path(__file__).parent / "seed_content"
@@ -29,14 +30,14 @@ def parse(path: Path) -> tuple[dict, str]:
 
 
 async def seed_demo(db) -> dict | None:
-    """Create the demo site on an empty platform; None when there already are sites.
+    """Create the demo site on an empty platform; None when it has sites or people.
 
     Returns the site and the owner's e-mail and generated password, which the
     caller shows once.
     """
-    sites = Sites(db)
-    if await sites.count():
+    if await Platform(db).has_content():  # never over a platform's own sites or people
         return None
+    sites = Sites(db)
     site = await sites.create(DEMO_SITE, title="Demo Journal", tagline="Notes on writing, code and the web")
     store = SiteStore(db, site)
     users = Users(db)

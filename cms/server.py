@@ -57,7 +57,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
     # start is done, by the graceful path below: raising out of a running loop
     # could leave the loop's threads behind and hang the exit.
     stopping = _signal_event()
-    async with open_database(uri, settings.database_name) as db:
+    async with open_database(uri, settings.database_name, platform=settings) as db:
         seeded = await seed_demo(db)
         app = make_app(settings, db)
         server = HTTPServer(app)

@@ -233,3 +233,11 @@ async def test_site_domains_refuses_bad_or_taken_domains(db, env, domain, messag
     await cms(env, "site", "domains", "kitchen", "taken.example.org")
     await assert_refused(db, env, "site", "domains", "garden", domain, message=message)
     assert "domains" not in await db.sites.find_one({"name": "garden"})
+
+
+async def test_a_database_newer_than_the_code_is_one_line_and_left_alone(db, env):
+    from cms import migrations
+    from cms.store.platform import Platform
+
+    await Platform(db).set_schema_version(migrations.LATEST + 1)
+    await assert_refused(db, env, "site", "create", "later", message="newer than this code knows")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -169,10 +170,11 @@ def wait_until(condition, seconds: float = 30, what: str = "condition") -> None:
 
 
 def one_line_error(result: subprocess.CompletedProcess) -> str:
+    """The one ``error:`` line of a refused command (its log lines may come before it)."""
     assert result.returncode != 0, result.stdout + result.stderr
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    return lines[0]
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+    return errors[0]
 
 
 def test_kill_9_of_serve_takes_its_database_with_it_and_the_next_serve_starts_its_own(tmp_path):
@@ -259,3 +261,52 @@ def test_an_unwritable_data_directory_is_one_line_not_a_traceback(tmp_path):
         for command in (["serve", "--port", str(database.free_port())], ["site", "create", "x"]):
             line = one_line_error(cli(env, *command))
             assert str(data_dir) in line and "CMS_DATA_DIR" in line
+
+
+# --- what the data directory holds (issue 18.1, 18.2) ------------------------------
+
+
+def serve_refused(env: dict) -> str:
+    """``serve`` that must refuse to start: its one line."""
+    result = cli(env, "serve", "--port", str(database.free_port()))
+    return one_line_error(result)
+
+
+def test_an_emptied_database_file_is_refused_not_a_silent_fresh_start(tmp_path):
+    env = clean_env(tmp_path)
+    port = database.free_port()
+    first = Serve(env, port)
+    assert cli(env, "post", "create", "--site", "demo", "--title", "Worth keeping", stdin="x").returncode == 0
+    first.stop()
+    (tmp_path / "db" / "cms.db").write_bytes(b"")  # truncate -s0
+
+    line = serve_refused(env)
+    assert "empty" in line and "python -m cms restore" in line
+    assert "Created the demo site" not in line
+    # The CLI says the same instead of writing into an empty platform.
+    assert "python -m cms restore" in one_line_error(cli(env, "site", "create", "fresh"))
+    with sqlite3.connect(tmp_path / "db" / "cms.db") as files:  # nothing seeded over it, not even an index
+        assert files.execute("SELECT name FROM sqlite_master").fetchall() == []
+
+
+def test_a_database_of_another_platform_is_refused(tmp_path):
+    one, other = tmp_path / "one", tmp_path / "other"
+    for data in (one, other):
+        Serve(clean_env(data), database.free_port()).stop()
+    (one / "db" / "cms.db").write_bytes((other / "db" / "cms.db").read_bytes())
+    line = serve_refused(clean_env(one))
+    assert "another platform" in line and "python -m cms restore" in line
+
+
+def test_a_damaged_database_file_is_refused_at_start(tmp_path):
+    env = clean_env(tmp_path)
+    first = Serve(env, database.free_port())
+    first.stop()
+    path = tmp_path / "db" / "cms.db"
+    size = path.stat().st_size
+    assert size > 3 * 65536, size
+    with open(path, "r+b") as f:  # 64 KB of random bytes in the middle
+        f.seek(size // 2 - 32768)
+        f.write(os.urandom(65536))
+    line = serve_refused(env)
+    assert "damaged" in line and str(path) in line and "python -m cms restore" in line

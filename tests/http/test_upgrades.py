@@ -1,0 +1,120 @@
+"""Upgrades: the schema version, the migrations, and a platform made by older code.
+
+tests/fixtures/platform_3b094d0 is a small platform as the code of commit
+3b094d0 stored it (made by tests/fixtures/make_platform_3b094d0.py). Today's
+code must open it, migrate it and serve all of it, with nothing lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+
+import pytest
+from bson import json_util
+
+from cms import migrations
+from cms.db import ensure_indexes
+from cms.runtime import open_platform
+from cms.store.platform import Platform
+from tests import platform_dump
+from tests.admin_session import Session
+
+FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "platform_3b094d0"
+
+
+def fixture_documents(name: str) -> list[dict]:
+    return json_util.loads((FIXTURE / "collections" / ("%s.json" % name)).read_text(),
+                           json_options=platform_dump.OPTIONS)
+
+
+async def test_a_platform_made_by_3b094d0_is_migrated_and_served_with_nothing_lost(db, settings, client, caplog):
+    loaded = await platform_dump.load(db, FIXTURE)
+    assert await Platform(db).schema_version() == 0  # from before versions were recorded
+    caplog.set_level(logging.INFO, logger="cms.migrations")
+    await open_platform(db, settings)
+    await ensure_indexes(db)
+    assert await Platform(db).schema_version() == migrations.LATEST
+    assert "to schema version 1" in caplog.text
+
+    for name, count in loaded.items():  # migrations add, never drop
+        if not name.endswith(" files"):
+            assert await db[name].count_documents({}) >= count, name
+    sites = {s["_id"]: s["name"] for s in fixture_documents("sites")}
+    users = {u["_id"]: u for u in fixture_documents("users")}
+    now = dt.datetime.now(dt.timezone.utc)
+    for post in fixture_documents("posts"):
+        site = sites[post["site_id"]]
+        path = "/%s" % post["slug"] if post["type"] == "page" else "/posts/%s" % post["slug"]
+        response = await client.get(site, path)
+        visible = post["status"] == "published" and post["published_at"].replace(tzinfo=dt.timezone.utc) <= now
+        if visible:
+            assert response.code == 200, (site, path)
+            assert post["title"].encode() in response.body
+            if post["type"] == "post":
+                assert users[post["author_id"]]["name"].encode() in response.body
+        else:
+            assert response.code == 404, (site, path)
+    for site in sites.values():
+        for path in ("/", "/feed.xml", "/rss.xml", "/sitemap.xml", "/search?q=the", "/robots.txt"):
+            assert (await client.get(site, path)).code == 200, (site, path)
+    home = (await client.get("journal")).body
+    assert b"Field Journal" in home and b"First light, again" in home and b'href="/about"' in home
+    assert (await client.get("journal", "/tags/sky")).code == 200
+    assert (await client.get("journal", "/authors/ben")).code == 200
+    assert b"Field Journal" in (await client.fetch("journal.example.org", "/")).body  # its custom domain
+
+    # Media: the image and its copies come back byte for byte, shown by the post.
+    first = (await client.get("journal", "/posts/first-light")).body
+    stored = {f["_id"]: bytes(f["data"]) for f in json_util.loads(
+        (FIXTURE / "gridfs" / "media.json").read_text(), json_options=platform_dump.OPTIONS)}
+    item = fixture_documents("media_items")[0]
+    for file in item["files"]:
+        response = await client.get("journal", file["url"])
+        assert response.code == 200 and response.body in stored.values(), file["url"]
+    assert item["files"][0]["url"].encode() in first
+
+    # People sign in with their old passwords and find their history whole,
+    # including the version whose revision a crash had lost (migration 1).
+    session = Session(client, "journal")
+    assert (await session.login("ben@example.com")).code == 303
+    half = next(p for p in fixture_documents("posts") if p["slug"] == "half-saved")
+    history = await session.get("/admin/posts/%s/history" % half["_id"])
+    assert history.code == 200
+    revision = await db.revisions.find_one({"post_id": half["_id"], "version": 2})
+    assert revision is not None and revision["markdown"] == "Version two, readers see it."
+    other_site = await Session(client, "garden").login("ana@example.com")
+    assert other_site.code != 303  # a member of journal only
+
+
+async def test_migrations_run_once_in_order_and_are_idempotent(db, world, caplog):
+    store = await world.site("old")
+    author = await world.member(store)
+    post = await world.post(store, author, "A post")
+    await db.revisions.delete_many({"post_id": post["_id"]})  # as a crash left it
+    assert await Platform(db).schema_version() == 0
+    caplog.set_level(logging.INFO, logger="cms.migrations")
+
+    ran = await migrations.migrate(db)
+    assert [step.version for step in ran] == list(range(1, migrations.LATEST + 1))
+    assert await Platform(db).schema_version() == migrations.LATEST
+    assert await db.revisions.count_documents({"post_id": post["_id"]}) == 1
+    assert caplog.text.count("migrating database") == migrations.LATEST
+    assert await migrations.migrate(db) == []  # done: nothing runs again
+    for step in migrations.steps():  # and a step run twice (a crash before its version was kept) is harmless
+        await step.up(db)
+    assert await db.revisions.count_documents({"post_id": post["_id"]}) == 1
+
+
+async def test_a_new_platform_starts_at_the_latest_version_without_steps(db):
+    assert await migrations.migrate(db) == []
+    assert await Platform(db).schema_version() == migrations.LATEST
+
+
+async def test_a_database_newer_than_the_code_is_refused(db, world):
+    await world.site("future")
+    await Platform(db).set_schema_version(migrations.LATEST + 1)
+    with pytest.raises(migrations.SchemaTooNew, match="newer than this code"):
+        await migrations.migrate(db)
+    assert await Platform(db).schema_version() == migrations.LATEST + 1
