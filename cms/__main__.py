@@ -18,7 +18,8 @@ from cms import db as database
 from cms.backup import BackupError
 from cms.config import ConfigError, Settings
 from cms.datadir import DataDirError
-from cms.runtime import database_uri, open_database
+from cms.identity import adopt_identity
+from cms.runtime import database_uri, embedded_files, open_database
 from cms.store import StoreError
 
 log = logging.getLogger("cms")
@@ -126,6 +127,8 @@ def _backup_or_restore(args: argparse.Namespace, settings: Settings, out: TextIO
         async def run(uri: str) -> int:
             async with open_database(uri, settings.database_name) as db:
                 manifest = await backup.load(db, directory, progress, force=args.force)
+                # The restored platform is now this data directory's (cms.identity).
+                await adopt_identity(db, embedded_files(settings))
             print("restored %s (backup of %s)" % (directory, manifest["created_at"]), file=out)
             return 0
 

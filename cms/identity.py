@@ -79,3 +79,16 @@ async def verify_identity(db, directory: Path | None) -> str:
         IdentityFile(directory).write(stored)
         log.info("platform %s recorded in %s", stored, directory)
     return stored
+
+
+async def adopt_identity(db, directory: Path | None) -> str:
+    """After a restore: the restored database's platform becomes the directory's.
+
+    The restore was asked for, so the id beside the files follows the
+    database (one is made for a backup from before ids were kept).
+    """
+    stored = await Platform(db).identity() or await Platform(db).create_identity()
+    if directory is not None:
+        IdentityFile(directory).write(stored)
+        log.info("platform %s restored into %s", stored, directory)
+    return stored

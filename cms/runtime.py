@@ -11,6 +11,7 @@ for the duration of the block.
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 from cms import db as database
@@ -18,6 +19,11 @@ from cms.config import Settings
 from cms.datadir import prepare
 from cms.identity import verify_identity
 from cms.migrations import migrate
+
+
+def embedded_files(settings: Settings) -> Path | None:
+    """Where the embedded database keeps its files; None with a MongoDB URI."""
+    return None if settings.mongodb_uri else (settings.data_dir / "db").resolve()
 
 
 @contextlib.contextmanager
@@ -70,6 +76,5 @@ async def open_platform(db: database.Database, settings: Settings) -> None:
     that are due. Every process that serves or changes the platform calls it
     first; ``restore`` does not (it fills an emptied database).
     """
-    directory = None if settings.mongodb_uri else (settings.data_dir / "db").resolve()
-    await verify_identity(db, directory)
+    await verify_identity(db, embedded_files(settings))
     await migrate(db)

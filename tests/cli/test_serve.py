@@ -310,3 +310,35 @@ def test_a_damaged_database_file_is_refused_at_start(tmp_path):
         f.write(os.urandom(65536))
     line = serve_refused(env)
     assert "damaged" in line and str(path) in line and "python -m cms restore" in line
+
+
+def test_an_emptied_database_is_brought_back_by_restore_and_another_platform_by_restore_force(tmp_path):
+    data, other, backups = tmp_path / "data", tmp_path / "other", tmp_path / "backups"
+    env = clean_env(data)
+    port = database.free_port()
+    first = Serve(env, port)
+    assert cli(env, "post", "create", "--site", "demo", "--title", "Worth keeping", stdin="x").returncode == 0
+    result = cli(env, "backup", str(backups / "one"))
+    assert result.returncode == 0, result.stderr
+    first.stop()
+    (data / "db" / "cms.db").write_bytes(b"")
+    serve_refused(env)
+
+    result = cli(env, "restore", str(backups / "one"))  # what the refusal says to do
+    assert result.returncode == 0, result.stderr
+    again = Serve(env, port)
+    try:
+        assert "Worth keeping" in get(port, "demo.localhost:%d" % port)[1]
+    finally:
+        again.stop()
+
+    # Another platform's backup, restored on purpose, becomes this directory's platform.
+    Serve(clean_env(other), database.free_port()).stop()
+    assert cli(clean_env(other), "backup", str(backups / "other")).returncode == 0
+    result = cli(env, "restore", "--force", str(backups / "other"))
+    assert result.returncode == 0, result.stderr
+    third = Serve(env, port)
+    try:
+        assert "Worth keeping" not in get(port, "demo.localhost:%d" % port)[1]
+    finally:
+        third.stop()
