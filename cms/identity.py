@@ -81,14 +81,15 @@ async def verify_identity(db, directory: Path | None) -> str:
     return stored
 
 
-async def adopt_identity(db, directory: Path | None) -> str:
+async def adopt_identity(db, directory: Path | None) -> str | None:
     """After a restore: the restored database's platform becomes the directory's.
 
     The restore was asked for, so the id beside the files follows the
-    database (one is made for a backup from before ids were kept).
+    database. A backup from before ids were kept has none; its data is then
+    adopted by `verify_identity` at the next start, as an older version's.
     """
-    stored = await Platform(db).identity() or await Platform(db).create_identity()
-    if directory is not None:
+    stored = await Platform(db).identity()
+    if stored and directory is not None:
         IdentityFile(directory).write(stored)
         log.info("platform %s restored into %s", stored, directory)
     return stored
