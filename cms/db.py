@@ -58,6 +58,26 @@ async def ping(db: Database) -> bool:
         return False
 
 
+# nx-27017 returns a document it cannot decode as ``{_id, DAMAGED: True}``
+# where MongoDB fails the read (tests/http/test_embedded_database.py).
+DAMAGED = "__neosqlite_corrupted__"
+READ_CHECKED = ("sites", "users", "posts")  # what every page, the sign-in and the admin read first
+
+
+async def read_check(db: Database) -> str | None:
+    """Read the first document of the collections every page needs; what is wrong, or None.
+
+    ``ping`` proves a server answers, not that the data can be read: a damaged
+    database answered ping while every page failed. Errors propagate (the
+    caller knows which mean "unreachable").
+    """
+    for name in READ_CHECKED:
+        document = await db[name].find_one({})
+        if document is not None and document.get(DAMAGED):
+            return "the %s collection holds a damaged document" % name
+    return None
+
+
 # --- indexes -----------------------------------------------------------------
 
 INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {

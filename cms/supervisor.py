@@ -89,6 +89,15 @@ class DatabaseMonitor:
         """None when this process can serve; else what stands in the way (for /readyz)."""
         if not await self.ping():
             return "database unreachable"
+        try:  # a real read: a damaged database answers ping too
+            with pymongo.timeout(PING_DEADLINE):
+                damaged = await asyncio.wait_for(database.read_check(self.db), PING_DEADLINE + 0.5)
+        except (asyncio.TimeoutError, pymongo.errors.PyMongoError) as e:
+            if is_unavailable(e) or isinstance(e, asyncio.TimeoutError):
+                self.report_failure(e)
+            return "database cannot be read: %s" % _one_line(e)
+        if damaged:
+            return damaged
         if not self.indexes_ready:
             return "database indexes not made yet"
         return None

@@ -1,7 +1,7 @@
 """Health checks, answered on every host without resolving a site.
 
 Both read the application's `cms.supervisor.DatabaseMonitor`: readiness is a
-ping with a 1 s deadline (the probe gives up after 3 s) plus the indexes;
+ping and a real read, each with a 1 s deadline (the probe gives up after 3 s), plus the indexes;
 liveness fails only when the embedded database could not be brought back,
 the one state a restart of the process can cure.
 """
@@ -24,7 +24,8 @@ class HealthHandler(tornado.web.RequestHandler):
 
 
 class ReadyHandler(tornado.web.RequestHandler):
-    """``/readyz``: the database answers ``ping`` within 1 s and has its indexes; 503 otherwise."""
+    """``/readyz``: the database answers ``ping`` within 1 s, its first documents read back whole
+    (`cms.db.read_check`), and it has its indexes; 503 otherwise."""
 
     async def get(self) -> None:
         self.set_header("Cache-Control", "no-store")

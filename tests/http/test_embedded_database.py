@@ -276,3 +276,24 @@ async def test_every_query_of_a_reader_page_uses_an_index_and_none_counts(world,
         server.stop()
         app.changes.stop()
         mongo.close()
+
+
+async def test_a_document_it_cannot_decode_comes_back_as_a_marker_not_an_error(tmp_path):
+    """MongoDB fails a read of a damaged document; nx-27017 returns ``{_id,
+    "__neosqlite_corrupted__": True}`` in its place. Workaround: `cms.db.read_check`
+    (``/readyz``) looks for the marker.
+    """
+    import sqlite3
+
+    from cms import db as database
+
+    with database.EmbeddedServer(tmp_path / "db") as server:
+        client = database.connect(server.uri)
+        try:
+            await client.cms.scratch.insert_one({"_id": "a", "title": "x"})
+            with sqlite3.connect(tmp_path / "db" / "cms.db") as files:
+                files.execute("UPDATE scratch SET data = 'not a document'")
+            found = await client.cms.scratch.find_one({})  # MongoDB: an error
+            assert found == {"_id": "a", database.DAMAGED: True}
+        finally:
+            client.close()

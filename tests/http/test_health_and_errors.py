@@ -34,6 +34,32 @@ async def test_readyz_is_503_when_the_database_does_not_answer(settings):
     assert health.code == 200
 
 
+async def test_readyz_reads_documents_not_just_ping(tmp_path, settings):
+    """A damaged document: pages fail, ping still answers; readyz must say 503."""
+    import sqlite3
+
+    with database.EmbeddedServer(tmp_path / "db") as server:
+        client = database.connect(server.uri)
+        db = client["cms"]
+        await db.sites.insert_one({"name": "blog", "title": "Blog"})
+        app = make_app(settings, db)
+        http_server = HTTPServer(app)
+        port = database.free_port()
+        http_server.listen(port, "127.0.0.1")
+        http = AsyncHTTPClient(force_instance=True)
+        try:
+            url = "http://127.0.0.1:%d/readyz" % port
+            assert (await http.fetch(url, raise_error=False)).code == 200
+            with sqlite3.connect(tmp_path / "db" / "cms.db") as files:
+                files.execute("UPDATE sites SET data = 'not a document'")
+            ready = await http.fetch(url, raise_error=False)
+        finally:
+            http.close()
+            http_server.stop()
+            client.close()
+    assert ready.code == 503 and b"damaged" in ready.body
+
+
 async def broken_post(world, db):
     """A stored post the theme cannot render (a corrupt document): a real 500."""
     store = await world.site("blog", title="Sturdy Blog")
