@@ -37,6 +37,9 @@ import pymongo
 import pymongo.errors
 
 from cms import db as database
+from cms.datadir import DataDirError
+from cms.identity import verify_identity
+from cms.migrations import migrate
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +70,7 @@ class DatabaseMonitor:
         self.available = True  # until a ping or a request says otherwise
         self.indexes_ready = True  # `start(ensure_indexes=True)` makes it earn this
         self.healthy = True  # False once the embedded server could not be restarted
+        self.refused: str | None = None  # why this code must not serve this database (cms.migrations)
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Future | None = None
 
@@ -87,6 +91,8 @@ class DatabaseMonitor:
 
     async def readiness(self) -> str | None:
         """None when this process can serve; else what stands in the way (for /readyz)."""
+        if self.refused:
+            return self.refused
         if not await self.ping():
             return "database unreachable"
         try:  # a real read: a damaged database answers ping too
@@ -144,7 +150,16 @@ class DatabaseMonitor:
 
     async def _ensure_indexes(self) -> None:
         try:
+            # As `cms.runtime.open_platform` does for serve: the platform's id
+            # and the migrations due, before the indexes (no data directory here).
+            await verify_identity(self.db, None)
+            await migrate(self.db)
             await database.ensure_indexes(self.db)
+        except DataDirError as e:  # a database newer than this code: never ready
+            if self.refused is None:
+                log.error("%s", e)
+            self.refused = str(e)
+            return
         except pymongo.errors.PyMongoError as e:
             # Retried on the next round; readiness says why until then.
             log.warning("could not make the database indexes (will retry): %s", _one_line(e))

@@ -7,8 +7,10 @@ code must open it, migrate it and serve all of it, with nothing lost.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,14 @@ from cms.runtime import open_platform
 from cms.store.platform import Platform
 from tests import platform_dump
 from tests.admin_session import Session
+
+
+async def until(condition, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "platform_3b094d0"
 
@@ -118,3 +128,31 @@ async def test_a_database_newer_than_the_code_is_refused(db, world):
     with pytest.raises(migrations.SchemaTooNew, match="newer than this code"):
         await migrations.migrate(db)
     assert await Platform(db).schema_version() == migrations.LATEST + 1
+
+
+async def test_under_gunicorn_the_worker_migrates_and_refuses_a_newer_database(db, world, settings):
+    """The worker's database monitor (which makes the indexes there) upgrades first, or says why not."""
+    from cms.app import make_app
+
+    store = await world.site("old")
+    post = await world.post(store, await world.member(store), "A post")
+    await db.revisions.delete_many({"post_id": post["_id"]})
+    app = make_app(settings, db)
+    app.monitor.start(ensure_indexes=True)
+    try:
+        await until(lambda: app.monitor.indexes_ready)
+        assert await app.monitor.readiness() is None
+        assert await Platform(db).schema_version() == migrations.LATEST
+        assert await db.revisions.count_documents({"post_id": post["_id"]}) == 1
+    finally:
+        await app.monitor.stop()
+
+    await Platform(db).set_schema_version(migrations.LATEST + 1)
+    app = make_app(settings, db)
+    app.monitor.start(ensure_indexes=True)
+    try:
+        await until(lambda: app.monitor.refused)
+        assert "newer than this code" in (await app.monitor.readiness() or "")
+        assert not app.monitor.indexes_ready
+    finally:
+        await app.monitor.stop()
