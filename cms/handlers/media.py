@@ -236,7 +236,10 @@ class MediaLibraryHandler(AnswersEarly, MediaAdmin):
             except Rejected as rejected:
                 log.info("site %s: refused upload %r: %s", self.site["name"], upload.filename[:80], rejected.message)
                 return await self.refuse(rejected.status, "%s: %s" % (upload.filename[:80] or "file", rejected.message))
-            item, created = await self.media.add(processed, upload.filename, self.current_user["_id"])
+            try:
+                item, created = await self.media.add(processed, upload.filename, self.current_user["_id"])
+            finally:
+                processed.discard()
             results.append((item, created))
         if self.wants_json():
             self.set_status(201 if any(created for _, created in results) else 200)

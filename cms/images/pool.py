@@ -69,8 +69,13 @@ class ImagePool:
             return self._pool
 
     async def process(self, path: str, limits: Limits) -> Processed:
-        """`cms.images.process` of the file at ``path``; raises `Rejected` (4xx) for every failure of the image."""
-        future = self._running().schedule(process_file, args=(path, limits), timeout=self.timeout)
+        """`cms.images.process` of the file at ``path``; raises `Rejected` (4xx) for every failure of the image.
+
+        The renditions are files beside ``path``: the caller removes them with `Processed.discard`.
+        """
+        # The renditions come back as files beside ``path`` (spilled), not as
+        # bytes through the pipe: the web process never holds them whole.
+        future = self._running().schedule(process_file, args=(path, limits, True), timeout=self.timeout)
         try:
             return await asyncio.wrap_future(future)
         except Rejected:

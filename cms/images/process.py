@@ -23,7 +23,10 @@ import dataclasses
 import hashlib
 import io
 import logging
+import os
+import tempfile
 import warnings
+from typing import BinaryIO
 
 from PIL import Image, ImageFile, ImageOps, ImageSequence, UnidentifiedImageError
 
@@ -69,13 +72,21 @@ class Limits:
 
 @dataclasses.dataclass
 class Rendition:
-    """One stored file: the clean original or a resized copy."""
+    """One stored file: the clean original or a resized copy.
+
+    Its bytes are in ``data``, or, once `spilled` (by the image worker, so
+    that they cross to the web process as a file name, not as tens of MB),
+    in the file at ``path``.
+    """
 
     format: str  # "JPEG", "PNG", "GIF", "WEBP"
     width: int
     height: int
     data: bytes
     original: bool = False
+    path: str | None = None
+    size: int = 0  # of the file at ``path``
+    sha256: str = ""  # of the file at ``path``
 
     @property
     def content_type(self) -> str:
@@ -88,11 +99,27 @@ class Rendition:
     @property
     def digest(self) -> str:
         """The content address: the first 32 hex digits of the SHA-256 of the bytes."""
-        return hashlib.sha256(self.data).hexdigest()[:32]
+        return (self.sha256 or hashlib.sha256(self.data).hexdigest())[:32]
 
     @property
     def name(self) -> str:
         return "%s.%s" % (self.digest, self.ext)
+
+    @property
+    def length(self) -> int:
+        return self.size if self.path else len(self.data)
+
+    def open(self) -> BinaryIO:
+        """The bytes, to read."""
+        return open(self.path, "rb") if self.path else io.BytesIO(self.data)
+
+    def spilled(self, directory: str) -> "Rendition":
+        """This rendition with its bytes moved to a new private file in ``directory``."""
+        fd, path = tempfile.mkstemp(prefix="cms-rendition-", dir=directory)
+        with os.fdopen(fd, "wb") as f:
+            f.write(self.data)
+        return dataclasses.replace(self, data=b"", path=path, size=len(self.data),
+                                   sha256=hashlib.sha256(self.data).hexdigest())
 
 
 @dataclasses.dataclass
@@ -108,6 +135,15 @@ class Processed:
     @property
     def original(self) -> Rendition:
         return next(f for f in self.files if f.original)
+
+    def discard(self) -> None:
+        """Remove the files of spilled renditions (idempotent)."""
+        for f in self.files:
+            if f.path:
+                try:
+                    os.unlink(f.path)
+                except FileNotFoundError:
+                    pass
 
     @property
     def content_type(self) -> str:
@@ -223,11 +259,26 @@ def rendition_widths(width: int, widths: tuple[int, ...] = RENDITION_WIDTHS) -> 
     return chosen
 
 
-def process_file(path: str, limits: Limits = Limits()) -> Processed:
-    """`process` the upload stored at ``path`` (refused by its size before it is read)."""
+def process_file(path: str, limits: Limits = Limits(), spill: bool = False) -> Processed:
+    """`process` the upload stored at ``path`` (refused by its size before it is read).
+
+    ``spill``: write each rendition to its own file beside ``path`` (see
+    `Rendition.spilled`); the caller removes them with `Processed.discard`.
+    """
     with open(path, "rb") as f:
         data = f.read(limits.max_bytes + 1)
-    return process(data, limits)
+    processed = process(data, limits)
+    if spill:
+        directory = os.path.dirname(os.path.abspath(path))
+        spilled = dataclasses.replace(processed, files=[])
+        try:
+            for rendition in processed.files:
+                spilled.files.append(rendition.spilled(directory))
+        except BaseException:  # a full disk: leave no file behind
+            spilled.discard()
+            raise
+        return spilled
+    return processed
 
 
 def process(data: bytes, limits: Limits = Limits(), widths: tuple[int, ...] = RENDITION_WIDTHS) -> Processed:

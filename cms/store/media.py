@@ -119,7 +119,7 @@ class Media:
             name = "%s/%s" % (item_id, f.name)
             files.append({
                 "name": name, "url": "/media/" + name, "format": f.format, "content_type": f.content_type,
-                "width": f.width, "height": f.height, "length": len(f.data), "original": f.original,
+                "width": f.width, "height": f.height, "length": f.length, "original": f.original,
             })
         item = {
             "_id": item_id, "filename": filename, "alt": alt_from_filename(filename),
@@ -136,10 +136,11 @@ class Media:
         try:
             for entry, f in zip(files, processed.files):
                 file_id = self._file_id(entry["name"])
-                await self._bucket.upload_from_stream_with_id(
-                    file_id, entry["name"], f.data,
-                    metadata={"site_id": self.site_id, "item_id": item_id, "content_type": f.content_type},
-                )
+                with f.open() as source:  # from its file when the image worker spilled it
+                    await self._bucket.upload_from_stream_with_id(
+                        file_id, entry["name"], source,
+                        metadata={"site_id": self.site_id, "item_id": item_id, "content_type": f.content_type},
+                    )
                 stored.append(file_id)
         except BaseException:
             log.exception("storing media item %s failed; removing what was stored", item_id)

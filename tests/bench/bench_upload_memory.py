@@ -14,6 +14,8 @@ Peaks only grow: each line is the peak of everything up to it.
 
 A pod holds ``WEB_CONCURRENCY`` web processes, each with one image worker:
 its memory limit must cover ``WEB_CONCURRENCY * (web + image worker)`` peaks.
+The web process's growth with a large file is PyMongo's GridFS writer, which
+buffers up to 48 MB of chunks (one ``insert_many``) before sending them.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ async def alpha(world, client, app, tmp_path):
 
 
 def leftovers(tmp_path) -> list[str]:
-    return [name for name in os.listdir(tmp_path) if name.startswith("cms-upload-")]
+    return [name for name in os.listdir(tmp_path) if name.startswith(("cms-upload-", "cms-rendition-"))]
 
 
 async def announce_and_send(port: int, cookies: dict, xsrf: str | None, length: int, sent: int,

@@ -8,7 +8,9 @@ worker past either is replaced while the next upload goes on.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 
 import pytest
 from PIL import Image
@@ -64,6 +66,23 @@ async def test_an_image_past_the_memory_budget_is_refused_and_the_next_one_is_pr
         assert done.format == "JPEG"
     finally:
         pool.stop()
+
+
+async def test_renditions_come_back_as_files_named_by_their_content_and_are_discarded(tmp_path, small):
+    pool = ImagePool()
+    try:
+        done = await pool.process(small, Limits())
+    finally:
+        pool.stop()
+    assert {f.format for f in done.files} == {"JPEG", "WEBP"}
+    for f in done.files:
+        assert f.data == b"" and f.path and os.path.dirname(f.path) == str(tmp_path)
+        with f.open() as source:
+            content = source.read()
+        assert len(content) == f.length and hashlib.sha256(content).hexdigest()[:32] == f.digest
+        assert images.opened(content).size[0] == f.width
+    done.discard()
+    assert sorted(os.listdir(tmp_path)) == ["small.jpg"]
 
 
 async def test_a_refusal_crosses_from_the_worker_with_its_status(tmp_path):
