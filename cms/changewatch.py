@@ -24,6 +24,7 @@ import logging
 from typing import Any
 
 from cms.store import changes
+from cms.supervisor import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,11 @@ class ChangeWatcher:
             self._loading = asyncio.ensure_future(self.refresh())
         try:
             await asyncio.shield(self._loading)
-        except Exception:
+        except Exception as e:
             # No database yet: try again on the next request, and meanwhile
             # answer with what we have (pages then render afresh, as before).
-            log.warning("could not read the change counters", exc_info=True)
+            # The database away is expected here (one line); anything else, a traceback.
+            log.warning("could not read the change counters: %s", e, exc_info=not is_unavailable(e))
             self._loading = None
             return
         if self._task is None and not self._stopped:

@@ -110,7 +110,9 @@ class Settings:
     port: int = 8888
     debug: bool = False
     trust_proxy: bool = False
-    shutdown_grace: float = 10.0  # seconds a stopping server gives requests in flight
+    # Seconds a stopping server gives requests in flight: 25 s, plus `cms.server.SETTLE`,
+    # fits in OpenShift's default terminationGracePeriodSeconds (30 s).
+    shutdown_grace: float = 25.0
     max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
     extra: dict = dataclasses.field(default_factory=dict)
 
@@ -120,7 +122,7 @@ class Settings:
         uri = mongodb_uri_from_env(env)
         data_dir = Path(env.get("CMS_DATA_DIR", "data")).expanduser()
         port = int(_number(env, "PORT", 8888, int))
-        shutdown_grace = _number(env, "CMS_SHUTDOWN_GRACE", 10.0, float)
+        shutdown_grace = _number(env, "CMS_SHUTDOWN_GRACE", 25.0, float)
         # Tornado refuses request bodies over 100 MB outright (no answer, the
         # connection closes): keep the limit where an upload still gets its 413.
         max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1, maximum=90))

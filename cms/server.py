@@ -73,21 +73,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
             print("  owner password: %s  (shown once; keep it)" % seeded["password"])
         print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
         await stopping.wait()
-        log.info("shutting down: no new connections, finishing %d request(s) in flight", app.in_flight.count)
-        server.stop()
-        app.in_flight.stopping = True
-        drained = await _until_drained_or_signal(app, settings.shutdown_grace)
-        if not drained:
-            log.warning(
-                "%d request(s) still running after %.0fs; closing them",
-                max(app.in_flight.count, len(app.in_flight.handlers)), settings.shutdown_grace,
-            )
-        # Idle keep-alive connections (and any request past the grace period).
-        await server.close_all_connections()
-        # Handlers whose connection is gone may still be at work: the client stays open until they end.
-        cancelled = await app.in_flight.settled(SETTLE)
-        if cancelled:
-            log.warning("cancelled %d handler(s) still running %.0fs after their connection closed", cancelled, SETTLE)
+        await finish_serving(server, app, settings.shutdown_grace, interrupt=_signal_event())
         if supervisor:
             await supervisor.stop()
         await app.monitor.stop()
@@ -128,17 +114,44 @@ def _signal_event() -> asyncio.Event:
     return event
 
 
-async def _until_drained_or_signal(app: CMSApplication, grace: float) -> bool:
-    """Wait for the requests in flight; a second SIGINT/SIGTERM stops waiting."""
+async def finish_serving(
+    server: HTTPServer, app: CMSApplication, grace: float, settle: float = SETTLE,
+    interrupt: asyncio.Event | None = None,
+) -> None:
+    """Stop accepting, let the requests in flight finish, close every connection, and
+    wait for the handlers still at work; after this the database client may close.
+
+    ``interrupt`` (a second SIGINT/SIGTERM) stops the waiting for requests in flight.
+    """
+    log.info("shutting down: no new connections, finishing %d request(s) in flight", app.in_flight.count)
+    server.stop()
+    app.in_flight.stopping = True
+    if not await _until_drained_or_interrupted(app, grace, interrupt):
+        log.warning(
+            "%d request(s) still running after %.0fs; closing them",
+            max(app.in_flight.count, len(app.in_flight.handlers)), grace,
+        )
+    # Idle keep-alive connections (and any request past the grace period).
+    await server.close_all_connections()
+    # A handler whose connection is gone may still be at work (an upload being
+    # processed): the database client stays open until it ends.
+    cancelled = await app.in_flight.settled(settle)
+    if cancelled:
+        log.warning("cancelled %d handler(s) still running %.0fs after their connection closed", cancelled, settle)
+
+
+async def _until_drained_or_interrupted(app: CMSApplication, grace: float, interrupt: asyncio.Event | None) -> bool:
+    """Wait for the requests in flight; ``interrupt`` being set stops waiting."""
     drained = asyncio.ensure_future(app.in_flight.drained(grace))
-    again = asyncio.ensure_future(_signal_event().wait())
+    again = asyncio.ensure_future((interrupt or asyncio.Event()).wait())
     try:
         await asyncio.wait({drained, again}, return_when=asyncio.FIRST_COMPLETED)
     finally:
         again.cancel()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(signum)
+        if interrupt is not None:
+            loop = asyncio.get_running_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(signum)
     if not drained.done():
         drained.cancel()
         log.warning("asked again to stop: not waiting for requests in flight")

@@ -244,4 +244,4 @@ class EmbeddedSupervisor:
 def _one_line(error: BaseException) -> str:
     """PyMongo's messages run over many lines (a topology description): keep the first."""
     text = str(error).strip() or type(error).__name__
-    return text.splitlines()[0][:300]
+    return text.splitlines()[0].split(" (configured timeouts")[0][:300]

@@ -8,17 +8,25 @@ Stopping (SIGTERM from the kubelet): the master passes SIGTERM to the workers
 and waits ``graceful_timeout`` before killing them. The stock tornado worker
 stops accepting on its next one-second heartbeat and stops its event loop on
 the one after, whatever is still running; the hook below keeps the loop until
-the requests in flight are answered (at most ``graceful_timeout`` less a
-margin), and ``worker_exit`` then closes the worker's database client and
+the requests in flight are answered and their handlers have ended (at most
+``CMS_SHUTDOWN_GRACE``, as for ``serve``), stops the worker's background
+tasks, and ``worker_exit`` then closes the worker's database client and
 stops its Markdown render workers.
 
+Starting: the worker serves at once, even with the database down; its
+`cms.supervisor.DatabaseMonitor` makes the indexes once the database answers
+(retried until they are), and ``/readyz`` says 503 until then.
+
 Environment: ``PORT`` (8080), ``WEB_CONCURRENCY`` (2 workers),
-``GRACEFUL_TIMEOUT`` (25 s; keep it under the pod's
-``terminationGracePeriodSeconds``, 30 s by default).
+``CMS_SHUTDOWN_GRACE`` (25 s), ``GRACEFUL_TIMEOUT`` (the grace plus a 2 s
+margin; keep it under the pod's ``terminationGracePeriodSeconds``, 30 s by
+default).
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
 import os
 import time
 from typing import Any
@@ -26,7 +34,9 @@ from typing import Any
 bind = "0.0.0.0:%s" % os.environ.get("PORT", "8080")
 worker_class = "tornado"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT", "25"))
+DRAIN_MARGIN = 2.0  # seconds left to the worker to close up before the master's SIGKILL
+shutdown_grace = float(os.environ.get("CMS_SHUTDOWN_GRACE") or 25)
+graceful_timeout = int(os.environ.get("GRACEFUL_TIMEOUT") or math.ceil(shutdown_grace + DRAIN_MARGIN))
 timeout = 30
 keepalive = 5  # the router reuses connections
 control_socket_disable = True  # no gunicornc socket under $HOME in a container
@@ -44,31 +54,22 @@ logconfig_dict = {
 }
 preload_app = False  # each worker imports wsgi.py, and so has its own database client
 
-DRAIN_MARGIN = 2.0  # seconds left to the worker to close up before the master's SIGKILL
-
 
 def post_worker_init(worker: Any) -> None:
-    """Once the worker has its app: make sure of the indexes, and drain on SIGTERM."""
-    _ensure_indexes_when_running(worker)
+    """Once the worker has its app: watch the database (and make the indexes), and drain on SIGTERM."""
+    _monitor_the_database(worker)
     _drain_before_stopping(worker)
 
 
-def _ensure_indexes_when_running(worker: Any) -> None:
-    """Create the indexes (idempotent) on the worker's loop, as ``python -m cms serve`` does."""
-    db = getattr(worker.wsgi, "db", None)
-    if db is None:
+def _monitor_the_database(worker: Any) -> None:
+    """Start the app's database monitor on the worker's loop; it makes the indexes (idempotent)."""
+    monitor = getattr(worker.wsgi, "monitor", None)
+    if monitor is None:
         return
     from tornado.ioloop import IOLoop
 
-    from cms.db import ensure_indexes
-
-    async def ensure() -> None:
-        try:
-            await ensure_indexes(db)
-        except Exception as e:  # the app still serves; say so once
-            worker.log.warning("could not ensure the database indexes: %s", e)
-
-    IOLoop.current().add_callback(ensure)  # the loop the worker's run() is about to start
+    # The loop the worker's run() is about to start; a database down now only delays readiness.
+    IOLoop.current().add_callback(monitor.start, ensure_indexes=True)
 
 
 def _drain_before_stopping(worker: Any) -> None:
@@ -77,21 +78,27 @@ def _drain_before_stopping(worker: Any) -> None:
     if in_flight is None or not hasattr(worker, "heartbeat"):
         return
     beat = worker.heartbeat
-    grace = max(worker.cfg.graceful_timeout - DRAIN_MARGIN, 0.0)
+    grace = max(min(shutdown_grace, worker.cfg.graceful_timeout - DRAIN_MARGIN), 0.0)
     deadline: list[float] = []
+    monitor = getattr(worker.wsgi, "monitor", None)
 
     def heartbeat() -> None:
-        if not worker.alive:
+        if not worker.alive and not in_flight.stopping:
             in_flight.stopping = True  # answers from now on close their connection
+            if monitor is not None:  # a background task: done before the loop stops
+                asyncio.ensure_future(monitor.stop())
         # Once alive is False the first beat stops the server (server_alive
-        # becomes False) and the next stops the loop: hold that one back.
-        if not worker.alive and not worker.server_alive and in_flight.count:
+        # becomes False) and the next stops the loop: hold that one back while
+        # a request is answered or a handler still works (it may use the database).
+        if not worker.alive and not worker.server_alive and in_flight.busy:
             if not deadline:
                 deadline.append(time.monotonic() + grace)
-                worker.log.info("finishing %d request(s) in flight", in_flight.count)
+                worker.log.info("finishing %d request(s) in flight", max(in_flight.count, len(in_flight.handlers)))
             if time.monotonic() < deadline[0]:
                 return
-            worker.log.warning("%d request(s) still running after %.0fs; stopping", in_flight.count, grace)
+            worker.log.warning(
+                "%d request(s) still running after %.0fs; stopping", max(in_flight.count, len(in_flight.handlers)), grace
+            )
         beat()
 
     worker.heartbeat = heartbeat  # run() reads it when it starts its timers

@@ -100,3 +100,51 @@ def child_env(**extra: str) -> dict[str, str]:
     env.pop("PORT", None)
     env.update(extra)
     return env
+
+
+class StandaloneDatabase:
+    """An nx-27017 server on a port of the test's choosing: "an external MongoDB"
+    that the test can kill and bring back, on the same address, like a managed one."""
+
+    def __init__(self, directory, port: int) -> None:
+        self.directory, self.port = directory, port
+        self.uri = "mongodb://127.0.0.1:%d/" % port
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30.0) -> None:
+        import sys
+
+        import pymongo
+
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nx_27017.nx_27017", "--data-dir", str(self.directory), "-p", str(self.port),
+             "--pid-file", str(self.directory / "nx.pid"), "--log-file", str(self.directory / "nx.log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + timeout
+        while True:
+            assert self.process.poll() is None, "nx-27017 exited at start"
+            try:
+                pymongo.MongoClient(self.uri, serverSelectionTimeoutMS=300).admin.command("ping")
+                return
+            except pymongo.errors.PyMongoError:
+                assert time.monotonic() < deadline, "nx-27017 did not answer within %.0fs" % timeout
+                time.sleep(0.1)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash would."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+
+def wait_for(condition, timeout: float, what: str):
+    """Poll ``condition`` until it returns something true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        assert time.monotonic() < deadline, "not within %.0fs: %s" % (timeout, what)
+        time.sleep(0.05)

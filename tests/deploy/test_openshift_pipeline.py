@@ -40,12 +40,14 @@ from tests.conftest import TEST_PASSWORD, World
 
 from .support import (
     HeldRequest,
+    StandaloneDatabase,
     child_env,
     get,
     port_is_free,
     refuses_connections,
     stop,
     uri_with_database,
+    wait_for,
     wait_until_serving,
 )
 
@@ -287,6 +289,56 @@ def test_sigterm_finishes_requests_in_flight_and_stops_cleanly(built, s2i_env, m
     finally:
         stop(app.process)
         pymongo.MongoClient(mongo_uri).drop_database(database)
+
+
+def test_a_database_down_at_start_and_later_gives_fast_503s_and_readiness_follows_it(
+    built, s2i_env, tmp_path
+):
+    """An external MongoDB that is down when the workers start, comes up, then dies and comes back."""
+    src, venv = built
+    port, db_port = free_port(), free_port()
+    mongo = StandaloneDatabase(tmp_path / "mongo", db_port)
+    env = platform_env(built, s2i_env, mongo.uri, "outage", tmp_path, PORT=str(port))
+    app = Deployed(src, venv, env, port, tmp_path / "gunicorn.log")
+    start_process = subprocess.Popen(gunicorn_command(s2i_env, bind=None), cwd=src, env=env,
+                                     stdout=open(app.log, "w"), stderr=subprocess.STDOUT)
+    app.process = start_process
+    try:
+        # The workers start without their database: alive, not ready, pages a fast 503.
+        wait_until_serving(app.process, port, "/healthz")
+        probe = lambda path: get(port, path, host="10.128.0.7:8080")[0]  # noqa: E731
+        assert probe("/readyz") == 503
+        status, headers, _ = app.get("alpha." + BASE_DOMAIN)
+        assert status == 503 and int(headers["Retry-After"]) > 0
+
+        # The database comes up: the indexes are made and the workers become ready.
+        mongo.start()
+        wait_for(lambda: probe("/readyz") == 200 and probe("/readyz") == 200, 30, "ready with the database up")
+        keys = [index["key"] for index in pymongo.MongoClient(mongo.uri).outage.posts.index_information().values()]
+        assert {"site_id": 1, "type": 1, "slug": 1} in [dict(k) for k in keys]
+        assert app.get("alpha." + BASE_DOMAIN)[0] == 404  # no such site yet: a real answer
+
+        # It dies: 503s with Retry-After (never a 500), readyz 503 within the probe's 3 s.
+        mongo.kill()
+
+        def refused():
+            status, headers, _ = app.get("alpha." + BASE_DOMAIN)
+            assert status in (404, 503), status
+            return status == 503 and int(headers["Retry-After"]) > 0
+
+        wait_for(refused, 10, "a 503 with the database gone")
+        wait_for(lambda: get(port, "/readyz", host="probe")[0] == 503, 10, "readyz 503")
+        assert probe("/healthz") == 200  # nothing a restart of this pod would cure
+
+        # Back on the same address: the clients reconnect by themselves.
+        mongo.start()
+        wait_for(lambda: probe("/readyz") == 200 and app.get("alpha." + BASE_DOMAIN)[0] == 404, 30, "ready again")
+        text = app.output()
+        assert "Traceback" not in text and " 500 " not in text
+        assert "could not make the database indexes (will retry)" in text or "database indexes in place" in text
+    finally:
+        stop(app.process)
+        mongo.kill()
 
 
 def test_without_a_database_uri_it_refuses_to_start(built, s2i_env, tmp_path):
