@@ -144,7 +144,11 @@ def start(deployed: Deployed, command: list[str]) -> None:
         deployed.process = subprocess.Popen(
             command, cwd=deployed.src, env=deployed.env, stdout=log, stderr=subprocess.STDOUT
         )
-    wait_until_serving(deployed.process, deployed.port, "/readyz")
+    wait_until_serving(deployed.process, deployed.port, "/healthz")
+    # Every worker ready, not just the one that answered: each makes the indexes
+    # and logs it (on a busy machine the second can be seconds behind).
+    workers = int(deployed.env.get("WEB_CONCURRENCY", "1"))
+    wait_for(lambda: deployed.output().count("database indexes in place") >= workers, 60, "every worker ready")
 
 
 def cms_cli(deployed: Deployed, *args: str, stdin: str | None = None) -> str:
