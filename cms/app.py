@@ -20,6 +20,7 @@ from cms import db as database
 from cms.accesslog import AccessLog
 from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
+from cms.fastpath import kept_answer
 from cms.handlers import health, platform, public
 from cms.handlers.account import account_routes
 from cms.handlers.admin import admin_routes
@@ -124,6 +125,10 @@ class CMSApplication(tornado.web.Application):
     def find_handler(self, request: HTTPServerRequest, **kwargs: Any):
         if self.cms_settings.trust_proxy:
             apply_forwarded_headers(request)
+        if self.request_limits.refusal(request, streams_body=False) is None:
+            kept = kept_answer(self, request)  # a kept reader page: no handler at all (cms.fastpath)
+            if kept is not None:
+                return kept
         delegate = super().find_handler(request, **kwargs)
         # Too long, too large: answered from the headers, before any body is read.
         streams = getattr(getattr(delegate, "handler_class", None), "_stream_request_body", False)

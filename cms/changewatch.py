@@ -53,6 +53,10 @@ class ChangeWatcher:
             await self.ready()
         return self._counters.get(site_id, 0)
 
+    def known(self, site_id: Any) -> int | None:
+        """The counter as known now, or None before the first poll (then use `counter`)."""
+        return self._counters.get(site_id, 0) if self._task is not None else None
+
     async def platform(self) -> int:
         if self._task is None:
             await self.ready()

@@ -54,6 +54,7 @@ class Entry:
     etag: str = ""
     gzip_etag: str = ""
     stale_since: float | None = None  # time.monotonic() when first found stale
+    headers: list[tuple[str, str]] | None = None  # as first answered, less what each answer sets (cms.fastpath)
 
     @classmethod
     def made(cls, stamp: Any, expires: float, status: int, content_type: str, body: bytes) -> "Entry":
@@ -102,6 +103,15 @@ class PageCache:
             return None, False
         self.stale_hits += 1
         return entry, False
+
+    def peek(self, key: Hashable, stamp: Any) -> Entry | None:
+        """A fresh entry or None, leaving a stale one for `lookup` to deal with."""
+        entry = self._entries.get(key)
+        if entry is None or entry.stamp != stamp or entry.expires <= time.time():
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry
 
     def get(self, key: Hashable, stamp: Any) -> Entry | None:
         """A fresh entry, or None (a stale one is dropped)."""

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from cms.changewatch import ChangeWatcher
+from cms.store.changes import PLATFORM
 from cms.store.sites import Sites
 
 PLATFORM_SITE = object()  # the sentinel for the bare base domain
@@ -42,6 +43,12 @@ class SiteResolver:
 
     def invalidate(self) -> None:
         self._cache.clear()
+
+    def cached(self, host: str) -> dict | None:
+        """The site of ``host`` if this process knows it and may trust that (no query, no wait)."""
+        if self._counter is None or self.watcher.known(PLATFORM) != self._counter:
+            return None
+        return self._cache.get(host_name(host))
 
     async def _refresh(self) -> None:
         counter = await self.watcher.platform()

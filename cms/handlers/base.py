@@ -27,6 +27,7 @@ import tornado.web
 from tornado import template
 
 from cms import csp, sessions
+from cms.fastpath import accepts_gzip
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
@@ -41,16 +42,8 @@ RENDER_WAIT = 5.0  # seconds a request waits for another's render of the same pa
 # a publish reaches the edge within about 10 s; browsers revalidate every time
 # (max-age=0), so an author sees their change on the next load.
 CACHE_CONTROL = "public, max-age=0, s-maxage=10, stale-while-revalidate=60"
-_NO_GZIP = re.compile(r"\s*q\s*=\s*0(\.0*)?\s*$")
-
-
-def accepts_gzip(header: str) -> bool:
-    """Whether an ``Accept-Encoding`` value takes gzip (``gzip;q=0`` refuses it)."""
-    for part in header.split(","):
-        name, _, params = part.partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip"):
-            return not _NO_GZIP.match(params)
-    return False
+# Set for each answer of a kept page; the rest of its headers are kept with it.
+PER_ANSWER_HEADERS = frozenset({"Date", "Etag", "Content-Encoding", "Content-Length", "Set-Cookie"})
 
 _theme_loaders: dict[tuple[str, ...], ThemeLoader] = {}  # compiled site.css templates, per theme chain
 PAGE_NUMBER = re.compile(r"[0-9]{1,5}")
@@ -361,6 +354,9 @@ class SiteHandler(BaseHandler):
             if accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
                 body, etag = entry.gzipped, entry.gzip_etag
                 self.set_header("Content-Encoding", "gzip")
+        if entry.headers is None:  # what cms.fastpath answers with from now on
+            entry.headers = [(name, value) for name, value in self._headers.get_all()
+                             if name not in PER_ANSWER_HEADERS]
         self.set_header("Etag", etag)  # given, so Tornado's finish hashes nothing
         if self.check_etag_header():
             self.set_status(304)

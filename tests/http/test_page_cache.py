@@ -328,3 +328,21 @@ async def test_reader_pages_say_how_a_cdn_may_keep_them_and_search_does_not(worl
         control = (await client.get("blog", path)).headers["Cache-Control"]
         assert "s-maxage=10" in control and "stale-while-revalidate" in control and "max-age=0" in control
     assert "s-maxage" not in (await client.get("blog", "/search?q=hello")).headers.get("Cache-Control", "")
+
+
+async def test_a_kept_page_is_answered_with_the_headers_it_was_rendered_with(world, client, app):
+    store = await world.site("blog")
+    await world.post(store, await world.member(store, "owner"), "Hello", markdown="Words. " * 100)
+    rendered = await client.get("blog", "/posts/hello")
+    hits = app.page_cache.hits
+    kept = await client.get("blog", "/posts/hello")
+    assert app.page_cache.hits == hits + 1 and kept.body == rendered.body
+
+    def comparable(response):
+        return sorted((k, v) for k, v in response.headers.get_all() if k not in ("Date", "Connection"))
+
+    assert comparable(kept) == comparable(rendered)
+    assert "Content-Security-Policy" in kept.headers and kept.headers["X-Content-Type-Options"] == "nosniff"
+    head = await client.fetch("blog.localhost", "/posts/hello", method="HEAD", decompress_response=False,
+                              headers={"Accept-Encoding": "identity"})
+    assert head.code == 200 and head.body == b"" and int(head.headers["Content-Length"]) == len(rendered.body)

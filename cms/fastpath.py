@@ -1,0 +1,119 @@
+"""Kept reader pages answered before any RequestHandler is made.
+
+A kept page is the same bytes for every reader, yet answering it through a
+`SiteHandler` meant building a handler (its default headers, cookies, the
+prepare chain, the site's stores and theme) for every request: more than
+half of what a hit cost. `kept_answer` is asked by the application's
+``find_handler`` first: when the host is a known site and its page for this
+URL is kept and fresh under the site's current change counter -- all of it
+in-memory lookups, no query -- the answer is written straight to the
+connection with the headers the page was rendered with. Anything else (a
+miss, a stale page, a POST, a refused request) goes the usual way, where
+rendering, single-flight and stale answers happen (`cms.handlers.base`).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+from tornado import httputil
+
+from cms.pagecache import Entry
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value takes gzip (``gzip;q=0`` refuses it)."""
+    for part in header.split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip"):
+            q = params.replace(" ", "").lower()
+            return not (q.startswith("q=0") and q[3:].strip(".0") == "")
+    return False
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """``If-None-Match`` against a strong ETag, compared weakly as RFC 9110 says for GET."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
+
+
+class _Date:
+    """The ``Date`` header, formatted once a second."""
+
+    second = -1
+    text = ""
+
+    @classmethod
+    def now(cls) -> str:
+        now = int(time.time())
+        if now != cls.second:
+            cls.second, cls.text = now, email.utils.formatdate(now, usegmt=True)
+        return cls.text
+
+
+class KeptAnswer(httputil.HTTPMessageDelegate):
+    """Writes one kept page to the connection; quacks enough like a handler for the access log."""
+
+    def __init__(self, application: Any, request: httputil.HTTPServerRequest, entry: Entry) -> None:
+        self.application = application
+        self.request = request
+        self.entry = entry
+        self._status = entry.status
+
+    def get_status(self) -> int:
+        return self._status
+
+    def _request_summary(self) -> str:
+        return "%s %s (%s)" % (self.request.method, self.request.uri, self.request.remote_ip)
+
+    def headers_received(self, start_line: Any, headers: httputil.HTTPHeaders) -> None:
+        pass
+
+    def data_received(self, chunk: bytes) -> None:
+        pass
+
+    def on_connection_close(self) -> None:
+        pass
+
+    def finish(self) -> None:
+        entry, request = self.entry, self.request
+        headers = httputil.HTTPHeaders(entry.headers)
+        headers["Date"] = _Date.now()
+        body, etag = entry.body, entry.etag
+        if entry.gzipped is not None and accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            body, etag = entry.gzipped, entry.gzip_etag
+            headers["Content-Encoding"] = "gzip"
+        headers["Etag"] = etag
+        if etag_matches(request.headers.get("If-None-Match", ""), etag):
+            self._status, body = 304, b""
+            for name in ("Content-Encoding", "Content-Language", "Content-Type"):
+                headers.pop(name, None)
+        else:
+            headers["Content-Length"] = str(len(body))
+        start_line = httputil.ResponseStartLine("", self._status, httputil.responses.get(self._status, "OK"))
+        connection = request.connection
+        connection.write_headers(start_line, headers, body if request.method != "HEAD" else None)
+        connection.finish()
+        self.application.log_request(self)
+
+
+def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAnswer | None:
+    """The answer to ``request`` from the page cache, if it may be given without a handler."""
+    if request.method not in ("GET", "HEAD"):
+        return None
+    site = application.resolver.cached(request.host)
+    if site is None:
+        return None
+    counter = application.changes.known(site["_id"])
+    if counter is None:
+        return None
+    key = (site["_id"], request.protocol, request.host.lower(), request.uri)
+    entry = application.page_cache.peek(key, counter)
+    if entry is None or entry.headers is None:
+        return None
+    return KeptAnswer(application, request, entry)
