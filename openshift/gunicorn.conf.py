@@ -113,6 +113,10 @@ def worker_exit(server: Any, worker: Any) -> None:
 
     images_pool.pool.stop()
     render_pool.shutdown()
+    app = getattr(worker, "wsgi", None)
+    if hasattr(app, "changes"):  # the change watcher's poll and the access log's last lines
+        app.changes.stop()
+        app.access_log.flush()
     db = getattr(getattr(worker, "wsgi", None), "db", None)
     if db is not None:
         db.client.close()
