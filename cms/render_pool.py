@@ -30,6 +30,7 @@ import threading
 import pebble
 
 from cms.store.errors import StoreError
+from cms.text.guard import TooMuchMarkup
 from cms.text.markdown import Rendered
 from cms.text.worker import render_or_exit
 
@@ -117,6 +118,8 @@ class RenderPool:
                 "this text takes too long to render (over %g seconds); long runs of brackets, "
                 "asterisks or deeply nested lists and quotes are the usual cause" % self.budget
             ) from None
+        except TooMuchMarkup as e:
+            raise RenderRefused(str(e)) from None
         except RecursionError:
             raise RenderRefused("this text is nested too deeply to render (lists or quotes inside each other)") from None
         except concurrent.futures.process.BrokenProcessPool:

@@ -1,6 +1,7 @@
 """Markdown to safe HTML, plus the plain-text excerpt and reading time.
 
-Rendering happens once, on save; the stored HTML is what readers get. Every
+Rendering happens once, on save (in a worker process, `cms.render_pool`); the
+stored HTML is what readers get. Every
 rendering passes through `sanitize`, an allow-list (nh3), so nothing an author
 types can run script in a reader's browser.
 """
@@ -14,6 +15,8 @@ import re
 
 import markdown as md
 import nh3
+
+from cms.text.guard import MarkupLimit, tame
 
 WORDS_PER_MINUTE = 230
 EXCERPT_WORDS = 40
@@ -68,7 +71,7 @@ class Rendered:
 
 def _markdown() -> md.Markdown:
     return md.Markdown(
-        extensions=["fenced_code", "tables", "footnotes", "toc", "codehilite", "sane_lists", "smarty"],
+        extensions=["fenced_code", "tables", "footnotes", "toc", "codehilite", "sane_lists", "smarty", MarkupLimit()],
         extension_configs={
             # Classes only (no inline styles): the theme ships the Pygments CSS.
             "codehilite": {"css_class": "highlight", "guess_lang": False},
@@ -108,9 +111,15 @@ def excerpt_of(text: str, words: int = EXCERPT_WORDS) -> str:
 
 
 def render(source: str, custom_excerpt: str | None = None) -> Rendered:
-    """Render Markdown to sanitised HTML with a table of contents and an excerpt."""
+    """Render Markdown to sanitised HTML with a table of contents and an excerpt.
+
+    `cms.text.guard` first escapes the openers that would cost Markdown
+    quadratic time; a paragraph with too much markup raises `TooMuchMarkup`.
+    Call it through `cms.render_pool` from the web process: it is still pure
+    Python and may take seconds on a long text.
+    """
     converter = _markdown()
-    body = sanitize(converter.convert(source))
+    body = sanitize(converter.convert(tame(source)))
     toc = sanitize(getattr(converter, "toc", ""))
     # Footnotes are not part of the opening text a reader sees in a list.
     text = plain_text(re.sub(r'<div class="footnote">.*?</div>', "", body, flags=re.S))

@@ -199,3 +199,26 @@ async def test_a_contributor_cannot_preview_someone_elses_draft(world, client):
         assert "Olive Owner" not in answer["html"]
     finally:
         socket.close()
+
+
+@pytest.mark.parametrize("body", ["[" * 8000, "[a](" * 5000, "![" * 10000])
+async def test_the_inputs_that_froze_the_process_save_as_their_text(world, client, body):
+    alpha, _, session = await two_sites(world, client)
+    saved = await session.post("/admin/posts/new", form(title="Odd", markdown=body, state="published"))
+    assert saved.code == 303
+    page = await client.get("alpha", "/posts/odd")
+    assert page.code == 200 and body.encode() in page.body
+
+
+async def test_too_much_markup_in_one_paragraph_is_refused_in_the_preview_and_on_save(world, client):
+    alpha, _, session = await two_sites(world, client)
+    body = "*a* " * 10000
+    refused = await session.post("/admin/posts/new", form(title="Dense", markdown=body))
+    assert refused.code == 422 and b"split it into shorter paragraphs" in refused.body
+    assert (await alpha.posts.admin_list("post")).total == 0
+    socket = await websocket_connect(ws_request(client, session))
+    try:
+        socket.write_message(json.dumps({"seq": 1, "title": "Dense", "markdown": body}))
+        assert "split it into shorter paragraphs" in json.loads(await socket.read_message())["error"]
+    finally:
+        socket.close()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from cms.config import REPO_ROOT
 from cms.text.markdown import render, sanitize
 
 
@@ -78,3 +79,88 @@ def test_footnotes_stay_out_of_the_excerpt():
 def test_reading_time_grows_with_length():
     assert render("word " * 100).reading_minutes == 1
     assert render("word " * 1000).reading_minutes == 5
+
+
+# --- issue 9: the guard against quadratic inputs changes nothing in ordinary text ---
+
+ORDINARY = '''# A tour [with brackets] in a title
+
+Text with a [link](https://example.org/ "Its (title)"), an ![image](/media/a.png),
+a [reference][ref], a [shortcut] and a [link with [nested] brackets](https://example.org/a_(b)).
+A footnote.[^note] Some *emphasis*, **strong**, `code with [ and (` and <https://example.org/x>.
+An <abbr title="x">abbr</abbr> tag, 3 < 4 and 5 > 2, a \\[literal bracket\\] and (parentheses).
+
+[ref]: https://example.org/ref
+[shortcut]: https://example.org/short
+[^note]: The note, with a [link](https://example.org/).
+
+- a list item with [a link](https://example.org/)
+    - nested, with ``a `tick` span``
+
+> a quote with [brackets] and (parens
+
+    indented code: [[[ ((( <a <a
+
+```python
+fenced = "[[[" + "((( <a <a"
+```
+
+| a [x] | b |
+|---|---|
+| [y](https://example.org/) | (z |
+'''
+
+
+def test_the_guard_leaves_ordinary_markdown_as_it_is():
+    from cms.text.guard import tame
+
+    assert tame(ORDINARY) == ORDINARY
+    for path in sorted((REPO_ROOT / "cms" / "seed_content").glob("*.md")):
+        text = path.read_text(encoding="utf-8")
+        assert tame(text) == text, path.name
+    html = render(ORDINARY).html
+    assert '<a href="https://example.org/a_(b)" rel="noopener noreferrer">link with [nested] brackets</a>' in html
+    assert "<code>code with [ and (</code>" in html and "[literal bracket]" in html
+
+
+def unguarded(source: str) -> str:
+    """What Python-Markdown itself makes of ``source``, without `tame`."""
+    from cms.text.markdown import _markdown
+
+    return sanitize(_markdown().convert(source))
+
+
+@pytest.mark.parametrize("unit", ["[", "[a](", "![", "[a][", "[^", "<a ", "<http://", "[a](b) [", "[a] (("])
+def test_unmatched_openers_render_as_markdown_renders_them(unit):
+    """A short run shows what Markdown does; the guard's escapes give the same page."""
+    source = unit * 40
+    assert render(source).html == unguarded(source)
+
+
+@pytest.mark.parametrize("source", ["[" * 8000, "[a](" * 5000, "![" * 10000])
+def test_the_inputs_that_took_seconds_render_as_their_text(source):
+    assert render(source).html == "<p>%s</p>" % source.replace("<", "&lt;")
+
+
+def test_code_keeps_its_brackets_and_angles_verbatim():
+    html = render("`[[[ <a` and\n\n```\n[[[ ((( <a <a\n```\n\n    [[[ <b <b\n").html
+    assert "<code>[[[ &lt;a</code>" in html
+    assert "[[[ ((( &lt;a &lt;a" in html and "[[[ &lt;b &lt;b" in html
+    assert "\\" not in html
+
+
+def test_a_paragraph_with_too_much_markup_is_refused_with_a_message():
+    from cms.text.guard import TooMuchMarkup
+
+    with pytest.raises(TooMuchMarkup, match="split it into shorter paragraphs"):
+        render("*a* " * 10000)
+    # The same marks in paragraphs of ordinary length render.
+    html = render(("*a* " * 25 + "\n\n") * 400).html
+    assert html.count("<em>a</em>") == 10000
+    with pytest.raises(TooMuchMarkup, match="too much markup"):
+        render(("*a* " * 25 + "\n\n") * 4100)
+
+
+def test_brackets_nested_deeper_than_the_limit_render_as_markdown_renders_them():
+    for source in ("[" * 40 + "]" * 40, "[a [b [c] d] e](f)", "[" * 20 + "]" * 20 + "(f)"):
+        assert render(source).html == unguarded(source)
