@@ -40,6 +40,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -67,6 +68,7 @@ _BUCKET_COLLECTIONS = frozenset(
     "%s%s%s" % (bucket, sep, part) for bucket in BUCKETS for sep in "._" for part in ("files", "chunks"))
 _CODEC = CodecOptions(tz_aware=True, tzinfo=dt.timezone.utc)
 BATCH = 500
+_DATED = re.compile(r"\d{8}T\d{6}Z")  # the folders `backup --keep` makes
 
 Progress = Callable[[str], None]
 
@@ -212,12 +214,20 @@ def backup_path(parent: Path, now: dt.datetime | None = None) -> Path:
 
 
 def prune(parent: Path, keep: int) -> list[Path]:
-    """Remove all but the ``keep`` newest complete backups in ``parent``; returns what went."""
-    complete = sorted(p for p in Path(parent).iterdir() if p.is_dir() and (p / MANIFEST).is_file())
+    """Remove all but the ``keep`` newest complete backups in ``parent``; returns what went.
+
+    Only folders named as `backup_path` names them are touched. One without a
+    manifest that is older than the newest complete backup is an attempt that
+    died half-way: it goes too, so failed runs do not fill the volume.
+    """
+    dated = sorted(p for p in Path(parent).iterdir() if p.is_dir() and _DATED.fullmatch(p.name))
+    complete = [p for p in dated if (p / MANIFEST).is_file()]
     gone = complete[:-keep] if keep > 0 else complete
-    for path in gone:
+    if complete:
+        gone += [p for p in dated if p not in complete and p.name < complete[-1].name]
+    for path in sorted(gone):
         shutil.rmtree(path)
-    return gone
+    return sorted(gone)
 
 
 # --- reading one back -------------------------------------------------------------------------

@@ -277,12 +277,15 @@ async def test_backup_with_keep_makes_dated_folders_and_keeps_the_newest(db, env
     for old in ("20200101T000000Z", "20200102T000000Z"):
         code, _, err = await cms(env, "backup", str(folder / old))
         assert code == 0, err
-    (folder / "20200103T000000Z").mkdir()  # unfinished (no manifest): never counted, never restored
+    (folder / "20200103T000000Z").mkdir()  # a run that died half-way (no manifest): never counted
+    (folder / "notes").mkdir()  # not a backup folder: never touched
     code, out, err = await cms(env, "backup", "--keep", "2", str(folder))
     assert code == 0, err
     kept = sorted(p.name for p in folder.iterdir())
-    assert len(kept) == 3 and kept[:2] == ["20200102T000000Z", "20200103T000000Z"] and kept[2] > "2021"
-    assert "removed the old backup" in err
+    new = [name for name in kept if name > "2021" and name != "notes"]
+    assert len(new) == 1 and (folder / new[0] / "manifest.json").is_file()
+    assert kept == sorted(["20200102T000000Z", "notes", new[0]])
+    assert "removed the old backup" in err and "20200103T000000Z" in err
 
 
 async def test_backup_of_an_empty_data_dir_says_there_is_nothing(tmp_path):
