@@ -40,6 +40,7 @@ WORKERS = 2
 BUDGET = 10.0  # seconds of one render; the longest ordinary post (500 KB) takes 1 to 3 s
 MEMORY = 256 * 1024 * 1024  # address space of a worker: a fresh one has 60 MB, a 500 KB post needs 100 MB
 MAX_WAITING = 16  # renders queued or running in this process before more are refused
+NICENESS = 10  # workers' CPU priority below the web process's
 
 
 class RenderRefused(StoreError):
@@ -54,10 +55,12 @@ class RenderBusy(RenderRefused):
     """Too many renders are waiting already; try again in a moment."""
 
 
-def _limit_memory(limit: int) -> None:
-    """In each new worker: cap its address space (a MemoryError instead of the pod's OOM kill)."""
-    if limit:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+def _start_worker(memory: int) -> None:
+    """In each new worker: cap its address space (a MemoryError instead of the pod's OOM kill)
+    and give way to the web process: a render may wait, a reader should not."""
+    if memory:
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    os.nice(NICENESS)
 
 
 class RenderPool:
@@ -79,7 +82,7 @@ class RenderPool:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["cms.text.worker"])
         return pebble.ProcessPool(
-            max_workers=self._workers, initializer=_limit_memory, initargs=(self._memory,), context=context
+            max_workers=self._workers, initializer=_start_worker, initargs=(self._memory,), context=context
         )
 
     def _schedule(self, source: str, custom_excerpt: str | None) -> pebble.ProcessFuture:

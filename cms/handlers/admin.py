@@ -584,6 +584,8 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
         published_at = (parse_local_time(fields["publish_at"], self.tz) or (saved or {}).get("published_at")
                         or utcnow())
         rendered = await render_pool.render(fields["markdown"], fields["custom_excerpt"])
+        if self.ws_connection is None:
+            raise PreviewRefused("the author has left")  # no page to render for no one
         names, tag_slugs = clean_tags(fields["tags"])
         post = {
             "_id": "preview", "type": kind, "slug": "preview", "title": fields["title"],
