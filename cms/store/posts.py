@@ -199,9 +199,11 @@ class Posts:
                     await self._saver.revisions.forget(post)
                     raise Invalid(BAD_FORM) from None
                 if chosen:
+                    await self._saver.revisions.forget(post)  # the revision of a post that never was
                     raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
                 # Another new post took the free slug first (same title, same moment): the next one.
                 post["slug"] = await self._free_slug(type, slugify(title) or "untitled")
+        await self._saver.revisions.forget(post)
         raise Duplicate("no free slug for %r: give this %s a slug of its own" % (title, type))
 
     async def _sent_again(self, earlier: dict, sent: dict) -> dict:

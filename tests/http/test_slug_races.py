@@ -55,3 +55,18 @@ async def test_two_posts_renamed_to_one_slug_at_once_one_wins_the_other_hears_th
         after = [await store.posts.get(post["_id"]) for post in (first, second)]
         assert sum(p["slug"] == wanted for p in after) == 1
         assert sorted(p["version"] for p in after) == [1, 2]  # the refused one is unchanged
+
+
+async def test_two_new_posts_given_one_slug_at_once_one_is_saved_and_no_revision_is_left_of_the_other(world, db):
+    store = await world.site("alpha")
+    owner = await world.member(store, "owner")
+    for round in range(3):
+        results = await asyncio.gather(*[
+            store.posts.create(title="Mine %d" % n, slug="chosen-%d" % round, markdown="words", author_id=owner["_id"])
+            for n in range(2)
+        ], return_exceptions=True)
+        saved = [r for r in results if not isinstance(r, Exception)]
+        assert len(saved) == 1 and "already used" in str(next(r for r in results if isinstance(r, Exception)))
+    posts = {p["_id"] async for p in db.posts.find({"site_id": store.site_id})}
+    revisions = {r["post_id"] async for r in db.revisions.find({"site_id": store.site_id})}
+    assert revisions == posts and len(posts) == 3
