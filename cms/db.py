@@ -336,7 +336,8 @@ class EmbeddedServer:
         self.port = port or free_port()
         command = [
             # A small wrapper that runs nx-27017 and stops it when this process dies.
-            sys.executable, str(Path(__file__).with_name("dbchild.py")), str(os.getpid()),
+            # -P: not cms/ first on sys.path, where our modules would shadow top-level ones.
+            sys.executable, "-P", str(Path(__file__).with_name("dbchild.py")), str(os.getpid()),
             "--data-dir", str(self.directory), "--host", "127.0.0.1", "-p", str(self.port),
             # Its defaults are global (/tmp/nx_27017.pid), which would allow one server per machine.
             "--pid-file", str(self.directory / "nx-27017.pid"), "--log-file", str(self.directory / "nx-27017.log"),
