@@ -113,8 +113,16 @@ def _backup_or_restore(args: argparse.Namespace, settings: Settings, out: TextIO
     """``backup DIR [--keep N]`` and ``restore DIR [--force]``: progress on stderr, the outcome on stdout.
 
     The files are checked before any database is opened, so bad input is one
-    line on stderr and nothing else happens.
+    line on stderr and nothing else happens; so is a file that cannot be read
+    or written (a full disk, a folder where a file should be).
     """
+    try:
+        return _backup_or_restore_files(args, settings, out, err)
+    except OSError as error:
+        raise BackupError("cannot use %s: %s" % (error.filename or args.dir, error.strerror or error)) from None
+
+
+def _backup_or_restore_files(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     from cms import backup
 
     def progress(line: str) -> None:

@@ -117,7 +117,7 @@ def snapshot_uri(settings: Settings) -> Iterator[tuple[str, str]]:
 
 
 @contextlib.asynccontextmanager
-async def _reading_session(db, progress: Progress) -> AsyncIterator[Any]:
+async def _reading_session(db) -> AsyncIterator[Any]:
     """A snapshot session on a replica set (every read at one point in time); None elsewhere."""
     if not await supports_transactions(db):
         yield None
@@ -163,7 +163,7 @@ async def dump(db, directory: Path, progress: Progress, how: str = "") -> dict:
         "format": FORMAT, "version": VERSION, "created_at": dt.datetime.now(dt.timezone.utc).isoformat(),
         "database": db.name, "source": how, "collections": {}, "media": {},
     }
-    async with _reading_session(db, progress) as session:
+    async with _reading_session(db) as session:
         if session is None and how == "mongodb":
             progress("warning: this MongoDB has no snapshots (not a replica set): writes during the backup "
                      "may be caught half-way; use mongodump --oplog on a replica set")

@@ -237,11 +237,18 @@ def take_a_photo_away(backup: Path) -> None:
     next((backup / "media").glob("*.bin")).unlink()
 
 
+def a_folder_for_a_photo(backup: Path) -> None:
+    photo = next((backup / "media").glob("*.bin"))
+    photo.unlink()
+    photo.mkdir()
+
+
 @pytest.mark.parametrize("spoil, message", [
     (lambda b: None, None),  # replaced by a missing directory below
     (lambda b: damage(b / "collections" / "posts.bson"), "posts.bson is damaged"),
     (lambda b: damage(next((b / "media").glob("*.bin"))), "is damaged"),
     (take_a_photo_away, "is missing"),
+    (a_folder_for_a_photo, "is missing"),
     (set_version, "format version 99"),
     (lambda b: (b / "manifest.json").unlink(), "has no manifest.json"),
     (lambda b: (b / "manifest.json").write_text("{not json"), "cannot be read"),
