@@ -59,6 +59,7 @@ class Serve:
             if line.startswith("Serving on"):
                 break
         while get(port, "localhost", "/healthz")[0] != 200:
+            assert time.monotonic() < deadline, "serve printed its address but /healthz never answered 200"
             time.sleep(0.1)
 
     def stop(self) -> float:

@@ -58,13 +58,26 @@ def get(port: int, path: str, host: str, headers: dict[str, str] | None = None) 
 
 
 class HeldRequest:
-    """A GET whose body is sent in two halves: in flight from the first half on."""
+    """A GET whose body is sent in two halves: in flight from the first half on.
 
-    def __init__(self, port: int, path: str, host: str) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
+    It asks ``Expect: 100-continue``: Tornado answers "100 Continue" once the
+    application has the headers, that is, once the request counts as in
+    flight, so the test knows it without sleeping on a guess.
+    """
+
+    def __init__(self, port: int, path: str, host: str, timeout: float = 30) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.body = b"0123456789"
-        head = "GET %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n" % (path, host, len(self.body))
-        self.sock.sendall(head.encode() + self.body[:5])
+        head = "GET %s HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n" % (
+            path, host, len(self.body))
+        self.sock.sendall(head.encode())
+        received = b""
+        while not received.endswith(b"\r\n\r\n"):
+            chunk = self.sock.recv(1)
+            assert chunk, "the server closed the connection instead of taking the request"
+            received += chunk
+        assert received.startswith(b"HTTP/1.1 100"), received
+        self.sock.sendall(self.body[:5])
 
     def complete(self) -> tuple[int, bytes]:
         """Send the rest and read the whole answer: (status, body)."""

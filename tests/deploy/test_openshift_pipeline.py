@@ -275,20 +275,20 @@ def test_sigterm_finishes_requests_in_flight_and_stops_cleanly(built, s2i_env, m
     start(app, gunicorn_command(s2i_env, bind=None))
     try:
         assert "Listening at: http://0.0.0.0:%d" % port in app.output()
-        held = HeldRequest(port, "/readyz", "alpha." + BASE_DOMAIN)
-        time.sleep(0.3)
+        held = HeldRequest(port, "/readyz", "alpha." + BASE_DOMAIN)  # counted in flight when this returns
         began = time.monotonic()
         app.process.terminate()
-        time.sleep(2.5)  # the stock tornado worker would have stopped its loop by now
-        assert refuses_connections(port)
+        wait_for(lambda: refuses_connections(port), 30, "no new connections after SIGTERM")
+        # Logged at the heartbeat where the stock tornado worker would have stopped its loop.
+        wait_for(lambda: "finishing 1 request(s) in flight" in app.output(), 30, "the worker holding its loop")
         assert held.complete() == (200, b'{"status": "ready"}')
         assert held.headers["Connection"] == "close"  # the client will not reuse it
-        assert app.process.wait(15) == 0
+        assert app.process.wait(60) == 0
         took = time.monotonic() - began
-        assert took < 10  # within graceful_timeout: nobody was killed
         text = app.output()
         assert text.count("closed the database client") == 2
-        assert "was sent SIGKILL" not in text and "Traceback" not in text
+        # Within graceful_timeout: nobody was cut short or killed.
+        assert "still running after" not in text and "was sent SIGKILL" not in text and "Traceback" not in text
         print("\ngunicorn stopped %.1fs after SIGTERM" % took)
     finally:
         stop(app.process)

@@ -13,7 +13,15 @@ import pytest
 from cms.config import REPO_ROOT
 from cms.db import free_port
 
-from .support import HeldRequest, child_env, refuses_connections, stop, uri_with_database, wait_until_serving
+from .support import (
+    HeldRequest,
+    child_env,
+    refuses_connections,
+    stop,
+    uri_with_database,
+    wait_for,
+    wait_until_serving,
+)
 
 GRACE = 4.0
 
@@ -52,31 +60,26 @@ def output(log) -> str:
 
 def test_sigterm_answers_the_request_in_flight_then_exits(serve):
     process, port, log = serve
-    held = HeldRequest(port, "/readyz", "probe")
-    time.sleep(0.3)  # the headers have reached the server
-    began = time.monotonic()
+    held = HeldRequest(port, "/readyz", "probe")  # counted in flight when this returns
     process.terminate()
-    time.sleep(1.5)  # longer than gunicorn's tornado worker would wait by itself
-    assert refuses_connections(port), "still accepting new connections after SIGTERM"
+    wait_for(lambda: refuses_connections(port), 30, "no new connections after SIGTERM")
+    wait_for(lambda: "finishing 1 request(s) in flight" in output(log), 30, "the stop waiting for the request")
     status, body = held.complete()
     assert (status, body) == (200, b'{"status": "ready"}')
     assert held.headers["Connection"] == "close"  # no further request on this connection
-    assert process.wait(GRACE + 5) == 0
-    assert time.monotonic() - began < GRACE
+    assert process.wait(60) == 0
     text = output(log)
-    assert "finishing 1 request(s) in flight" in text and "stopped" in text
-    assert "Traceback" not in text
+    assert "stopped" in text
+    assert "still running after" not in text and "Traceback" not in text  # answered, not cut at the grace
 
 
 def test_a_request_that_never_ends_is_cut_after_the_grace_period(serve):
     process, port, log = serve
-    held = HeldRequest(port, "/readyz", "probe")
-    time.sleep(0.3)
+    held = HeldRequest(port, "/readyz", "probe")  # counted in flight when this returns
     began = time.monotonic()
     process.terminate()
-    assert process.wait(GRACE + 5) == 0
-    took = time.monotonic() - began
-    assert GRACE - 0.5 < took < GRACE + 3
+    assert process.wait(60) == 0
+    assert time.monotonic() - began >= GRACE  # it did wait the whole grace (a lower bound: load cannot break it)
     assert "1 request(s) still running after 4s" in output(log)
     held.close()
 
@@ -88,8 +91,8 @@ def test_idle_connections_do_not_hold_the_stop(serve):
     idle = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
     idle.request("GET", "/healthz", headers={"Host": "probe"})
     assert idle.getresponse().read() == b'{"status": "ok"}'  # kept alive, now idle
-    began = time.monotonic()
     process.terminate()
-    assert process.wait(GRACE + 5) == 0
-    assert time.monotonic() - began < 2
+    assert process.wait(60) == 0
+    text = output(log)
+    assert "finishing 0 request(s) in flight" in text and "still running after" not in text
     idle.close()

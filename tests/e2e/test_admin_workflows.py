@@ -187,5 +187,6 @@ def test_text_typed_while_the_server_is_unreachable_is_offered_back(live_app, br
     browser.find_element(By.CSS_SELECTOR, ".settings button[type=submit]").click()
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
     browser.get(live_app.url("alpha", "/admin/posts/new"))
-    time.sleep(0.3)
+    # editor.js is deferred: it has run (and would have offered a copy) once the page is loaded.
+    WebDriverWait(browser, 10).until(lambda b: b.execute_script("return document.readyState") == "complete")
     assert not browser.find_elements(By.ID, "local-copy")  # saved, so no longer offered
