@@ -67,7 +67,7 @@ class Serve:
                 env=clean_env(data_dir), cwd=REPO_ROOT, stdout=log, stderr=subprocess.STDOUT,
             )
         self.data_dir = data_dir
-        wait_for(lambda: self.process.poll() is not None or "Serving on" in self.output(), 60, "serve started")
+        wait_for(lambda: self.process.poll() is not None or "Serving on" in self.output(), 120, "serve started")
         assert self.process.poll() is None, self.output()
 
     def output(self) -> str:

@@ -29,7 +29,7 @@ def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
         return True
 
 
-def wait_until_serving(process: subprocess.Popen, port: int, path: str = "/healthz", timeout: float = 30.0) -> None:
+def wait_until_serving(process: subprocess.Popen, port: int, path: str = "/healthz", timeout: float = 120.0) -> None:
     """Return once ``path`` answers 200 on ``port``; fail if the process dies first."""
     deadline = time.monotonic() + timeout
     last: Exception | None = None
@@ -124,7 +124,7 @@ class StandaloneDatabase:
         self.uri = "mongodb://127.0.0.1:%d/" % port
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 30.0) -> None:
+    def start(self, timeout: float = 60.0) -> None:
         import sys
 
         import pymongo
