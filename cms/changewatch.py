@@ -38,7 +38,8 @@ class ChangeWatcher:
         self.db = db
         self.interval = interval
         self.polls = 0
-        self._counters: dict[Any, int] = {}
+        self._counters: dict[Any, int] = {}  # n: every change readers can see
+        self._structure: dict[Any, int] = {}  # s: all but one post's own content
         self._loading: asyncio.Future | None = None
         self._task: asyncio.Task | None = None
         self._stopped = False
@@ -52,6 +53,15 @@ class ChangeWatcher:
         if self._task is None:
             await self.ready()
         return self._counters.get(site_id, 0)
+
+    async def structure(self, site_id: Any) -> int:
+        """The site's ``s`` counter (cms.store.changes.Changes.bump)."""
+        if self._task is None:
+            await self.ready()
+        return self._structure.get(site_id, 0)
+
+    def known_structure(self, site_id: Any) -> int | None:
+        return self._structure.get(site_id, 0) if self._task is not None else None
 
     def known(self, site_id: Any) -> int | None:
         """The counter as known now, or None before the first poll (then use `counter`)."""
@@ -89,22 +99,24 @@ class ChangeWatcher:
 
     # --- keeping the copy fresh ------------------------------------------------------------
 
-    def _heard(self, db: Any, site_id: Any, n: int) -> None:
+    def _heard(self, db: Any, site_id: Any, n: int, s: int) -> None:
         """A bump in this process, on any database: keep it if it is ours."""
         if db.client is self.db.client and db.name == self.db.name:
-            self._raise(site_id, n)
+            self._raise(site_id, n, s)
 
-    def _raise(self, site_id: Any, n: int) -> None:
+    def _raise(self, site_id: Any, n: int, s: int) -> None:
         # Counters only ever grow: a poll that started before a local bump
         # must not take it back.
         if n > self._counters.get(site_id, -1):
             self._counters[site_id] = n
+        if s > self._structure.get(site_id, -1):
+            self._structure[site_id] = s
 
     async def refresh(self) -> None:
         """Read every counter in one query."""
-        cursor = self.db.changes.find({}, {"_id": 0, "site_id": 1, "n": 1})
+        cursor = self.db.changes.find({}, {"_id": 0, "site_id": 1, "n": 1, "s": 1})
         async for doc in cursor:
-            self._raise(doc["site_id"], doc["n"])
+            self._raise(doc["site_id"], doc["n"], doc.get("s", 0))
         self.polls += 1
 
     async def _poll_forever(self) -> None:

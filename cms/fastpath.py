@@ -21,6 +21,7 @@ from typing import Any
 from tornado import httputil
 
 from cms.pagecache import Entry
+from cms.store.listing import LISTINGS
 
 
 def accepts_gzip(header: str) -> bool:
@@ -109,10 +110,17 @@ def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAn
     site = application.resolver.cached(request.host)
     if site is None:
         return None
-    counter = application.changes.known(site["_id"])
+    site_id, changes = site["_id"], application.changes
+    counter = changes.known(site_id)
     if counter is None:
         return None
-    key = (site["_id"], request.protocol, request.host.lower(), request.uri)
+    key = (site_id, request.protocol, request.host.lower(), request.uri)
+    depends = application.page_cache.depends(key)
+    if depends is not None:  # one post's page: the site's s counter and that post's version
+        listing = LISTINGS.peek(application.db, site_id, counter)
+        if listing is None:
+            return None
+        counter = (changes.known_structure(site_id), listing.version(*depends))
     entry = application.page_cache.peek(key, counter)
     if entry is None or entry.headers is None:
         return None

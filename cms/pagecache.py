@@ -45,7 +45,7 @@ MIN_GZIP = 256  # smaller bodies gain nothing from it
 
 @dataclasses.dataclass
 class Entry:
-    stamp: Any  # the site's change counter when rendered
+    stamp: Any  # the site's counter n when rendered; for a post's page (s, its version)
     expires: float  # time.time()
     status: int
     content_type: str
@@ -55,6 +55,7 @@ class Entry:
     gzip_etag: str = ""
     stale_since: float | None = None  # time.monotonic() when first found stale
     headers: list[tuple[str, str]] | None = None  # as first answered, less what each answer sets (cms.fastpath)
+    depends: tuple | None = None  # (type, slug): the page of one post, valid under (s, its version)
 
     @classmethod
     def made(cls, stamp: Any, expires: float, status: int, content_type: str, body: bytes) -> "Entry":
@@ -103,6 +104,11 @@ class PageCache:
             return None, False
         self.stale_hits += 1
         return entry, False
+
+    def depends(self, key: Hashable) -> tuple | None:
+        """What the kept entry of ``key`` depends on, if it is one post's page (see `Entry`)."""
+        entry = self._entries.get(key)
+        return entry.depends if entry is not None else None
 
     def peek(self, key: Hashable, stamp: Any) -> Entry | None:
         """A fresh entry or None, leaving a stale one for `lookup` to deal with."""

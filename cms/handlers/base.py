@@ -299,6 +299,10 @@ class SiteHandler(BaseHandler):
     """
 
     cacheable = True
+    # (type, slug, version) when the page shows one post: it is then kept under the
+    # site's structure counter and that version, so another post's edit leaves it.
+    kept_as: tuple | None = None
+    _structure = 0  # the site's s counter before rendering
     _cache_entry: Entry | None = None  # what the answer is kept as, once rendered
     _cache_key: Any = None
     _claimed: Any = None  # the key this request renders for the others
@@ -318,8 +322,7 @@ class SiteHandler(BaseHandler):
         cache = self.application.page_cache
         site_id = self.site["_id"]
         key = (site_id, self.request.protocol, self.request.host.lower(), self.request.uri)
-        stamp = await self.application.changes.counter(site_id)
-        entry, fresh = cache.lookup(key, stamp)
+        entry, fresh = cache.lookup(key, await self._stamp(cache.depends(key)))
         if fresh:
             return self.answer(entry)
         flight = cache.claim(key)
@@ -329,19 +332,33 @@ class SiteHandler(BaseHandler):
             # Nothing to show yet: wait for that render rather than repeat it.
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(flight), RENDER_WAIT)
-            stamp = await self.application.changes.counter(site_id)
-            entry, fresh = cache.lookup(key, stamp)
+            entry, fresh = cache.lookup(key, await self._stamp(cache.depends(key)))
             if entry is not None:
                 return self.answer(entry)
             # It was not kept (an error page): render this one too, without waiting.
         else:
             self._claimed = key
+        # The counters before the data: a write landing during the render only
+        # makes the page's stamp out of date at once, never a stale page kept as new.
+        stamp = await self.application.changes.counter(site_id)
+        self._structure = await self.application.changes.structure(site_id)
+        self.store.posts.known_counter = stamp
         expires = cache.publication(site_id, stamp)
         if expires is None:
             upcoming = await self.store.posts.next_publication()
             expires = upcoming.timestamp() if upcoming else float("inf")
             cache.remember_publication(site_id, stamp, expires)
         self._cache_key, self._cache_entry = key, Entry(stamp, expires, 200, "", b"")
+
+    async def _stamp(self, depends: tuple | None) -> Any:
+        """What a kept entry of this page must have been made under to be fresh now."""
+        changes, site_id = self.application.changes, self.site["_id"]
+        if depends is None:
+            return await changes.counter(site_id)
+        posts = self.store.posts
+        posts.known_counter = await changes.counter(site_id)
+        listing = await posts.listing()
+        return await changes.structure(site_id), listing.version(*depends)
 
     def answer(self, entry: Entry) -> None:
         """Send a kept page: gzipped when the client takes it, 304 when its ETag matches."""
@@ -375,6 +392,9 @@ class SiteHandler(BaseHandler):
                 self.write(chunk)
             content_type = str(self._headers.get("Content-Type", "text/html; charset=UTF-8"))
             entry = Entry.made(entry.stamp, entry.expires, 200, content_type, b"".join(self._write_buffer))
+            if self.kept_as is not None:
+                kind, slug, version = self.kept_as
+                entry.stamp, entry.depends = (self._structure, version), (kind, slug)
             self.application.page_cache.put(self._cache_key, entry)
             return self.answer(entry)
         return super().finish(chunk)

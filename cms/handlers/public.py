@@ -70,6 +70,7 @@ class PostHandler(ReaderHandler):
         post = await self.store.posts.get_visible("post", slug)
         if post is None:
             raise tornado.web.HTTPError(404)
+        self.kept_as = ("post", slug, post.get("version"))
         older, newer = await self.store.posts.neighbours(post)
         author = await Users(self.db).by_id(post["author_id"])
         self.render("post.html", post=post, author=author, older=older, newer=newer)
@@ -82,6 +83,7 @@ class PageHandler(ReaderHandler):
         page = await self.store.posts.get_visible("page", slug)
         if page is None:
             raise tornado.web.HTTPError(404)
+        self.kept_as = ("page", slug, page.get("version"))
         self.render("page.html", post=page)
 
 

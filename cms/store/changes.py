@@ -17,9 +17,9 @@ import pymongo
 
 PLATFORM = "_platform"  # the counter of platform-wide data (sites, domains, people)
 
-# (database, site_id, new value) for every bump made in this process. Bound
+# (database, site_id, n, s) for every bump made in this process. Bound
 # methods are held weakly: an application that is dropped stops listening.
-Listener = Callable[[Any, Any, int], None]
+Listener = Callable[[Any, Any, int, int], None]
 _listeners: list[weakref.WeakMethod] = []
 
 
@@ -31,24 +31,27 @@ def remove_listener(method: Listener) -> None:
     _listeners[:] = [ref for ref in _listeners if ref() not in (None, method)]
 
 
-def _tell(db: Any, site_id: Any, n: int) -> None:
+def _tell(db: Any, site_id: Any, n: int, s: int) -> None:
     live = [listener for listener in (ref() for ref in list(_listeners)) if listener is not None]
     if len(live) < len(_listeners):
         _listeners[:] = [ref for ref in _listeners if ref() is not None]
     for listener in live:
-        listener(db, site_id, n)
+        listener(db, site_id, n, s)
 
 
 class Changes:
     def __init__(self, db) -> None:
         self._collection = db.changes
 
-    async def bump(self, site_id: Any, session: Any = None) -> int:
+    async def bump(self, site_id: Any, session: Any = None, structural: bool = True) -> int:
+        """Move the site's counter ``n``; unless the change is one post's own content
+        only (``structural=False``), also ``s``, which the kept pages of every post
+        and page of the site follow (see `cms.handlers.base.SiteHandler`)."""
         for attempt in (1, 2):
             try:
                 doc = await self._collection.find_one_and_update(
                     {"site_id": site_id},
-                    {"$inc": {"n": 1}},
+                    {"$inc": {"n": 1, "s": 1} if structural else {"n": 1}},
                     upsert=True,
                     return_document=pymongo.ReturnDocument.AFTER,
                     session=session,
@@ -57,7 +60,7 @@ class Changes:
                 doc = None
             if doc is not None:
                 if session is None or not session.in_transaction:
-                    _tell(self._collection.database, site_id, doc["n"])
+                    _tell(self._collection.database, site_id, doc["n"], doc.get("s", 0))
                 # else: not before the commit (a page rendered in between would be
                 # kept under the new counter with the old data); the poll brings it.
                 return doc["n"]

@@ -29,7 +29,7 @@ import datetime as dt
 from typing import Any
 
 FIELDS = {"type": 1, "slug": 1, "title": 1, "published_at": 1, "updated_at": 1, "tags": 1, "tag_slugs": 1,
-          "author_id": 1}
+          "author_id": 1, "version": 1}
 KEEP_SITES = 2000  # listings kept per process (least recently used go first)
 
 
@@ -89,6 +89,16 @@ class Listing:
                 return post["tags"][post["tag_slugs"].index(tag_slug)]
         return None
 
+    def version(self, type: str, slug: str) -> int | None:
+        """The version of a visible post or page (None: not visible), for its kept page."""
+        versions = self.__dict__.get("_versions")
+        if versions is None:
+            versions = self.__dict__["_versions"] = {(e["type"], e["slug"]): e for e in self.entries}
+        entry = versions.get((type, slug))
+        if entry is None or entry["published_at"] > dt.datetime.now(dt.timezone.utc):
+            return None
+        return entry.get("version")
+
     def author_ids(self) -> list[Any]:
         return list(dict.fromkeys(e["author_id"] for e in self.visible("post")))
 
@@ -100,9 +110,21 @@ class Listings:
         self._kept: collections.OrderedDict[Any, Listing] = collections.OrderedDict()
         self._building: dict[Any, asyncio.Future] = {}
 
-    async def get(self, db: Any, posts: Any, site_id: Any) -> Listing:
-        """``posts``: the site's `Scoped` posts collection."""
+    def peek(self, db: Any, site_id: Any, counter: int) -> Listing | None:
+        """The site's listing if it was read under ``counter`` or later (no query)."""
+        kept = self._kept.get((id(db.client), db.name, site_id))
+        return kept if kept is not None and kept.counter >= counter else None
+
+    async def get(self, db: Any, posts: Any, site_id: Any, known: int | None = None) -> Listing:
+        """``posts``: the site's `Scoped` posts collection; ``known``: the site's counter
+        as the caller knows it (cms.changewatch), which spares reading it when the kept
+        listing is that recent."""
         key = (id(db.client), db.name, site_id)
+        if known is not None:
+            kept = self.peek(db, site_id, known)
+            if kept is not None:
+                self._kept.move_to_end(key)
+                return kept
         doc = await db.changes.find_one({"site_id": site_id}, {"n": 1})
         counter = doc["n"] if doc else 0
         kept = self._kept.get(key)

@@ -22,7 +22,7 @@ from cms.store.ids import new_id
 from cms.store.listing import LISTINGS, Listing
 from cms.store.media import Media, image_of
 from cms.store.pages import Page
-from cms.store.saving import Saver, shown
+from cms.store.saving import Saver, shown, structural
 from cms.store.scoped import Scoped
 from cms.text.slugs import is_slug, slugify
 
@@ -278,7 +278,8 @@ class Posts:
             # A save that crashed before its revision matched (or older code) is mended first.
             await self._saver.revisions.settle(current)
             try:
-                saved = await self._saver.replace(replacement, int(expected_version), was_shown=shown(current))
+                saved = await self._saver.replace(replacement, int(expected_version), was_shown=shown(current),
+                                                  structure=structural(current, replacement))
             except pymongo.errors.DuplicateKeyError:
                 raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
             if saved is not None:
@@ -472,9 +473,14 @@ class Posts:
     # clock, the scheduled ones -- which lead a newest-first order, so the
     # site's `Listing` says how many to skip.
 
+    known_counter: int | None = None  # the site's change counter, when the caller knows it
+
     async def listing(self) -> Listing:
         """The site's published posts in brief, read once per change (cms/store/listing.py)."""
-        return await LISTINGS.get(self._db, self._posts, self._site_id)
+        listing = self.__dict__.get("_listing")  # once per request: this store lives for one
+        if listing is None:
+            listing = self._listing = await LISTINGS.get(self._db, self._posts, self._site_id, self.known_counter)
+        return listing
 
     async def _newest(self, extra: dict, skip: int, limit: int, ahead: int, projection: Any = None,
                       type: str = "post") -> list[dict]:

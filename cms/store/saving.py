@@ -20,6 +20,7 @@ recognises it as done and runs the steps after the save again (`finish`).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import weakref
 from typing import Any, Awaitable, Callable, ClassVar
@@ -52,6 +53,24 @@ def shown(post: dict) -> bool:
     """Whether reader pages show the post, now or when its time comes (scheduled
     posts count: kept pages expire at the next publication time)."""
     return post.get("status") == "published"
+
+
+# What the pages of other posts show of a post (their neighbour links, the
+# sidebar's newest posts and tag cloud) or where it sits in the lists: a save
+# that changes none of these is one post's own content, and leaves the kept
+# pages of the site's other posts in place (`Changes.bump`'s ``structural``).
+STRUCTURE = ("type", "status", "slug", "title", "published_at", "tags", "tag_slugs", "author_id")
+
+
+def structural(before: dict | None, after: dict) -> bool:
+    return before is None or any(_stored(before.get(field)) != _stored(after.get(field)) for field in STRUCTURE)
+
+
+def _stored(value: Any) -> Any:
+    """A datetime as the database keeps it (to the millisecond), so a time read back compares equal."""
+    if isinstance(value, dt.datetime):
+        return value.replace(microsecond=value.microsecond // 1000 * 1000)
+    return value
 
 
 class _Stale(Exception):
@@ -91,10 +110,12 @@ class Saver:
 
         return await self._run(steps)
 
-    async def replace(self, post: dict, expected_version: int, was_shown: bool = True) -> dict | None:
+    async def replace(self, post: dict, expected_version: int, was_shown: bool = True,
+                      structure: bool = True) -> dict | None:
         """Store ``post`` if the stored one still has ``expected_version``; None if not.
 
-        ``was_shown``: whether readers saw the version replaced (see `shown`).
+        ``was_shown``: whether readers saw the version replaced (see `shown`);
+        ``structure``: whether it changes more than the post's own content (`structural`).
         DuplicateKeyError when its new slug is taken.
         """
 
@@ -107,7 +128,7 @@ class Saver:
                 raise _Stale()
             await self._step("post")
             if was_shown or shown(post):
-                await self._changes.bump(self._site_id, session=session)
+                await self._changes.bump(self._site_id, session=session, structural=structure)
             return post
 
         try:

@@ -346,3 +346,20 @@ async def test_a_kept_page_is_answered_with_the_headers_it_was_rendered_with(wor
     head = await client.fetch("blog.localhost", "/posts/hello", method="HEAD", decompress_response=False,
                               headers={"Accept-Encoding": "identity"})
     assert head.code == 200 and head.body == b"" and int(head.headers["Content-Length"]) == len(rendered.body)
+
+
+async def test_an_edit_of_one_posts_content_keeps_the_other_posts_pages(world, db, client):
+    store, author, first = await kept_home(world, client)
+    second = await world.post(store, author, "Second")
+    for path in ("/posts/shown", "/posts/second", "/"):
+        assert (await client.get("blog", path)).code == 200  # all kept now
+    await sneak_title(db, first, "Sneaked")  # shown only by a page rendered afresh
+    second = await store.posts.update(second["_id"], second["version"], title="Second", slug="second",
+                                      markdown="New words.", status="published", published_at=second["published_at"])
+    assert b"New words." in (await client.get("blog", "/posts/second")).body  # its own page
+    assert b"Sneaked" in (await client.get("blog", "/")).body  # the lists show its excerpt: rendered afresh
+    assert b"Sneaked" not in (await client.get("blog", "/posts/shown")).body  # another post's page: kept
+    # A new title shows on the other posts' pages too (their neighbour links).
+    await store.posts.update(second["_id"], second["version"], title="Second renamed", slug="second",
+                             markdown="New words.", status="published", published_at=second["published_at"])
+    assert b"Second renamed" in (await client.get("blog", "/posts/shown")).body
