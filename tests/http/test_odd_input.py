@@ -121,6 +121,22 @@ value = st.one_of(
                      "/admin/\r\nX: y", "../../etc/passwd", "javascript:alert(1)"]),
 )
 
+# Request headers the application reads itself (cookies included: a session or an
+# XSRF cookie may be forged or torn), with printable values HTTP can carry.
+HEADERS = ["Cookie", "Accept-Encoding", "If-None-Match", "If-Modified-Since", "Range", "Origin",
+           "X-XSRFToken", "Referer", "User-Agent", "Accept-Language"]
+COOKIES = ["cms_session", "_xsrf", "cms_oauth"]
+header_text = st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=60)
+header_value = st.one_of(
+    header_text,
+    st.sampled_from(["", "*", "gzip;q=x", "bytes=9999999999999-", "bytes=-0", "2|0|0|0", "2|1:0|10:0|4:x|0",
+                     "W/", "," * 50, "Thu, 01 Jan 1970 00:00:00 GMT", "null"]),
+)
+headers_strategy = st.dictionaries(
+    st.sampled_from(HEADERS), header_value, max_size=2
+).flatmap(lambda headers: st.dictionaries(st.sampled_from(COOKIES), header_text, max_size=2).map(
+    lambda cookies: {**headers, **({"Cookie": "; ".join("%s=%s" % c for c in cookies.items())} if cookies else {})}))
+
 
 def path_strategy(pattern: str, known: dict[str, list[str]]) -> st.SearchStrategy[str]:
     """Paths the route matches: generated from its regex, or with known-good values in its groups."""
@@ -140,13 +156,14 @@ def path_strategy(pattern: str, known: dict[str, list[str]]) -> st.SearchStrateg
 
 
 def request_strategy(rules, known: dict[str, list[str]], skip: set) -> st.SearchStrategy:
-    """(path, method), query fields, form fields: fields the route's handler reads, with odd values."""
+    """(path, method), query fields, form fields (the fields the route's handler reads), headers."""
     routes = []
     for pattern, handler, method in endpoints(rules):
         if (handler, method) in skip:
             continue
         fields = st.dictionaries(st.sampled_from(parameter_names(handler)), value, max_size=4)
-        routes.append(st.tuples(st.tuples(path_strategy(pattern, known), st.just(method)), fields, fields))
+        routes.append(st.tuples(st.tuples(path_strategy(pattern, known), st.just(method)), fields, fields,
+                                st.one_of(st.just({}), headers_strategy)))
     return st.one_of(routes)
 
 
@@ -155,14 +172,20 @@ def encode(fields: dict) -> str:
 
 
 async def throw(session: Session, request) -> None:
-    (path, method), query, form = request
+    """Send one generated request with the session's cookies (and any generated ones after them)."""
+    (path, method), query, form, headers = request
     url = path + ("?" + encode(query) if query else "")
+    headers = dict(headers)
+    cookies = "; ".join("%s=%s" % item for item in session.cookies.items())
+    headers["Cookie"] = "; ".join(c for c in (cookies, headers.get("Cookie", "")) if c)
     body = None
     if method != "GET":
         body = encode({**form, "_xsrf": session.xsrf})
-    response = await session.fetch(url, method, body=body, headers=(
-        {"Content-Type": "application/x-www-form-urlencoded"} if body is not None else {}))
-    assert response.code < 500, (method, url, body and body[:300], response.code)
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+    response = await session.client.fetch(session.host, url, method=method, body=body, headers=headers,
+                                          allow_nonstandard_methods=True)
+    session._remember(response)
+    assert response.code < 500, (method, url, body and body[:300], headers, response.code)
 
 
 @pytest.fixture
