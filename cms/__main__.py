@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Mapping, TextIO
 
+import pymongo.errors
+
 from cms import db as database
 from cms.backup import BackupError
 from cms.config import ConfigError, Settings
@@ -21,6 +23,7 @@ from cms.datadir import DataDirError
 from cms.identity import adopt_identity
 from cms.runtime import database_uri, embedded_files, open_database
 from cms.store import StoreError
+from cms.supervisor import one_line
 
 log = logging.getLogger("cms")
 
@@ -106,6 +109,10 @@ def main(
             return asyncio.run(_run(commands, args, settings, uri, text, stdout))
     except (StoreError, ConfigError, DataDirError, BackupError) as e:
         print("error: %s" % e, file=stderr)
+        return 1
+    except pymongo.errors.ConnectionFailure as e:
+        # A configured MongoDB that does not answer: one line, not a traceback.
+        print("error: cannot reach the database: %s" % one_line(e), file=stderr)
         return 1
 
 

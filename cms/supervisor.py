@@ -101,7 +101,7 @@ class DatabaseMonitor:
         except (asyncio.TimeoutError, pymongo.errors.PyMongoError) as e:
             if is_unavailable(e) or isinstance(e, asyncio.TimeoutError):
                 self.report_failure(e)
-            return "database cannot be read: %s" % _one_line(e)
+            return "database cannot be read: %s" % one_line(e)
         if damaged:
             return damaged
         if not self.indexes_ready:
@@ -111,7 +111,7 @@ class DatabaseMonitor:
     def report_failure(self, error: BaseException) -> None:
         """A request (or a ping) could not reach the database: answer 503s until it can."""
         if self.available:
-            log.warning("database unavailable: %s", _one_line(error))
+            log.warning("database unavailable: %s", one_line(error))
             self.available = False
         if self._wake is not None:
             self._wake.set()  # ping again now, and then often
@@ -162,7 +162,7 @@ class DatabaseMonitor:
             return
         except pymongo.errors.PyMongoError as e:
             # Retried on the next round; readiness says why until then.
-            log.warning("could not make the database indexes (will retry): %s", _one_line(e))
+            log.warning("could not make the database indexes (will retry): %s", one_line(e))
             return
         self.indexes_ready = True
         log.info("database indexes in place")
@@ -226,7 +226,7 @@ class EmbeddedSupervisor:
                 uri = await asyncio.shield(self._starting)
             except Exception as e:  # whatever stops it starting (files, port, a crash at start): try again later
                 failures += 1
-                log.error("could not restart the embedded database (attempt %d): %s", failures, _one_line(e))
+                log.error("could not restart the embedded database (attempt %d): %s", failures, one_line(e))
                 if failures >= GIVE_UP_AFTER and self.monitor.healthy:
                     log.error("giving up for now: /healthz fails so that the platform restarts this process")
                     self.monitor.healthy = False
@@ -241,7 +241,7 @@ class EmbeddedSupervisor:
             return
 
 
-def _one_line(error: BaseException) -> str:
-    """PyMongo's messages run over many lines (a topology description): keep the first."""
+def one_line(error: BaseException) -> str:
+    """What went wrong, in one line: PyMongo's messages run over many lines (a topology description): keep the first."""
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0].split(" (configured timeouts")[0][:300]

@@ -193,3 +193,14 @@ def test_when_its_port_is_taken_the_database_moves_and_the_app_follows(serve):
         assert "Traceback" not in serve.output()
     finally:
         squatter.close()
+
+
+def test_serve_and_commands_say_in_one_line_when_a_configured_database_does_not_answer(tmp_path):
+    env = clean_env(tmp_path)
+    env.update(MONGODB_URI="mongodb://127.0.0.1:%d/cms" % database.free_port(), COOKIE_SECRET="x" * 32)
+    for args in (["serve", "--port", str(database.free_port())], ["site", "create", "garden"]):
+        result = subprocess.run([sys.executable, "-m", "cms", *args], env=env, cwd=REPO_ROOT,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1
+        assert "error: cannot reach the database: " in result.stderr and "Connection refused" in result.stderr
+        assert "Traceback" not in result.stderr
