@@ -184,6 +184,7 @@ async def test_post_create_draft_and_page(db, env):
         (["--site", "garden", "--title", "T", "--slug", "Not A Slug"], "Body", "invalid slug"),
         (["--site", "garden", "--title", "   "], "Body", "a title is required"),
         (["--site", "garden", "--title", "T", "--author", "stranger@example.com"], "Body", "not a member"),
+        (["--site", "garden", "--title", "T"], "*a* " * 10000, "split it into shorter paragraphs"),
     ],
 )
 async def test_post_create_refuses_bad_input(db, env, args, stdin, message):
