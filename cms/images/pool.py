@@ -48,10 +48,16 @@ def _limit_memory(max_bytes: int) -> None:
 class ImagePool:
     """Image processing for one process: `process` off the event loop, bounded."""
 
-    def __init__(self, workers: int = 1, timeout: float = 60.0, memory_bytes: int = 768 * MB) -> None:
+    def __init__(self, workers: int = 1, timeout: float = 60.0, memory_bytes: int = 768 * MB,
+                 max_waiting: int = 4) -> None:
         self.workers = workers
         self.timeout = timeout
         self.memory_bytes = memory_bytes
+        # Images waiting for a worker, at most: past that an upload is refused
+        # at once (503), so one author's stream of hard images cannot queue
+        # everyone else's behind minutes of work.
+        self.max_waiting = max_waiting
+        self.busy = 0  # images being processed or waiting, in this process
         self._pool: pebble.ProcessPool | None = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -73,9 +79,13 @@ class ImagePool:
 
         The renditions are files beside ``path``: the caller removes them with `Processed.discard`.
         """
+        if self.busy >= self.workers + self.max_waiting:
+            log.warning("image pool: %d images in hand; refusing %s", self.busy, path)
+            raise Rejected("Too many images are being processed right now; try again in a minute.", 503)
         # The renditions come back as files beside ``path`` (spilled), not as
         # bytes through the pipe: the web process never holds them whole.
         future = self._running().schedule(process_file, args=(path, limits, True), timeout=self.timeout)
+        self.busy += 1
         try:
             return await asyncio.wrap_future(future)
         except Rejected:
@@ -94,6 +104,8 @@ class ImagePool:
         except asyncio.CancelledError:
             future.cancel()  # the client went away: stop the work too
             raise
+        finally:
+            self.busy -= 1
 
     def stop(self) -> None:
         """Stop the workers (running work is abandoned); a later `process` starts new ones."""

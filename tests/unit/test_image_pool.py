@@ -8,9 +8,11 @@ worker past either is replaced while the next upload goes on.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import os
+import time
 
 import pytest
 from PIL import Image
@@ -103,3 +105,23 @@ async def test_the_largest_still_accepted_is_decoded_within_512_mb(tmp_path):
         assert (done.width, done.height) == (7000, 7000) and len(done.files) == 11
     finally:
         pool.stop()
+
+
+async def test_past_the_waiting_room_an_image_is_refused_at_once_with_503(tmp_path, small):
+    pool = ImagePool(workers=1, max_waiting=1, timeout=60)
+    hard = stored(tmp_path, "big.png", images.png_blank(7000, 7000))
+    try:
+        running = asyncio.ensure_future(pool.process(hard, Limits()))
+        waiting = asyncio.ensure_future(pool.process(hard, Limits()))
+        deadline = time.monotonic() + 10
+        while pool.busy < 2 and time.monotonic() < deadline:  # both handed to the pool
+            await asyncio.sleep(0.01)
+        with pytest.raises(Rejected) as refused:
+            await pool.process(small, Limits())
+        assert refused.value.status == 503 and "try again" in refused.value.message
+    finally:
+        pool.stop()  # the hard ones are abandoned
+        for task in (running, waiting):
+            task.cancel()
+        await asyncio.gather(running, waiting, return_exceptions=True)
+    assert pool.busy == 0
