@@ -13,8 +13,9 @@ cannot be matched, which is how Markdown shows them anyway: an unmatched
 ``[`` renders as ``[`` whether escaped or not; a ``(`` after ``]`` that no
 ``)`` closes is not a link either; a ``<`` with no ``>`` after it is text.
 Brackets nested deeper than `MAX_NESTING` are escaped too (each level adds a
-scan over the same text). Text without such openers, which is every
-ordinary post, is returned unchanged. Code (fenced, indented, and inline
+scan over the same text), and so are the markers of list items nested deeper
+than `MAX_LIST_INDENT` (each level parses the lines below it again). Text
+without such openers, which is every ordinary post, is returned unchanged. Code (fenced, indented, and inline
 spans) is never touched, since an escape there would show.
 
 Markdown's inline pass has a second cost: each construct it finds (an
@@ -26,7 +27,7 @@ paragraph, which no ordinary post has: split into paragraphs, the same text
 renders), and a text with more than `MAX_CONSTRUCTS` marks in all.
 
 What this leaves (a code span or an indented code block full of ``<a``,
-lists or quotes nested hundreds deep) is bounded by the render pool's time
+quotes nested thousands deep) is bounded by the render pool's time
 budget (`cms.render_pool`), and deep nesting ends in a clear RecursionError.
 """
 
@@ -51,14 +52,14 @@ PLACEHOLDER = 14  # characters Markdown puts in the text for each construct it f
 
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"\s*(?:[-*+]|\d+[.)])\s")
+_DEEP_ITEM = re.compile(r"([ \t]*)([-*+]|\d+[.)])(?=\s)")
+MAX_LIST_INDENT = 64  # columns: 16 levels of 4-space lists, 32 of 2-space ones
 _BACKTICKS = re.compile(r"`+")
 _SPECIAL = re.compile(r"\\.|[\[\]()]|<(?=[A-Za-z/!?])", re.S)
 
 
 def tame(source: str) -> str:
     """``source`` with the unmatched openers escaped; unchanged when there are none."""
-    if "[" not in source and "(" not in source and "<" not in source:
-        return source
     last_gt = source.rfind(">")
     out: list[str] = []
     chunk: list[str] = []
@@ -100,9 +101,23 @@ def tame(source: str) -> str:
                 in_list = bool(_LIST_ITEM.match(line))
         elif _LIST_ITEM.match(line):
             in_list = True
-        chunk.append(line)
+        chunk.append(_shallow(line) if in_list else line)
     flush()
     return "\n".join(out)
+
+
+def _shallow(line: str) -> str:
+    """A list item indented past `MAX_LIST_INDENT` loses its marker: it goes on the item above.
+
+    Each level of nesting makes Markdown parse the deeper lines again (400
+    levels took 5 s; 600 end in a RecursionError).
+    """
+    item = _DEEP_ITEM.match(line)
+    if item is None or len(item.group(1).expandtabs(4)) <= MAX_LIST_INDENT:
+        return line
+    marker = item.group(2)
+    escaped = marker[:-1] + "\\" + marker[-1] if marker[0].isdigit() else "\\" + marker
+    return item.group(1) + escaped + line[item.end():]
 
 
 def _code_spans(text: str) -> list[tuple[int, int]]:

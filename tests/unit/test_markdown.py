@@ -164,3 +164,13 @@ def test_a_paragraph_with_too_much_markup_is_refused_with_a_message():
 def test_brackets_nested_deeper_than_the_limit_render_as_markdown_renders_them():
     for source in ("[" * 40 + "]" * 40, "[a [b [c] d] e](f)", "[" * 20 + "]" * 20 + "(f)"):
         assert render(source).html == unguarded(source)
+
+
+def test_lists_nested_past_the_limit_go_on_in_the_deepest_item():
+    """Each level made Markdown parse the lines below it again: 400 levels took 5 s, 600 crashed."""
+    deep = "".join("  " * level + "- item %d\n" % level for level in range(600))
+    html = render(deep).html
+    assert html.count("<ul>") == 17  # Markdown nests every 4 columns: 64 columns, and the top level
+    assert all("item %d" % level in html for level in range(600))
+    ordinary = "".join("    " * level + "- item %d\n" % level for level in range(6))
+    assert render(ordinary).html == unguarded(ordinary)
