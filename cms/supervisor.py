@@ -93,11 +93,15 @@ class DatabaseMonitor:
         """None when this process can serve; else what stands in the way (for /readyz)."""
         if self.refused:
             return self.refused
+        began = time.monotonic()
         if not await self.ping():
             return "database unreachable"
-        try:  # a real read: a damaged database answers ping too
-            with pymongo.timeout(PING_DEADLINE):
-                damaged = await asyncio.wait_for(database.read_check(self.db), PING_DEADLINE + 0.5)
+        # A real read (a damaged database answers ping too), in what is left of
+        # the deadline: the probe gives up after 3 s, whatever was slow.
+        left = max(began + PING_DEADLINE - time.monotonic(), 0.05)
+        try:
+            with pymongo.timeout(left):
+                damaged = await asyncio.wait_for(database.read_check(self.db), left + 0.5)
         except (asyncio.TimeoutError, pymongo.errors.PyMongoError) as e:
             if is_unavailable(e) or isinstance(e, asyncio.TimeoutError):
                 self.report_failure(e)
