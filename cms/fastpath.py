@@ -105,8 +105,8 @@ class KeptAnswer(httputil.HTTPMessageDelegate):
 
 def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAnswer | None:
     """The answer to ``request`` from the page cache, if it may be given without a handler."""
-    if request.method not in ("GET", "HEAD"):
-        return None
+    if request.method not in ("GET", "HEAD") or not application.monitor.available:
+        return None  # (the database away: the handlers answer a themed 503, cms.supervisor)
     site = application.resolver.cached(request.host)
     if site is None:
         return None
