@@ -4,9 +4,9 @@ The embedded database keeps every post, person and upload in SQLite files
 under ``<data dir>/db``. Three things keep them safe:
 
 * `prepare` makes the directory private (0700; the files in it 0600, fixing
-  what an older version left world-readable) and proves it writable, so that a
-  read-only or foreign directory is one clear line at start, not a traceback
-  later.
+  what an older version left world-readable, where this user owns them) and
+  proves it writable, so that a read-only or foreign directory is one clear
+  line at start, not a traceback later.
 * `DirectoryLock` is an OS lock (``fcntl.flock``) on ``<dir>/lock`` held for
   the owner's life: the kernel drops it when the owner dies, however it dies,
   so there is no stale pid file to trust or to clean up. A second ``serve``
@@ -57,13 +57,24 @@ def prepare(path: Path) -> Path:
 
 
 def make_private(path: Path) -> None:
-    """Directory 0700 and the files directly in it 0600 (the database and its secrets)."""
-    os.chmod(path, 0o700)
-    for entry in os.scandir(path):
-        if entry.is_file(follow_symlinks=False) and entry.stat().st_mode & 0o077:
-            os.chmod(entry.path, 0o600)
-        elif entry.is_dir(follow_symlinks=False) and entry.stat().st_mode & 0o077:
-            os.chmod(entry.path, 0o700)
+    """No access for group and others to the directory and what is directly in it.
+
+    Only what this user owns: a directory lent by someone else (a mounted
+    volume) is used as it is, with a warning, rather than refused.
+    """
+    me = os.geteuid()
+    entries = [(str(path), os.stat(path))] + [
+        (entry.path, entry.stat(follow_symlinks=False)) for entry in os.scandir(path)
+        if entry.is_file(follow_symlinks=False) or entry.is_dir(follow_symlinks=False)
+    ]
+    for entry_path, stat in entries:
+        if not stat.st_mode & 0o077:
+            continue
+        if stat.st_uid != me:
+            log.warning("%s belongs to another user (uid %d): its mode %o is left as it is",
+                        entry_path, stat.st_uid, stat.st_mode & 0o777)
+            continue
+        os.chmod(entry_path, stat.st_mode & 0o700)
 
 
 class DirectoryLock:
