@@ -15,7 +15,8 @@ Here every request gets:
   `cms.handlers.uploads`) raise the limit, for one request, after checking
   who is asking;
 * clear answers from the headers alone, before any body is read: 413 when
-  ``Content-Length`` is over the limit, 414 for an address over
+  ``Content-Length`` is over the limit, 411 for a body without one
+  (``Transfer-Encoding: chunked``), 414 for an address over
   ``max_url_bytes``, 431 for headers over ``max_header_bytes``. Headers are
   read up to ``header_read_cap`` so a 100 KB header still gets its 431; past
   that the connection is closed (reading more would let one socket hold any
@@ -94,6 +95,11 @@ class RequestLimits:
             return 431
         if not streams_body and announced_length(request) > self.max_form_bytes:
             return 413
+        if not streams_body and "Content-Length" not in request.headers and \
+                "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+            # A body of unknown length could only be refused part-way through,
+            # with a bare 400 from Tornado; browsers always send a length.
+            return 411
         return None
 
 
@@ -103,10 +109,18 @@ def announced_length(request: HTTPServerRequest) -> int:
     return int(raw) if raw.isdigit() else 0
 
 
+def unread_body(request: HTTPServerRequest, received: int) -> bool:
+    """Whether more of the body is to come after ``received`` bytes (a chunked body: always)."""
+    if "Content-Length" in request.headers:
+        return received < announced_length(request)
+    return "chunked" in request.headers.get("Transfer-Encoding", "").lower()
+
+
 def discard_body(request: HTTPServerRequest) -> None:
     """Before answering a request early: let its body be read and dropped, not
     refused a second time. Tornado reads nothing more once the answer is sent
     and the connection closes."""
-    length = announced_length(request)
-    if length:
-        request.connection.set_max_body_size(length)
+    if "Content-Length" in request.headers:
+        request.connection.set_max_body_size(announced_length(request))
+    elif unread_body(request, 0):
+        request.connection.set_max_body_size(1 << 62)  # read and dropped until the connection closes

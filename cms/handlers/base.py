@@ -265,6 +265,7 @@ class BaseHandler(tornado.web.RequestHandler):
             self.set_header("Retry-After", str(RETRY_AFTER))  # what was refused may be sent again then
         message = {
             404: "The page you were looking for is not here.",
+            411: "Send the request's body with a Content-Length.",
             413: "The request is too large.",
             414: "The address is too long.",
             431: "The request's headers are too large.",

@@ -25,7 +25,7 @@ from tornado.concurrent import Future
 from tornado.ioloop import IOLoop
 
 from cms.handlers.base import BaseHandler
-from cms.limits import announced_length, discard_body
+from cms.limits import discard_body, unread_body
 
 LINGER_SECONDS = 2.0
 
@@ -47,12 +47,12 @@ class AnswersEarly(tornado.web.RequestHandler):
         self._received += len(chunk)
         if self._linger is None and not self._lingered:
             return self.receive(chunk)
-        if self._received >= announced_length(self.request):
+        if not unread_body(self.request, self._received):
             self._end_linger()  # all of it came: nothing left to reset the connection with
         return None
 
     def finish(self, chunk: Any = None) -> "Future[None]":
-        early = not self._finished and not self._lingered and self._received < announced_length(self.request)
+        early = not self._finished and not self._lingered and unread_body(self.request, self._received)
         if not early:
             return super().finish(chunk)
         if chunk is not None:

@@ -78,6 +78,16 @@ async def test_a_form_just_over_the_limit_is_refused_and_one_under_it_is_read(al
     assert under.code == 403  # read, then refused for its missing XSRF token as usual
 
 
+async def test_a_chunked_body_of_unknown_length_gets_411_before_it_is_read(alpha, client):
+    head = request("/login", method="POST", Transfer_Encoding="chunked",
+                   Content_Type="application/x-www-form-urlencoded")
+    chunk = b"%x\r\n%s\r\n" % (64 * 1024, b"x" * 64 * 1024)
+    reader, writer = await raw(client.port, head, chunk * 2)  # and more to come, for all the server knows
+    status, data = await answer(reader)
+    writer.close()
+    assert status == 411 and b"Content-Length" in data
+
+
 @pytest.mark.parametrize("what", ["header", "url"])
 async def test_a_100_kb_header_or_address_gets_431_or_414_not_a_closed_connection(alpha, client, what):
     if what == "header":
