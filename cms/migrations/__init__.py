@@ -24,6 +24,8 @@ import pkgutil
 import re
 from typing import Awaitable, Callable
 
+import pymongo.errors
+
 from cms.datadir import RESTORE_HINT, DataDirError
 from cms.store.platform import Platform
 
@@ -59,6 +61,10 @@ class SchemaTooNew(DataDirError):
     """The database was written by a newer version of the code."""
 
 
+class MigrationFailed(DataDirError):
+    """A step failed; the versions before it are kept, the step runs again next time."""
+
+
 async def migrate(db) -> list[Step]:
     """Bring the database to `LATEST`; return the steps that ran."""
     platform = Platform(db)
@@ -77,7 +83,16 @@ async def migrate(db) -> list[Step]:
         if step.version <= current:
             continue
         log.info("migrating database %s to schema version %d: %s", db.name, step.version, step.about)
-        await step.up(db)
+        try:
+            await step.up(db)
+        except pymongo.errors.ConnectionFailure:
+            raise  # the database went away: whoever called retries (not the step's fault)
+        except Exception as e:
+            log.exception("migration %s failed", step.name)
+            raise MigrationFailed(
+                "the upgrade of database %s to schema version %d (%s) failed: %s; it is still at version %d, "
+                "and the step runs again at the next start" % (db.name, step.version, step.name, e, step.version - 1)
+            ) from None
         await platform.set_schema_version(step.version)
         ran.append(step)
     log.info("database %s is at schema version %d", db.name, LATEST)

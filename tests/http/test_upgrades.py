@@ -156,3 +156,18 @@ async def test_under_gunicorn_the_worker_migrates_and_refuses_a_newer_database(d
         assert not app.monitor.indexes_ready
     finally:
         await app.monitor.stop()
+
+
+async def test_a_failing_step_is_one_clear_error_and_keeps_the_versions_before_it(db, world, monkeypatch):
+    await world.site("old")
+
+    async def broken(db) -> None:
+        await db.scratch.insert_one({"half": "done"})
+        raise ValueError("no such field")
+
+    real = migrations.steps()
+    monkeypatch.setattr(migrations, "steps", lambda: real + [migrations.Step(len(real) + 1, "m999_x", "x", broken)])
+    monkeypatch.setattr(migrations, "LATEST", len(real) + 1)
+    with pytest.raises(migrations.MigrationFailed, match="failed: no such field.*still at version %d" % len(real)):
+        await migrations.migrate(db)
+    assert await Platform(db).schema_version() == len(real)  # the steps before it are kept
