@@ -83,9 +83,9 @@ def main() -> None:
             print("  " + timed(port, site, "/", args.requests))
             print("  " + timed(port, "probe", "/healthz", args.requests))
             child = json.loads((data / "db" / "server.json").read_text())["pid"]
-            os.kill(child, signal.SIGKILL)
             (data / "db").rename(data / "db.moved")
             (data / "db").write_text("in the way: no restart can work")
+            os.kill(child, signal.SIGKILL)
             until(lambda: get(port, site, "/")[0] == 503, 30)
             print("database down (killed, restarts failing):")
             print("  " + timed(port, site, "/", args.requests))

@@ -129,10 +129,12 @@ def test_a_killed_database_child_comes_back_by_itself_with_its_data(serve):
 def test_while_the_database_is_down_answers_are_503_and_healthz_fails_if_it_cannot_come_back(serve):
     assert home(serve)[0] == 200  # the resolver now knows the site: its 503 page wears its theme
     files, moved = serve.data_dir / "db", serve.data_dir / "db.moved"
-    os.kill(serve.child_pid(), signal.SIGKILL)
+    child = serve.child_pid()
     # The database's directory is gone, a file stands in its way: every restart fails.
+    # (Moved first: a restart must not slip in before the move on a slow machine.)
     files.rename(moved)
     files.write_text("not a directory")
+    os.kill(child, signal.SIGKILL)
 
     def down():
         status, headers, body = home(serve)
