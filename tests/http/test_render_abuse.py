@@ -222,3 +222,23 @@ async def test_too_much_markup_in_one_paragraph_is_refused_in_the_preview_and_on
         assert "split it into shorter paragraphs" in json.loads(await socket.read_message())["error"]
     finally:
         socket.close()
+
+
+async def test_another_sites_post_previews_as_a_new_one_without_its_picture(world, client):
+    alpha = await world.site("alpha")
+    beta = await world.site("beta")
+    editor = await world.member(alpha, "editor", name="Eddie Editor")
+    stranger = await world.member(beta, "owner", name="Sam Stranger")
+    item = await upload(await signed_in(client, "beta", stranger), images.jpeg(90, 60), "theirs.jpg")
+    theirs = await beta.posts.create(title="Beta's", markdown="x", author_id=stranger["_id"], status="draft",
+                                     featured_image={"url": item["url"], "alt": "Beta alt", "caption": "Beta caption"})
+    session = await signed_in(client, "alpha", editor)
+    socket = await websocket_connect(ws_request(client, session))
+    try:
+        socket.write_message(json.dumps({"seq": 1, "title": "T", "markdown": "x", "post_id": theirs["_id"]}))
+        answer = json.loads(await socket.read_message())
+    finally:
+        socket.close()
+    assert "error" not in answer and "Eddie Editor" in answer["html"]  # a new post of the one typing
+    for secret in ("Beta alt", "Beta caption", "Sam Stranger", item["url"]):
+        assert secret not in answer["html"]
