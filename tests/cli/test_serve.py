@@ -343,3 +343,29 @@ def test_an_emptied_database_is_brought_back_by_restore_and_another_platform_by_
         assert "Worth keeping" not in get(port, "demo.localhost:%d" % port)[1]
     finally:
         third.stop()
+
+
+KNOCK = """
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+body = b"\\x00\\x00\\x00\\x00" + b"\\x00" + bytes.fromhex("1e0000001070696e67000100000002246462000600000061646d696e0000")
+s.sendall(struct.pack("<iiii", 16 + len(body), 1, 0, 2013) + body)  # OP_MSG {ping: 1, $db: "admin"}
+try:
+    print(len(s.recv(4096)))
+except ConnectionResetError:
+    print(0)
+"""
+
+
+def test_the_embedded_database_answers_only_its_own_user(mongo_uri):
+    """No password on the embedded server: another local account must still get nothing."""
+    if os.geteuid() != 0:
+        import pytest
+
+        pytest.skip("connecting as another user needs root")
+    port = mongo_uri.rsplit(":", 1)[1].strip("/")
+    mine = subprocess.run(["/usr/bin/python3", "-c", KNOCK, port], capture_output=True, text=True, timeout=30)
+    assert mine.returncode == 0 and int(mine.stdout) > 16, mine.stderr  # an answer to the ping
+    other = subprocess.run(["/usr/bin/python3", "-c", KNOCK, port], capture_output=True, text=True, timeout=30,
+                           user=65534, group=65534, cwd="/")
+    assert other.returncode == 0 and int(other.stdout) == 0, other.stderr  # closed, unanswered
