@@ -100,9 +100,9 @@ def home(serve: Serve) -> tuple[int, http.client.HTTPMessage, str]:
     return get(serve.port, "demo.localhost:%d" % serve.port)
 
 
-def search(serve: Serve) -> tuple[int, http.client.HTTPMessage, str]:
-    """A page no earlier request asked for: rendered from the database, not kept."""
-    return get(serve.port, "demo.localhost:%d" % serve.port, "/search?q=markdown")
+def fresh_post(serve: Serve) -> tuple[int, http.client.HTTPMessage, str]:
+    """A page no earlier request asked for: rendered from the database, not a kept copy."""
+    return get(serve.port, "demo.localhost:%d" % serve.port, "/posts/code-highlighting")
 
 
 def status_of(serve: Serve, path: str, host: str = "probe") -> int:
@@ -117,9 +117,9 @@ def test_a_killed_database_child_comes_back_by_itself_with_its_data(serve):
     wait_for(lambda: "embedded database restarted" in serve.output(), 30, "the restart")
     # Never a 500 on the way: a request meets the database back, or a 503.
     # A page never asked for before: rendered afresh, from the restarted database.
-    wait_for(lambda: search(serve)[0] == 200, 30, "pages answer 200 again")
+    wait_for(lambda: fresh_post(serve)[0] == 200, 30, "pages answer 200 again")
     assert serve.child_pid() != first
-    assert "A tour of Markdown" in search(serve)[2]
+    assert "Code that is a pleasure to read" in fresh_post(serve)[2]
     assert status_of(serve, "/readyz") == 200
     text = serve.output()
     assert "embedded database exited (code -9)" in text
@@ -155,7 +155,7 @@ def test_while_the_database_is_down_answers_are_503_and_healthz_fails_if_it_cann
     moved.rename(files)
     wait_for(lambda: home(serve)[0] == 200, 60, "the home page answers 200 again")
     assert status_of(serve, "/healthz") == 200 and status_of(serve, "/readyz") == 200
-    assert "A tour of Markdown" in search(serve)[2]
+    assert "Code that is a pleasure to read" in fresh_post(serve)[2]
     text = serve.output()
     assert " 500 " not in text and "Traceback" not in text
 
@@ -190,8 +190,8 @@ def test_when_its_port_is_taken_the_database_moves_and_the_app_follows(serve):
             pytest.fail("could not take the database's port")
         wait_for(lambda: "moved to" in serve.output(), 30, "the database on another port")
         assert json.loads(state.read_text())["port"] != port
-        wait_for(lambda: search(serve)[0] == 200, 30, "pages answer 200 again")
-        assert "A tour of Markdown" in search(serve)[2]
+        wait_for(lambda: fresh_post(serve)[0] == 200, 30, "pages answer 200 again")
+        assert "Code that is a pleasure to read" in fresh_post(serve)[2]
         assert "Traceback" not in serve.output()
     finally:
         squatter.close()
