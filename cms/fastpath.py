@@ -10,6 +10,9 @@ in-memory lookups, no query -- the answer is written straight to the
 connection with the headers the page was rendered with. Anything else (a
 miss, a stale page, a POST, a refused request) goes the usual way, where
 rendering, single-flight and stale answers happen (`cms.handlers.base`).
+
+`revalidate` renders a page that went stale in the background, through the
+application like a request, with nobody on the other end of it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from typing import Any
 
 from tornado import httputil
+from tornado.concurrent import Future
 
 from cms.pagecache import Entry
 from cms.store.listing import LISTINGS
@@ -125,3 +129,39 @@ def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAn
     if entry is None or entry.headers is None:
         return None
     return KeptAnswer(application, request, entry)
+
+
+class _Nobody(httputil.HTTPConnection):
+    """The connection of a background render: the page cache keeps the answer, the bytes go nowhere."""
+
+    def set_close_callback(self, callback: Any) -> None:
+        pass
+
+    def write_headers(self, start_line: Any, headers: httputil.HTTPHeaders, chunk: bytes | None = None) -> Future:
+        return _done()
+
+    def write(self, chunk: bytes) -> Future:
+        return _done()
+
+    def finish(self) -> None:
+        pass
+
+
+def _done() -> Future:
+    future: Future = Future()
+    future.set_result(None)
+    return future
+
+
+def revalidate(application: Any, original: httputil.HTTPServerRequest, key: Any) -> None:
+    """Render ``original``'s page again in the background. ``key`` is claimed for it
+    (`PageCache.claim`); the render releases it when done, kept or not."""
+    request = httputil.HTTPServerRequest(
+        start_line=httputil.RequestStartLine("GET", original.uri, "HTTP/1.1"),
+        headers=httputil.HTTPHeaders({"Host": original.host}),
+        connection=_Nobody(),
+    )
+    request.protocol = original.protocol
+    request.remote_ip = "page-cache"
+    request.cms_revalidate = key  # type: ignore[attr-defined]  # see SiteHandler.serve_cached
+    application.find_handler(request).finish()  # runs the handler, as for a request whose body is in

@@ -14,11 +14,12 @@ is kept and served again until one of these happens:
 * ``max_age`` passes, so nothing stays longer than that whatever happens;
 * room runs out: the least recently used entries go first.
 
-What a change costs readers is bounded too. One request per page renders it
-at a time (`claim`): the others wait for that one instead of all rendering
-the same page at once. And a page that went stale is still served, to
-everyone but the request re-rendering it, for up to `MAX_STALE` seconds, so
-a write never makes readers queue behind a render.
+What a change costs readers is bounded too. One render per page at a time
+(`claim`): the others wait for that one instead of all rendering the same
+page at once. A page that went stale is re-rendered in the background; the
+reader who found it waits for the new page at most `RENDER_BUDGET` seconds
+and the others not at all: until it is in they get the previous copy, for at
+most `MAX_STALE` seconds. So a write never makes readers queue behind a render.
 
 An entry keeps what answering needs, made once when it is stored: the body,
 its gzip (sent to clients that accept it) and both ETags, so a hit hashes and
@@ -38,6 +39,7 @@ from typing import Any, Hashable
 MAX_BYTES = 64 * 1024 * 1024
 MAX_AGE = 300.0
 MAX_STALE = 10.0  # seconds a changed page may still be served while it re-renders
+RENDER_BUDGET = 0.1  # seconds the first reader after a change waits for the new page
 COMPRESSIBLE = ("text/", "application/xml", "application/atom+xml", "application/rss+xml",
                 "application/json", "application/feed+json", "image/svg+xml")
 MIN_GZIP = 256  # smaller bodies gain nothing from it
@@ -72,10 +74,12 @@ class Entry:
 
 
 class PageCache:
-    def __init__(self, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE, max_stale: float = MAX_STALE) -> None:
+    def __init__(self, max_bytes: int = MAX_BYTES, max_age: float = MAX_AGE, max_stale: float = MAX_STALE,
+                 render_budget: float = RENDER_BUDGET) -> None:
         self.max_bytes = max_bytes
         self.max_age = max_age
         self.max_stale = max_stale
+        self.render_budget = render_budget
         self._entries: collections.OrderedDict[Hashable, Entry] = collections.OrderedDict()
         self._bytes = 0
         self._renders: dict[Hashable, asyncio.Future] = {}
@@ -154,6 +158,18 @@ class PageCache:
             return flight
         self._renders[key] = asyncio.get_running_loop().create_future()
         return None
+
+    def flight(self, key: Hashable) -> asyncio.Future | None:
+        """The render of ``key`` under way, if any."""
+        return self._renders.get(key)
+
+    def newest(self, key: Hashable) -> Entry | None:
+        """Whatever is kept for ``key``, fresh or not."""
+        return self._entries.get(key)
+
+    def discard(self, key: Hashable) -> None:
+        if key in self._entries:
+            self._drop(key)
 
     def release(self, key: Hashable) -> None:
         flight = self._renders.pop(key, None)

@@ -93,6 +93,10 @@ class Client:
 @pytest.fixture
 async def app(settings: Settings, db):
     app = make_app(settings, db)
+    # Tests look at a page right after changing it: its first reader waits for the new
+    # page however long the render takes on a loaded machine (in production 0.1 s, then
+    # the previous copy; tests/http/test_page_cache.py checks that budget).
+    app.page_cache.render_budget = 30.0
     yield app
     app.changes.stop()  # its poll must not outlive the test's database
 

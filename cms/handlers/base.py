@@ -27,7 +27,7 @@ import tornado.web
 from tornado import template
 
 from cms import csp, sessions
-from cms.fastpath import accepts_gzip
+from cms.fastpath import accepts_gzip, revalidate
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
@@ -42,6 +42,15 @@ RENDER_WAIT = 5.0  # seconds a request waits for another's render of the same pa
 # a publish reaches the edge within about 10 s; browsers revalidate every time
 # (max-age=0), so an author sees their change on the next load.
 CACHE_CONTROL = "public, max-age=0, s-maxage=10, stale-while-revalidate=60"
+UNKNOWN = object()  # a kept page's stamp that cannot be told yet (SiteHandler._stamp)
+
+
+def _quietly(task: asyncio.Future) -> None:
+    """A background task whose failure the next request meets and reports."""
+    if not task.cancelled():
+        task.exception()
+
+
 # Set for each answer of a kept page; the rest of its headers are kept with it.
 PER_ANSWER_HEADERS = frozenset({"Date", "Etag", "Content-Encoding", "Content-Length", "Set-Cookie"})
 
@@ -323,13 +332,33 @@ class SiteHandler(BaseHandler):
         cache = self.application.page_cache
         site_id = self.site["_id"]
         key = (site_id, self.request.protocol, self.request.host.lower(), self.request.uri)
-        entry, fresh = cache.lookup(key, await self._stamp(cache.depends(key)))
+        stamp = await self._stamp(cache.depends(key))
+        if stamp is UNKNOWN and cache.newest(key) is not None:
+            # A post's page, and the site's listing is being read again after a change
+            # elsewhere: the kept page meanwhile (it is checked again once that is in).
+            return self.answer(cache.newest(key))
+        entry, fresh = cache.lookup(key, stamp)
         if fresh:
             return self.answer(entry)
+        if getattr(self.request, "cms_revalidate", None) == key:  # never from the wire
+            self._claimed = key  # the background render, claimed for it (cms.fastpath.revalidate)
+            return await self._render_and_keep(key)
         flight = cache.claim(key)
+        if entry is not None:
+            if flight is None:
+                # The first to find it stale: the page renders in the background, and
+                # this reader waits for it only so long (a member or a reload longer).
+                flight = cache.flight(key)
+                revalidate(self.application, self.request, key)
+                budget = RENDER_WAIT if self.wants_fresh() else cache.render_budget
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(flight), budget)
+            newest = cache.newest(key)
+            if newest is not None or not flight.done():
+                return self.answer(newest or entry)  # the new page, or the previous one meanwhile
+            # The page is gone (its render found no post): this request shows why.
+            return await self._render_and_keep(key)
         if flight is not None:
-            if entry is not None:
-                return self.answer(entry)  # stale, while another request re-renders it
             # Nothing to show yet: wait for that render rather than repeat it.
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(asyncio.shield(flight), RENDER_WAIT)
@@ -339,11 +368,22 @@ class SiteHandler(BaseHandler):
             # It was not kept (an error page): render this one too, without waiting.
         else:
             self._claimed = key
+        await self._render_and_keep(key)
+
+    def wants_fresh(self) -> bool:
+        """A member of the site (they may just have changed the page) or a reload that
+        says ``no-cache`` waits for the new page rather than take the previous one."""
+        asked = self.request.headers.get("Cache-Control", "") + self.request.headers.get("Pragma", "")
+        return "no-cache" in asked or bool(self.get_cookie(sessions.COOKIE))
+
+    async def _render_and_keep(self, key: Any) -> None:
+        """Let the handler render; `finish` keeps its answer under ``key``."""
+        cache, site_id = self.application.page_cache, self.site["_id"]
         # The counters before the data: a write landing during the render only
         # makes the page's stamp out of date at once, never a stale page kept as new.
         stamp = await self.application.changes.counter(site_id)
         self._structure = await self.application.changes.structure(site_id)
-        self.store.posts.known_counter = stamp
+        self.store.posts.counter_is(stamp)
         expires = cache.publication(site_id, stamp)
         if expires is None:
             upcoming = await self.store.posts.next_publication()
@@ -352,14 +392,21 @@ class SiteHandler(BaseHandler):
         self._cache_key, self._cache_entry = key, Entry(stamp, expires, 200, "", b"")
 
     async def _stamp(self, depends: tuple | None) -> Any:
-        """What a kept entry of this page must have been made under to be fresh now."""
+        """What a kept entry of this page must have been made under to be fresh now:
+        `UNKNOWN` when the site's listing, read again, is not in within the budget."""
         changes, site_id = self.application.changes, self.site["_id"]
         if depends is None:
             return await changes.counter(site_id)
         posts = self.store.posts
-        posts.known_counter = await changes.counter(site_id)
-        listing = await posts.listing()
-        return await changes.structure(site_id), listing.version(*depends)
+        posts.counter_is(await changes.counter(site_id))
+        reading = asyncio.ensure_future(posts.listing())
+        if not reading.done():
+            budget = RENDER_WAIT if self.wants_fresh() else self.application.page_cache.render_budget
+            await asyncio.wait({reading}, timeout=budget)
+            if not reading.done():
+                reading.add_done_callback(_quietly)  # it finishes for the next requests
+                return UNKNOWN
+        return await changes.structure(site_id), reading.result().version(*depends)
 
     def answer(self, entry: Entry) -> None:
         """Send a kept page: gzipped when the client takes it, 304 when its ETag matches."""
@@ -402,6 +449,8 @@ class SiteHandler(BaseHandler):
 
     def on_finish(self) -> None:
         if self._claimed is not None:
+            if self.get_status() != 200:  # not kept (gone, say): no previous copy either
+                self.application.page_cache.discard(self._claimed)
             self.application.page_cache.release(self._claimed)
             self._claimed = None
 

@@ -475,6 +475,12 @@ class Posts:
 
     known_counter: int | None = None  # the site's change counter, when the caller knows it
 
+    def counter_is(self, counter: int) -> None:
+        """The site's change counter, as read before anything about to be shown: the
+        listing used from now on is at least that recent."""
+        self.known_counter = counter
+        self.__dict__.pop("_listing", None)
+
     async def listing(self) -> Listing:
         """The site's published posts in brief, read once per change (cms/store/listing.py)."""
         listing = self.__dict__.get("_listing")  # once per request: this store lives for one

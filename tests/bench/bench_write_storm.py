@@ -38,7 +38,7 @@ async def write(uri: str, seconds: float, writers: int) -> dict:
     store = SiteStore(db, await Sites(db).by_name("bench"))
     user = await Users(db).by_email("bench@example.com")
     published = [p async for p in db.posts.find({"site_id": store.site_id}).sort("published_at", -1).limit(writers)]
-    done = {"drafts": 0, "publishes": 0}
+    done: dict = {"drafts": 0, "publishes": 0, "save_ms": []}
     deadline = time.monotonic() + seconds
 
     async def writer(n: int) -> None:
@@ -47,15 +47,19 @@ async def write(uri: str, seconds: float, writers: int) -> dict:
         post = published[n]
         while time.monotonic() < deadline:
             await store.autosaves.save(draft["_id"], user["_id"], {"title": "Draft %d" % n, "markdown": "typing"})
+            started = time.perf_counter()
             draft = await store.posts.update(draft["_id"], draft["version"], title="Draft %d" % n,
                                              markdown=support.BODY + " %d" % done["drafts"], status="draft")
             done["drafts"] += 1
+            done["save_ms"].append((time.perf_counter() - started) * 1000)
             await asyncio.sleep(0.2)
+            started = time.perf_counter()
             post = await store.posts.update(post["_id"], post["version"], title=post["title"],
                                             markdown=support.BODY + " edit %d" % done["publishes"],
                                             status="published", published_at=post["published_at"],
                                             slug=post["slug"])
             done["publishes"] += 1
+            done["save_ms"].append((time.perf_counter() - started) * 1000)
             await asyncio.sleep(0.2)
 
     await asyncio.gather(*[writer(n) for n in range(writers)])
@@ -81,6 +85,8 @@ def main(seconds: int, readers: int, writers: int) -> None:
         print("machine: %s" % support.machine())
         print("%d readers for %d s while %d writers saved %d drafts (each with an autosave) and published %d edits"
               % (readers, seconds, writers, results.get("drafts", 0), results.get("publishes", 0)))
+        saves = sorted(results.get("save_ms") or [0.0])
+        print("a save took %.0f ms at the median, %.0f ms at most" % (saves[len(saves) // 2], saves[-1]))
         print("readers: %.0f req/s, p50 %.1f ms, p99 %.1f ms (target < 250 ms), non-2xx %d"
               % (reading["rps"], reading["p50"], reading["p99"], reading["errors"]))
 
