@@ -6,8 +6,10 @@ preview froze every site the process serves. Here each render runs in a small
 pool of worker processes (pebble) with a time budget: a worker past its budget
 is killed and replaced, and the author gets `RenderTooSlow`, whose message
 says what to change. A worker's address space is capped (``setrlimit``), so
-one render cannot take the pod's memory either. `cms.text.guard` keeps the
-known slow constructs from getting there at all; the budget is for the rest.
+one render cannot take the pod's memory either. One person's renders (an
+``owner``: a person on a site) take turns, so one account keeps at most one
+worker busy whatever it sends. `cms.text.guard` keeps the known slow
+constructs from getting there at all; the budget is for the rest.
 
 The pool is made on first use in each process (gunicorn forks its workers
 after importing the app: a pool made before the fork would belong to the
@@ -21,11 +23,13 @@ import asyncio
 import atexit
 import concurrent.futures
 import concurrent.futures.process
+import contextlib
 import logging
 import multiprocessing
 import os
 import resource
 import threading
+from typing import AsyncIterator, Hashable
 
 import pebble
 
@@ -39,7 +43,10 @@ log = logging.getLogger(__name__)
 WORKERS = 2
 BUDGET = 10.0  # seconds of one render; the longest ordinary post (500 KB) takes 1 to 3 s
 MEMORY = 256 * 1024 * 1024  # address space of a worker: a fresh one has 60 MB, a 500 KB post needs 100 MB
-MAX_WAITING = 16  # renders queued or running in this process before more are refused
+# Renders waiting or running in this process before more are refused: each
+# holds its text (at most 500 KB) while it waits, and one person's take turns.
+MAX_WAITING = 64
+PER_OWNER = 8  # of which one person's (a preview, saves, other tabs)
 NICENESS = 10  # workers' CPU priority below the web process's
 
 
@@ -71,6 +78,9 @@ class RenderPool:
         self.budget = budget
         self.max_waiting = max_waiting
         self.waiting = 0  # renders scheduled and not finished: what `max_waiting` bounds
+        # One render at a time per owner (a person on a site): one account keeps
+        # at most one worker busy, whatever it sends; the others are for everyone else.
+        self._turns: dict[Hashable, tuple[asyncio.Lock, int]] = {}
         self.started = 0  # renders ever scheduled (for tests and benchmarks)
         self._workers, self._memory = workers, memory
         self._pool = self._new_pool()
@@ -99,22 +109,21 @@ class RenderPool:
         broken, self._pool = self._pool, self._new_pool()
         broken.stop()
 
-    async def render(self, source: str, custom_excerpt: str | None = None) -> Rendered:
-        """`cms.text.markdown.render` in a worker; `RenderRefused` when it cannot be done."""
+    async def render(self, source: str, custom_excerpt: str | None = None, owner: Hashable | None = None) -> Rendered:
+        """`cms.text.markdown.render` in a worker; `RenderRefused` when it cannot be done.
+
+        Renders of the same ``owner`` run one after another (see `_turns`).
+        """
         if self.waiting >= self.max_waiting:
             log.warning("render refused: %d renders already waiting", self.waiting)
             raise RenderBusy("the server is busy rendering other posts; try again in a moment")
+        if owner is not None and self._turns.get(owner, (None, 0))[1] >= PER_OWNER:
+            raise RenderBusy("your other texts are still rendering; try again when they are done")
         self.waiting += 1
         self.started += 1
         try:
-            try:
-                return await asyncio.wrap_future(self._schedule(source, custom_excerpt))
-            except concurrent.futures.process.BrokenProcessPool:
-                # The task was lost with the pool (a worker had died just before):
-                # a render changes nothing, so it is simply asked again.
-                log.warning("the render pool had stopped; starting a new one")
-                self._replace_pool()
-                return await asyncio.wrap_future(self._schedule(source, custom_excerpt))
+            async with self._turn(owner):
+                return await self._render(source, custom_excerpt)
         except TimeoutError:
             log.warning("render of %d characters stopped after %.1fs", len(source), self.budget)
             raise RenderTooSlow(
@@ -136,6 +145,34 @@ class RenderPool:
             raise RenderRefused("the render was cancelled") from None
         finally:
             self.waiting -= 1
+
+    async def _render(self, source: str, custom_excerpt: str | None) -> Rendered:
+        try:
+            return await asyncio.wrap_future(self._schedule(source, custom_excerpt))
+        except concurrent.futures.process.BrokenProcessPool:
+            # The task was lost with the pool (a worker had died just before):
+            # a render changes nothing, so it is simply asked again.
+            log.warning("the render pool had stopped; starting a new one")
+            self._replace_pool()
+            return await asyncio.wrap_future(self._schedule(source, custom_excerpt))
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, owner: Hashable | None) -> AsyncIterator[None]:
+        """Wait for ``owner``'s previous renders to finish (no wait without an owner)."""
+        if owner is None:
+            yield
+            return
+        lock, users = self._turns.get(owner) or (asyncio.Lock(), 0)
+        self._turns[owner] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._turns[owner]
+            if users > 1:
+                self._turns[owner] = (lock, users - 1)
+            else:
+                del self._turns[owner]
 
     def worker_pids(self) -> list[int]:
         """The worker processes alive now (pebble's own table: pinned to pebble 5.2)."""
@@ -165,9 +202,9 @@ def pool() -> RenderPool:
         return _pool
 
 
-async def render(source: str, custom_excerpt: str | None = None) -> Rendered:
-    """Render Markdown off the event loop (see the module docstring)."""
-    return await pool().render(source, custom_excerpt)
+async def render(source: str, custom_excerpt: str | None = None, owner: Hashable | None = None) -> Rendered:
+    """Render Markdown off the event loop (see the module docstring); ``owner``'s renders take turns."""
+    return await pool().render(source, custom_excerpt, owner)
 
 
 def shutdown() -> None:

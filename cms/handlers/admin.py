@@ -583,7 +583,8 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
             author = await Users(self.db).by_id(chosen)  # the author an editor picked, not saved yet
         published_at = (parse_local_time(fields["publish_at"], self.tz) or (saved or {}).get("published_at")
                         or utcnow())
-        rendered = await render_pool.render(fields["markdown"], fields["custom_excerpt"])
+        rendered = await render_pool.render(fields["markdown"], fields["custom_excerpt"],
+                                            (self.site["_id"], self.current_user["_id"]))
         if self.ws_connection is None:
             raise PreviewRefused("the author has left")  # no page to render for no one
         names, tag_slugs = clean_tags(fields["tags"])

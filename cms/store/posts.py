@@ -172,7 +172,8 @@ class Posts:
             await self._check_slug(type, slug)
         else:
             slug = await self._free_slug(type, slugify(title) or "untitled")
-        rendered = await render_pool.render(markdown, custom_excerpt)  # off the event loop
+        # Off the event loop; one person's renders take turns (cms/render_pool.py).
+        rendered = await render_pool.render(markdown, custom_excerpt, (self._site_id, editor_id))
         html, featured, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         post = {
@@ -253,7 +254,8 @@ class Posts:
             await self._check_slug(kind, slug, except_id=post_id)
         else:
             slug = current["slug"]
-        rendered = await render_pool.render(markdown, custom_excerpt)  # off the event loop
+        # Off the event loop; one person's renders take turns (cms/render_pool.py).
+        rendered = await render_pool.render(markdown, custom_excerpt, (self._site_id, editor_id))
         if featured_image is KEEP:
             kept = current.get("featured_image")
             html, _, media_ids = await self._with_media(rendered.html, None)

@@ -110,3 +110,33 @@ def test_importing_the_app_makes_no_pool():
 async def test_one_pool_per_process_made_on_first_use():
     assert render_pool.pool() is render_pool.pool()
     assert (await render_pool.render("# Title")).html == '<h1 id="title">Title</h1>'
+
+
+async def test_one_persons_renders_take_turns_so_others_get_the_second_worker(small_pool):
+    """Without turns, ann's two renders would hold both workers and bob's would finish last."""
+    pool = small_pool(workers=2)
+    await asyncio.gather(pool.render("warm"), pool.render("up"))
+    finished: list[str] = []
+
+    async def render(name: str, owner: str) -> None:
+        await pool.render(LONG_BODY, owner=("site", owner))
+        finished.append(name)
+
+    first = asyncio.ensure_future(render("ann 1", "ann"))
+    await until(lambda: pool.waiting == 1, what="ann's first render to be scheduled")
+    second = asyncio.ensure_future(render("ann 2", "ann"))
+    await until(lambda: pool.waiting == 2, what="ann's second render to wait")
+    await render("bob", "bob")
+    await asyncio.gather(first, second)
+    assert finished.index("bob") < finished.index("ann 2")
+
+
+async def test_a_person_with_too_many_renders_waiting_is_refused_at_once(small_pool):
+    pool = small_pool()
+    waiting = [asyncio.ensure_future(pool.render(LONG_BODY, owner="ann")) for _ in range(render_pool.PER_OWNER)]
+    await until(lambda: pool.waiting == render_pool.PER_OWNER, what="ann's renders to be scheduled")
+    with pytest.raises(RenderBusy, match="your other texts are still rendering"):
+        await pool.render("*more*", owner="ann")
+    assert "<em>bob</em>" in (await pool.render("*bob*", owner="bob")).html
+    await asyncio.gather(*waiting)
+    assert "<em>again</em>" in (await pool.render("*again*", owner="ann")).html
