@@ -356,7 +356,8 @@ async def load(db, directory: Path, progress: Progress, force: bool = False) -> 
     if force:
         # Processes serving this database keep pages stamped with its change counters:
         # every restored counter moves past all of them, so none is ever served again.
-        await db.changes.update_many({}, {"$inc": {"n": floor + 1}})
+        # (Both: posts' own pages follow s, which never exceeds n; cms.store.changes.)
+        await db.changes.update_many({}, {"$inc": {"n": floor + 1, "s": floor + 1}})
     await database.ensure_indexes(db)
     return manifest
 

@@ -212,11 +212,12 @@ async def test_restore_refuses_a_database_with_data_unless_forced(db, env, tmp_p
         "error: the database %s is not empty: restore into an empty one, or pass --force to replace what it holds"
         % db.name]
     assert await everything(db) == before
-    highest = max([c["n"] async for c in db.changes.find({})])
+    highest = max([max(c["n"], c.get("s", 0)) async for c in db.changes.find({})])
     code, out, err = await cms(env, "restore", "--force", str(tmp_path / "b"))
     assert code == 0, err
     # Pages kept by a running process under the old counters can never match again.
     assert min([c["n"] async for c in db.changes.find({})]) > highest
+    assert min([c.get("s", 0) async for c in db.changes.find({})]) > highest  # posts' kept pages follow s
     assert await db.sites.find_one({"_id": extra.site_id}) is None  # what the backup did not hold is gone
     assert await db.sites.count_documents({}) == 2
 
