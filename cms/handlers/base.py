@@ -321,6 +321,14 @@ class SiteHandler(BaseHandler):
         # A kept page is served to everyone: nothing on it may depend on who asks.
         return None
 
+    def get_template_namespace(self) -> dict[str, Any]:
+        # Every UIModule of a page asks for it again (a home page: 25 times, a fifth
+        # of its rendering); on a reader page it is the same from start to end.
+        made = self.__dict__.get("_namespace")
+        if made is None:
+            made = self._namespace = super().get_template_namespace()
+        return dict(made)
+
     async def prepare(self) -> None:
         await super().prepare()
         if self.site is None:
