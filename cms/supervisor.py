@@ -93,6 +93,10 @@ class DatabaseMonitor:
         """None when this process can serve; else what stands in the way (for /readyz)."""
         if self.refused:
             return self.refused
+        if not self.available and self._task is not None:
+            # Known to be down, and the background ping looks again every
+            # DOWN_INTERVAL: say so at once rather than spend the deadline.
+            return "database unreachable"
         began = time.monotonic()
         if not await self.ping():
             return "database unreachable"
