@@ -41,11 +41,15 @@ def small_pool():
 
 
 async def test_a_render_past_its_budget_is_stopped_and_its_worker_replaced(small_pool):
-    pool = small_pool(budget=0.2)
+    pool = small_pool()
+    # A worker's first render (its start and imports) may take a while on a busy
+    # machine: only the long render runs under the short budget.
     assert "<em>x</em>" in (await pool.render("*x*")).html
     [before] = pool.worker_pids()
+    pool.budget = 0.2
     with pytest.raises(RenderTooSlow, match="takes too long to render"):
         await pool.render(LONG_BODY)
+    pool.budget = 300
     await until(lambda: pool.worker_pids() and before not in pool.worker_pids(), what="a new worker")
     assert "<em>y</em>" in (await pool.render("*y*")).html
     assert pool.waiting == 0
