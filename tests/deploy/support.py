@@ -10,6 +10,7 @@ import subprocess
 import time
 from urllib.parse import urlsplit, urlunsplit
 
+from cms.db import port_is_free as database_port_is_free
 from cms.db import terminate
 
 
@@ -20,13 +21,8 @@ def uri_with_database(mongo_uri: str, name: str) -> str:
 
 
 def port_is_free(port: int, host: str = "0.0.0.0") -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-        return True
+    """True when gunicorn could bind ``port`` on every address now."""
+    return database_port_is_free(port, host)
 
 
 def wait_until_serving(process: subprocess.Popen, port: int, path: str = "/healthz", timeout: float = 120.0) -> None:
