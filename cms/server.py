@@ -26,6 +26,7 @@ from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
 from cms.images import pool as images_pool
+from cms.lifecycle import settle_heap
 from cms.runtime import database_server, open_database
 from cms.seed import seed_demo
 from cms.supervisor import EmbeddedSupervisor
@@ -71,6 +72,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
             print("Created the demo site: %s" % site_url(settings, seeded["site"]["name"]))
             print("  owner e-mail: %s" % seeded["email"])
             print("  owner password: %s  (shown once; keep it)" % seeded["password"])
+        settle_heap()  # start-up is done (cms.lifecycle)
         print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
         await stopping.wait()
         await finish_serving(server, app, settings.shutdown_grace, interrupt=_signal_event())

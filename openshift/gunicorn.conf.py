@@ -59,6 +59,9 @@ def post_worker_init(worker: Any) -> None:
     """Once the worker has its app: watch the database (and make the indexes), and drain on SIGTERM."""
     _monitor_the_database(worker)
     _drain_before_stopping(worker)
+    from cms.lifecycle import settle_heap
+
+    settle_heap()
 
 
 def _monitor_the_database(worker: Any) -> None:

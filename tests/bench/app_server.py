@@ -41,6 +41,9 @@ async def main(args: argparse.Namespace) -> None:
         app = make_app(settings, database.connect(args.uri)[args.db])
         if args.cold:
             app.page_cache = PageCache(max_bytes=0)
+        from cms.lifecycle import settle_heap
+
+        settle_heap()  # as serve and the gunicorn workers do once started
     server = HTTPServer(app)
     server.listen(args.port, "127.0.0.1", backlog=16384)
     print("listening", flush=True)
