@@ -55,6 +55,10 @@ class FaviconHandler(BaseHandler):
         self.redirect(ThemeStaticHandler.theme_url(found[0].name, "favicon.svg", self.themes.directory),
                       permanent=False)
 
+    async def head(self) -> None:
+        # Link checkers and some browsers ask HEAD first: same answer, no body.
+        await self.get()
+
 
 class SiteStyleHandler(BaseHandler):
     """``/site.css?v=<version>``: the site's colours as CSS variables (the theme's

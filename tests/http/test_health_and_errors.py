@@ -141,3 +141,15 @@ async def test_every_answer_carries_safe_default_headers(world, client):
         assert response.headers["X-Content-Type-Options"] == "nosniff", path
         assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin", path
         assert response.headers["X-Frame-Options"] == frames, path
+
+
+async def test_head_favicon_answers_like_get(world, client):
+    """Browsers and link checkers ask ``HEAD /favicon.ico``; it was a 405."""
+    await world.site("blog", theme="magazine")
+    get = await client.get("blog", "/favicon.ico")
+    head = await client.get("blog", "/favicon.ico", method="HEAD")
+    assert head.code == get.code == 302
+    for name in ("Location", "Cache-Control"):
+        assert head.headers[name] == get.headers[name]
+    icon = await client.get("blog", head.headers["Location"], method="HEAD")
+    assert icon.code == 200 and icon.headers["Content-Type"] == "image/svg+xml" and icon.body == b""
