@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 
 PLATFORM_TEMPLATES = REPO_ROOT / "cms" / "templates"
 SLUG = r"([a-z0-9]+(?:-[a-z0-9]+)*)"
+# Tags and usernames are typed by hand ("/tags/Writing"): any case reaches the
+# handler, which answers 301 to the lower-case canonical URL.
+SLUG_ANY_CASE = r"([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)"
 
 
 def health_routes() -> list[URLSpec]:
@@ -64,8 +67,8 @@ def reader_routes() -> list[URLSpec]:
     return [
         URLSpec(r"/", public.IndexHandler, name="home"),
         URLSpec(r"/posts/%s/?" % SLUG, public.PostHandler, name="post"),
-        URLSpec(r"/tags/%s/?" % SLUG, public.TagHandler, name="tag"),
-        URLSpec(r"/authors/%s/?" % SLUG, public.AuthorHandler, name="author"),
+        URLSpec(r"/tags/%s/?" % SLUG_ANY_CASE, public.TagHandler, name="tag"),
+        URLSpec(r"/authors/%s/?" % SLUG_ANY_CASE, public.AuthorHandler, name="author"),
         URLSpec(r"/search", public.SearchHandler, name="search"),
         URLSpec(r"/feed\.xml", public.FeedHandler, {"format": "atom"}, name="atom"),
         URLSpec(r"/rss\.xml", public.FeedHandler, {"format": "rss"}, name="rss"),

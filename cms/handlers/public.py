@@ -57,6 +57,16 @@ class ListHandler(ReaderHandler):
         if not page.exists:
             raise tornado.web.HTTPError(404)
 
+    def redirect_to_lower_case(self, prefix: str, slug: str) -> bool:
+        """Answer 301 to ``prefix + slug`` in lower case (query kept) when ``slug``
+        is in another case: tags and usernames are stored lower-case, people type
+        them as they read them ("/tags/Writing"), and one URL per page is canonical."""
+        if slug == slug.lower():
+            return False
+        query = self.request.query
+        self.redirect("%s%s%s" % (prefix, slug.lower(), "?" + query if query else ""), permanent=True)
+        return True
+
 
 class IndexHandler(ListHandler):
     async def get(self) -> None:
@@ -89,9 +99,11 @@ class PageHandler(ReaderHandler):
 
 class TagHandler(ListHandler):
     async def get(self, tag: str) -> None:
-        name = await self.store.posts.tag_name(tag)
+        name = await self.store.posts.tag_name(tag.lower())
         if name is None:
             raise tornado.web.HTTPError(404)
+        if self.redirect_to_lower_case("/tags/", tag):
+            return
         page = await self.store.posts.published(self.page_number(), self.per_page, tag=tag)
         self.require_page(page)
         self.render(
@@ -102,9 +114,11 @@ class TagHandler(ListHandler):
 
 class AuthorHandler(ListHandler):
     async def get(self, username: str) -> None:
-        author = await self.store.members.user_by_username(username)
+        author = await self.store.members.user_by_username(username.lower())
         if author is None:
             raise tornado.web.HTTPError(404)
+        if self.redirect_to_lower_case("/authors/", username):
+            return
         page = await self.store.posts.published(self.page_number(), self.per_page, author_id=author["_id"])
         self.require_page(page)
         self.render(

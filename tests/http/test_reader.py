@@ -192,3 +192,27 @@ async def test_head_answers_like_get_without_a_body(world, client):
         assert head.code == get.code == code, path
         assert head.body == b"", path
         assert head.headers["Content-Type"] == get.headers["Content-Type"], path
+
+
+@pytest.mark.parametrize("asked, canonical", [
+    ("/tags/Writing", "/tags/writing"), ("/tags/WRITING?page=1", "/tags/writing?page=1"),
+    ("/tags/Deep-Dives", "/tags/deep-dives"), ("/authors/Ada", "/authors/ada"),
+])
+async def test_tag_and_author_urls_in_another_case_redirect_to_the_canonical_one(world, client, asked, canonical):
+    store = await world.site("blog")
+    ada = await world.member(store, "owner", name="Ada", username="ada")
+    await world.post(store, ada, "Tagged", tags=["Writing", "Deep Dives"])
+    response = await client.get("blog", asked)
+    assert response.code == 301 and response.headers["Location"] == canonical
+    assert (await client.get("blog", canonical)).code == 200
+
+
+async def test_tag_and_author_in_another_case_of_another_site_are_404(world, client):
+    store = await world.site("blog")
+    ada = await world.member(store, "owner", name="Ada", username="ada")
+    await world.post(store, ada, "Tagged", tags=["Writing"])
+    await world.site("other")
+    for path in ["/tags/Writing", "/authors/Ada", "/tags/Nothing", "/authors/Nobody"]:
+        assert (await client.get("other", path)).code == 404, path
+    for path in ["/tags/Nothing", "/authors/Nobody"]:
+        assert (await client.get("blog", path)).code == 404, path
