@@ -247,3 +247,22 @@ def test_every_form_in_a_theme_that_posts_carries_the_xsrf_field():
             else:
                 assert re.search(r'method="get"', form, re.I), path
     assert forms >= 4
+
+
+def visible_text(html: str) -> str:
+    """What a sighted reader sees of a fragment: no screen-reader-only text, no tags."""
+    html = re.sub(r'<span class="visually-hidden">.*?</span>', "", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split()).replace("&middot;", "·")
+
+
+@pytest.mark.parametrize("theme", THEMES)
+async def test_post_meta_separates_the_reading_time_from_the_tags(world, client, theme):
+    store = await themed_site(world, theme)
+    name = store.site["name"]
+    metas = []
+    for path in ("/posts/first-steps", "/", "/tags/notes"):
+        body = (await client.get(name, path)).body.decode()
+        metas += [m for m in re.findall(r'<p class="post-meta">(.*?)</p>', body, flags=re.S) if 'rel="tag"' in m]
+    assert metas, "no post meta with tags in %s" % theme
+    for meta in metas:
+        assert re.search(r"min read · #", visible_text(meta)), visible_text(meta)
