@@ -7,6 +7,7 @@ last. Health checks answer on every host.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from typing import Any
@@ -169,6 +170,30 @@ def _last(headers: Any, name: str) -> str:
     return values.split(",")[-1].strip()
 
 
+def key_version(secret: str) -> int:
+    """The version number a cookie key signs under: derived from the key itself.
+
+    A signed cookie carries the version of the key that signed it and is checked
+    against that key only, so a key must keep its number from one rotation to the
+    next (the new key of one rotation is the old key of the following one).
+    Version 0 is left to cookies signed before keys had versions.
+    """
+    return 1 + int.from_bytes(hashlib.sha256(secret.encode()).digest()[:4], "big")
+
+
+def cookie_signing(settings: Settings) -> dict[str, Any]:
+    """Tornado's ``cookie_secret``/``key_version`` settings: sign with the current
+    key; verify with it and, during a rotation, with the old one."""
+    current = settings.ensure_cookie_secret()
+    keys = {key_version(current): current}
+    if settings.cookie_secret_old:
+        keys[key_version(settings.cookie_secret_old)] = settings.cookie_secret_old
+    # Cookies from before versioned keys (version 0) were signed with the key in
+    # use then: the old one during the first rotation, else the current one.
+    keys[0] = settings.cookie_secret_old or current
+    return {"cookie_secret": keys, "key_version": key_version(current)}
+
+
 def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMSApplication:
     """Build the application. Without ``db``, connect to ``settings.mongodb_uri``."""
     if db is None:
@@ -177,7 +202,7 @@ def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMS
         db = database.connect(settings.mongodb_uri)[settings.database_name]
     registry()  # load and validate the themes now, not on the first request
     tornado_settings: dict[str, Any] = dict(
-        cookie_secret=settings.ensure_cookie_secret(),
+        **cookie_signing(settings),
         xsrf_cookies=True,
         xsrf_cookie_kwargs={"samesite": "Lax"},
         ui_modules=MODULES,

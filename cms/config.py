@@ -104,6 +104,8 @@ class Settings:
     data_dir: Path = Path("data")
     base_domain: str = "localhost"
     cookie_secret: str = ""
+    # COOKIE_SECRET_OLD: during a key rotation, the previous key, whose cookies still verify.
+    cookie_secret_old: str = ""
     google_client_id: str | None = None
     google_client_secret: str | None = None
     host: str = "127.0.0.1"
@@ -129,6 +131,9 @@ class Settings:
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
+        cookie_secret_old = env.get("COOKIE_SECRET_OLD", "")
+        if cookie_secret_old and not cookie_secret:
+            raise ConfigError("COOKIE_SECRET_OLD is the key being retired: set the new one as COOKIE_SECRET")
         settings = cls(
             mongodb_uri=uri,
             database_name=(
@@ -138,6 +143,7 @@ class Settings:
             data_dir=data_dir,
             base_domain=env.get("CMS_BASE_DOMAIN", "localhost").strip().lower().rstrip("."),
             cookie_secret=cookie_secret,
+            cookie_secret_old=cookie_secret_old,
             google_client_id=env.get("GOOGLE_OAUTH_CLIENT_ID") or None,
             google_client_secret=env.get("GOOGLE_OAUTH_CLIENT_SECRET") or None,
             host=env.get("HOST", "127.0.0.1"),

@@ -88,6 +88,10 @@ def mongodb_objects(**params: str) -> list[dict]:
     return process(load("mongodb.yaml"), **params)
 
 
+def secrets_objects(**params: str) -> list[dict]:
+    return process(load("secrets.yaml"), **params)
+
+
 def one(objects: list[dict], kind: str, name: str | None = None) -> dict:
     found = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
     assert len(found) == 1, "expected one %s %s, found %d" % (kind, name or "", len(found))
@@ -109,13 +113,13 @@ def no_network(monkeypatch):
 
 def test_every_manifest_parses():
     files = sorted(OPENSHIFT.glob("*.yaml")) + sorted(OPENSHIFT.glob("*.yml"))
-    assert {f.name for f in files} == {"template.yaml", "mongodb.yaml"}
+    assert {f.name for f in files} == {"template.yaml", "mongodb.yaml", "secrets.yaml"}
     for path in files:
         docs = list(yaml.safe_load_all(path.read_text()))
         assert docs and all(isinstance(d, dict) and d.get("kind") for d in docs), path
 
 
-@pytest.mark.parametrize("objects", [app_objects, mongodb_objects], ids=["app", "mongodb"])
+@pytest.mark.parametrize("objects", [app_objects, mongodb_objects, secrets_objects], ids=["app", "mongodb", "secrets"])
 def test_kubernetes_kinds_validate_against_the_schemas(objects, no_network):
     checked = []
     for obj in objects():
@@ -141,7 +145,7 @@ def test_the_validator_catches_mistakes_offline(no_network):
 
 
 def test_templates_declare_their_parameters():
-    for name in ("template.yaml", "mongodb.yaml"):
+    for name in ("template.yaml", "mongodb.yaml", "secrets.yaml"):
         template = load(name)
         assert template["apiVersion"] == "template.openshift.io/v1" and template["kind"] == "Template"
         names = [p["name"] for p in template["parameters"]]
@@ -151,12 +155,29 @@ def test_templates_declare_their_parameters():
         assert set(names) <= used | {"NAME"}, set(names) - used  # nothing declared for nothing
     app = {p["name"]: p for p in load("template.yaml")["parameters"]}
     assert app["CMS_BASE_DOMAIN"].get("required") is True and "value" not in app["CMS_BASE_DOMAIN"]
-    assert app["COOKIE_SECRET"]["generate"] == "expression"  # never a fixed secret in the repo
-    assert app["MONGODB_URI"]["value"] == ""
+    secrets = {p["name"]: p for p in load("secrets.yaml")["parameters"]}
+    for name in ("COOKIE_SECRET", "MONGODB_PASSWORD", "MONGODB_ADMIN_PASSWORD"):
+        assert secrets[name]["generate"] == "expression"  # never a fixed secret in the repo
+    assert secrets["MONGODB_URI"]["value"] == ""
+
+
+def test_re_applying_the_templates_changes_no_secret():
+    """Only secrets.yaml (processed once, with ``oc create``) generates values or makes
+    Secrets: a second ``oc process | oc apply`` of the others renders the same objects."""
+    for name in ("template.yaml", "mongodb.yaml"):
+        assert not [p["name"] for p in load(name)["parameters"] if "generate" in p], name
+    first, second = app_objects() + mongodb_objects(), app_objects() + mongodb_objects()
+    assert first == second
+    assert not [o for o in first if o["kind"] == "Secret"]
+    header = (OPENSHIFT / "secrets.yaml").read_text().split("apiVersion:")[0]
+    assert "oc process -f openshift/secrets.yaml | oc create -f -" in header
+    # The parameters secrets.yaml names its Secrets by default to what the others read.
+    names = {o["metadata"]["name"] for o in secrets_objects()}
+    assert names == {"cms", "mongodb"}
 
 
 def test_processing_fills_every_parameter():
-    text = json.dumps(app_objects() + mongodb_objects())
+    text = json.dumps(app_objects() + mongodb_objects() + secrets_objects())
     assert "${" not in text
     assert BASE_DOMAIN in text
 
@@ -252,14 +273,15 @@ def test_graceful_stop_fits_in_the_pod_grace_period(monkeypatch):
 
 
 def test_secret_references_resolve():
-    objects = app_objects() + mongodb_objects()
+    objects = app_objects() + mongodb_objects() + secrets_objects()
     secrets = {o["metadata"]["name"]: o["stringData"] for o in objects if o["kind"] == "Secret"}
     for kind in ("Deployment", "StatefulSet"):
         for item in container(objects, kind)["env"]:
             ref = item.get("valueFrom", {}).get("secretKeyRef")
             if ref:
                 assert ref["name"] in secrets, ref
-                assert ref["key"] in secrets[ref["name"]], ref
+                # An optional key may be absent: COOKIE_SECRET_OLD exists only during a rotation.
+                assert ref["key"] in secrets[ref["name"]] or ref.get("optional"), ref
     assert set(secrets["cms"]) == {"COOKIE_SECRET", "GOOGLE_OAUTH_CLIENT_ID", "GOOGLE_OAUTH_CLIENT_SECRET", "MONGODB_URI"}
     assert len(secrets["cms"]["COOKIE_SECRET"]) == 64
 
@@ -289,11 +311,11 @@ def pod_environment(objects: list[dict], service_ips: dict[str, str]) -> dict[st
 
 def test_the_pod_reaches_the_in_project_database_as_its_app_user():
     database = mongodb_objects()
-    objects = app_objects() + database
+    objects = app_objects() + database + secrets_objects()
     env = pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"})
     settings = Settings.from_env(env)
     info = parse_uri(settings.mongodb_uri)
-    account = one(database, "Secret")["stringData"]
+    account = one(objects, "Secret", "mongodb")["stringData"]
     assert info["nodelist"] == [("172.30.20.2", 27017)]
     assert (info["username"], info["password"]) == ("cms", account["MONGODB_PASSWORD"])
     assert settings.database_name == "cms" and "authSource" not in info["options"]
@@ -308,9 +330,19 @@ def test_the_pod_reaches_the_in_project_database_as_its_app_user():
     assert mongo["image"].startswith("docker.io/mongodb/mongodb-community-server:")
 
 
+def test_a_key_rotation_reaches_the_pod_through_the_secret():
+    objects = app_objects() + mongodb_objects() + secrets_objects()
+    keys = one(objects, "Secret", "cms")["stringData"]
+    keys["COOKIE_SECRET_OLD"], keys["COOKIE_SECRET"] = keys["COOKIE_SECRET"], "n" * 64  # docs/operating.md
+    settings = Settings.from_env(pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"}))
+    assert (settings.cookie_secret, settings.cookie_secret_old) == (keys["COOKIE_SECRET"], keys["COOKIE_SECRET_OLD"])
+    backup_env = {e["name"] for e in one(objects, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert "COOKIE_SECRET" in backup_env
+
+
 def test_an_external_uri_wins_over_the_in_project_database():
     uri = "mongodb+srv://cms:pw@cluster0.example.net/blog?retryWrites=true"
-    objects = app_objects(MONGODB_URI=uri) + mongodb_objects()
+    objects = app_objects() + mongodb_objects() + secrets_objects(MONGODB_URI=uri)
     settings = Settings.from_env(pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"}))
     assert settings.mongodb_uri == uri and settings.database_name == "blog"
 

@@ -157,7 +157,7 @@ async def test_an_account_without_a_password_sets_one_without_a_current_one(app,
     # The session a Google sign-in starts (tests/http/test_google_auth.py goes through the real flow).
     token, _ = await alpha.sessions.start(google_only, "Chrome on Linux")
     session.cookies[sessions.COOKIE] = create_signed_value(
-        app.settings["cookie_secret"], sessions.COOKIE, token).decode()
+        app.settings["cookie_secret"], sessions.COOKIE, token, key_version=app.settings["key_version"]).decode()
     page = await session.get("/admin/account")
     assert page.code == 200 and b"has no password yet" in page.body and b'name="current_password"' not in page.body
     response = await session.post("/admin/account", password("", NEW_PASSWORD))

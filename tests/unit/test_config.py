@@ -191,3 +191,8 @@ def test_database_name_of_an_srv_uri_is_read_without_dns():
     assert settings.database_name == "blog"
     settings = Settings.from_env({"MONGODB_URI": "mongodb://h1:1,h2:2/?replicaSet=rs0", "CMS_DATABASE": "x", **SECRET})
     assert settings.database_name == "x"
+
+
+def test_an_old_cookie_key_needs_a_current_one():
+    with pytest.raises(ConfigError, match="COOKIE_SECRET_OLD"):
+        Settings.from_env({"COOKIE_SECRET_OLD": "k" * 40})
