@@ -19,8 +19,8 @@ Starting: the worker serves at once, even with the database down; its
 
 Environment: ``PORT`` (8080), ``WEB_CONCURRENCY`` (2 workers),
 ``CMS_SHUTDOWN_GRACE`` (25 s), ``GRACEFUL_TIMEOUT`` (the grace plus a 2 s
-margin; keep it under the pod's ``terminationGracePeriodSeconds``, 30 s by
-default).
+margin; openshift/template.yaml sets 30 s: with the preStop pause before
+SIGTERM it must fit in the pod's ``terminationGracePeriodSeconds``, 45 s).
 """
 
 from __future__ import annotations

@@ -264,12 +264,44 @@ def test_one_port_from_gunicorn_to_the_route(monkeypatch):
 
 
 def test_graceful_stop_fits_in_the_pod_grace_period(monkeypatch):
-    monkeypatch.delenv("GRACEFUL_TIMEOUT", raising=False)
-    deployment = one(app_objects(), "Deployment")
-    env = {e["name"]: e.get("value") for e in container(app_objects())["env"]}
-    monkeypatch.setenv("GRACEFUL_TIMEOUT", env["GRACEFUL_TIMEOUT"])
+    """The kubelet's countdown (terminationGracePeriodSeconds) starts with the preStop
+    pause, during which the router drops the pod; then SIGTERM, and gunicorn's
+    graceful_timeout, inside which the workers drain for CMS_SHUTDOWN_GRACE."""
+    pod = one(app_objects(), "Deployment")["spec"]["template"]["spec"]
+    web = pod["containers"][0]
+    env = {e["name"]: e.get("value") for e in web["env"]}
+    for name in ("GRACEFUL_TIMEOUT", "CMS_SHUTDOWN_GRACE"):
+        monkeypatch.setenv(name, env[name])
     config = runpy.run_path(str(OPENSHIFT / "gunicorn.conf.py"))
-    assert config["graceful_timeout"] < deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert pod["terminationGracePeriodSeconds"] == 45
+    pause = prestop_seconds(web)
+    assert 5 <= pause  # the routers see the endpoint go and reload before new connections are refused
+    assert config["shutdown_grace"] + config["DRAIN_MARGIN"] <= config["graceful_timeout"]
+    assert Settings.from_env(env).shutdown_grace == config["shutdown_grace"]  # the app drains as gunicorn expects
+    assert pause + config["graceful_timeout"] < pod["terminationGracePeriodSeconds"]  # no SIGKILL mid-drain
+
+
+def prestop_seconds(web: dict) -> float:
+    """How long the preStop hook pauses: an exec of the image's python (the UBI
+    python image's venv is on PATH; no reliance on a ``sleep`` binary)."""
+    command = web["lifecycle"]["preStop"]["exec"]["command"]
+    assert command[:2] == ["python", "-c"]
+    match = re.fullmatch(r"import time; time\.sleep\((\d+)\)", command[2])
+    assert match, command
+    compile(command[2], "preStop", "exec")
+    return float(match.group(1))
+
+
+def test_probes_give_start_up_its_time_and_readiness_its_deadlines():
+    from cms.supervisor import PING_DEADLINE
+
+    web = container(app_objects())
+    startup, ready, live = web["startupProbe"], web["readinessProbe"], web["livenessProbe"]
+    assert startup["httpGet"] == live["httpGet"]  # up means the process answers, not that the database does
+    assert startup["periodSeconds"] * startup["failureThreshold"] >= 60  # a slow first start is not killed
+    assert "initialDelaySeconds" not in live  # the startup probe holds liveness back
+    # /readyz pings, then reads, each within PING_DEADLINE: both fit in the probe's timeout.
+    assert ready["timeoutSeconds"] >= 2 * PING_DEADLINE + 1
 
 
 def test_secret_references_resolve():
