@@ -215,9 +215,32 @@ def test_routes_are_tls_edge_to_the_service():
         spec = route["spec"]
         assert spec["to"] == {"kind": "Service", "name": "cms", "weight": 100}
         assert spec["port"]["targetPort"] in service_ports
-        assert spec["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
+        assert spec["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect",
+                               "certificate": "", "key": ""}  # empty: the router's default certificate
     wildcard = one(objects, "Route", "cms-sites")
     assert wildcard["spec"]["wildcardPolicy"] == "Subdomain"  # *.<base domain>
+
+
+def test_routes_send_hsts_and_outwait_the_slowest_upload():
+    from cms.handlers.media import UPLOAD_BODY_TIMEOUT
+
+    for route in (o for o in app_objects() if o["kind"] == "Route"):
+        annotations = route["metadata"]["annotations"]
+        # Clusters with a required HSTS policy (RequiredHSTSPolicies) admit only routes that send it.
+        hsts = dict(part.partition("=")[::2] for part in annotations["haproxy.router.openshift.io/hsts_header"].split(";"))
+        assert int(hsts["max-age"]) >= 365 * 24 * 3600 and "includeSubDomains" in hsts
+        # The router's default 30 s would cut an upload the app still accepts.
+        timeout = re.fullmatch(r"(\d+)s", annotations["haproxy.router.openshift.io/timeout"])
+        assert timeout and int(timeout.group(1)) > UPLOAD_BODY_TIMEOUT
+
+
+def test_a_wildcard_certificate_reaches_both_routes():
+    pem = "-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----"
+    key = "-----BEGIN PRIVATE KEY-----\nMIIE...\n-----END PRIVATE KEY-----"
+    routes = [o for o in app_objects(TLS_CERTIFICATE=pem, TLS_KEY=key) if o["kind"] == "Route"]
+    assert len(routes) == 2
+    for route in routes:
+        assert (route["spec"]["tls"]["certificate"], route["spec"]["tls"]["key"]) == (pem, key)
 
 
 # --- the pieces fit together ----------------------------------------------------------
