@@ -204,6 +204,22 @@ def test_build_and_image_stream():
     assert container in [c["name"] for c in deployment["spec"]["template"]["spec"]["containers"]]
 
 
+def test_the_image_is_found_by_name_and_tested_before_it_is_pushed():
+    objects = app_objects()
+    # `image: cms:latest` in the Deployment and CronJob resolves through the stream, re-apply or not.
+    assert one(objects, "ImageStream", "cms")["spec"]["lookupPolicy"] == {"local": True}
+    hook = one(objects, "BuildConfig", "cms")["spec"]["postCommit"]
+    # Run in a throwaway container of the built image (source in the working directory):
+    # a failing unit test fails the build, and nothing is pushed or rolled out.
+    steps = [step.strip() for step in hook["script"].split("&&")]
+    assert steps[0] == "python -m pip install --no-cache-dir -r requirements-test.txt"
+    assert steps[1].startswith("python -m pytest ")
+    (target,) = [arg for arg in steps[1].split()[3:] if not arg.startswith("-")]
+    assert (REPO_ROOT / "requirements-test.txt").is_file()
+    assert sorted((REPO_ROOT / target).glob("test_*.py"))  # the unit tests are in the source the builder copies
+    assert not (REPO_ROOT / ".s2iignore").exists() or target not in (REPO_ROOT / ".s2iignore").read_text()
+
+
 def test_routes_are_tls_edge_to_the_service():
     objects = app_objects()
     service = one(objects, "Service", "cms")
