@@ -1,4 +1,4 @@
-"""Settings, all read from the environment (see DESIGN.md, Configuration).
+"""Settings, all read from the environment (see the README, Configuration).
 
 `Settings.from_env()` is the only place that looks at ``os.environ``; the rest
 of the application receives a `Settings` object, so tests build their own.

@@ -411,6 +411,14 @@ def test_a_key_rotation_reaches_the_pod_through_the_secret():
     assert "COOKIE_SECRET" in backup_env
 
 
+def test_the_upload_limit_is_a_parameter_the_app_reads():
+    objects = app_objects(CMS_MAX_UPLOAD_MB="40") + mongodb_objects() + secrets_objects()
+    settings = Settings.from_env(pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"}))
+    assert settings.max_upload_mb == 40
+    default = {p["name"]: p.get("value") for p in load("template.yaml")["parameters"]}["CMS_MAX_UPLOAD_MB"]
+    assert int(default) == Settings().max_upload_mb
+
+
 def test_an_external_uri_wins_over_the_in_project_database():
     uri = "mongodb+srv://cms:pw@cluster0.example.net/blog?retryWrites=true"
     objects = app_objects() + mongodb_objects() + secrets_objects(MONGODB_URI=uri)
