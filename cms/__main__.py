@@ -21,6 +21,7 @@ from cms.backup import BackupError
 from cms.config import ConfigError, Settings
 from cms.datadir import DataDirError
 from cms.identity import adopt_identity
+from cms.listening import serving_port
 from cms.runtime import database_uri, embedded_files, open_database
 from cms.store import StoreError
 from cms.supervisor import one_line
@@ -90,7 +91,10 @@ def main(
     """Run one command; the streams and environment default to the process's own."""
     stdin, stdout, stderr = stdin or sys.stdin, stdout or sys.stdout, stderr or sys.stderr
     args = _parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # serve is a long-running process whose log is its record; any other command
+    # promises its outcome in one line, so only warnings and errors join it.
+    level = logging.INFO if args.command == "serve" else logging.WARNING
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env(env)
         if args.command == "serve":
@@ -101,6 +105,8 @@ def main(
             return _backup_or_restore(args, settings, stdout, stderr)
         from cms import commands
 
+        # The addresses commands print are where a running serve really listens.
+        settings.port = serving_port(settings.data_dir) or settings.port
         # Read stdin before touching the database: a missing body changes nothing.
         text = None
         if args.command == "post" or getattr(args, "password_stdin", False):

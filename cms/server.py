@@ -21,7 +21,7 @@ import signal
 from tornado.httpserver import HTTPServer
 
 from cms import db as database
-from cms import render_pool
+from cms import listening, render_pool
 from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
@@ -29,11 +29,13 @@ from cms.images import pool as images_pool
 from cms.lifecycle import settle_heap
 from cms.runtime import database_server, open_database
 from cms.seed import seed_demo
+from cms.store import Sites
 from cms.supervisor import EmbeddedSupervisor
 
 log = logging.getLogger(__name__)
 
 SETTLE = 2.0  # seconds handlers still running after the grace get before they are cancelled
+LISTED_SITES = 5  # sites whose addresses a start prints
 
 
 def serve(settings: Settings, host: str | None = None, port: int | None = None) -> int:
@@ -44,7 +46,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     # embedded server starts) must still unwind through database_server, which
     # stops that server. From the loop's first step on, `_signal_event` has them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
-    with database_server(settings, role="serve") as (uri, embedded):
+    with database_server(settings, role="serve") as (uri, embedded), \
+            listening.announced(settings.data_dir, settings.port):  # for commands' addresses (cms.listening)
         asyncio.run(_serve(settings, uri, embedded))
     return 0
 
@@ -72,6 +75,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
             print("Created the demo site: %s" % site_url(settings, seeded["site"]["name"]))
             print("  owner e-mail: %s" % seeded["email"])
             print("  owner password: %s  (shown once; keep it)" % seeded["password"])
+        await print_sites(db, settings)
         settle_heap()  # start-up is done (cms.lifecycle)
         print("Serving on http://%s:%d/" % (settings.host, settings.port), flush=True)
         await stopping.wait()
@@ -86,6 +90,19 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         render_pool.shutdown()  # the Markdown workers, once no request can need them
     # open_database has closed the client; database_server stops an embedded server.
     log.info("stopped")
+
+
+async def print_sites(db: database.Database, settings: Settings) -> None:
+    """Where the first sites answer, at every start: after a restart on another
+    port, the addresses printed before are no longer the ones that work."""
+    names, count = await Sites(db).first_names(LISTED_SITES)
+    if not names:
+        return
+    print("Sites:")
+    for name in names:
+        print("  %s" % site_url(settings, name))
+    if count > len(names):
+        print("  and %d more" % (count - len(names)))
 
 
 class MovedClients:

@@ -116,6 +116,12 @@ class Sites:
     async def count(self) -> int:
         return await self._collection.count_documents({})
 
+    async def first_names(self, limit: int) -> tuple[list[str], int]:
+        """The names of the first ``limit`` active sites, oldest first, and how many are active."""
+        active = {"status": "active"}
+        cursor = self._collection.find(active, {"name": 1}).sort([("created_at", 1), ("_id", 1)]).limit(limit)
+        return [site["name"] async for site in cursor], await self._collection.count_documents(active)
+
     async def set_domains(self, site_id: Any, domains: list[str], base_domain: str | None = None) -> list[str]:
         """Give a site its custom domains (replacing any it had); an empty list clears them."""
         domains = sorted({validate_domain(d, base_domain) for d in domains})

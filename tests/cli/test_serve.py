@@ -369,3 +369,43 @@ def test_the_embedded_database_answers_only_its_own_user(mongo_uri):
     other = subprocess.run(["/usr/bin/python3", "-c", KNOCK, port], capture_output=True, text=True, timeout=30,
                            user=65534, group=65534, cwd="/")
     assert other.returncode == 0 and int(other.stdout) == 0, other.stderr  # closed, unanswered
+
+
+# --- addresses that work (issue 14: rough edges) -------------------------------------
+
+
+def test_commands_print_the_address_serve_really_listens_on_and_serve_lists_the_sites(tmp_path):
+    env = clean_env(tmp_path)
+    env.pop("PORT", None)
+    first_port = database.free_port()
+    first = Serve(env, first_port)
+    result = cli(env, "site", "create", "garden")
+    assert result.returncode == 0, result.stderr
+    assert "http://garden.localhost:%d/" % first_port in result.stdout
+    child = db_server_pid(tmp_path)
+    first.process.kill()  # kill -9: the address it left behind must not be trusted
+    first.process.communicate(timeout=30)
+    wait_until(lambda: not alive(child), what="the database child to die with its parent")
+
+    alone = cli(env, "site", "create", "orchard")
+    assert alone.returncode == 0, alone.stderr
+    assert "http://orchard.localhost:8888/" in alone.stdout  # no serve: the configured port
+
+    second_port = database.free_port()
+    second = Serve(env, second_port)
+    try:
+        # A restart prints where the existing sites answer, not only the first start.
+        for name in ("demo", "garden", "orchard"):
+            assert "http://%s.localhost:%d/" % (name, second_port) in second.output, second.output
+        result = cli(env, "site", "create", "meadow")
+        assert "http://meadow.localhost:%d/" % second_port in result.stdout
+    finally:
+        second.stop()
+
+
+def test_a_refused_command_prints_one_line_and_no_log_lines(tmp_path):
+    env = clean_env(tmp_path)
+    result = cli(env, "site", "create", "Bad Name")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [one_line_error(result)], result.stderr
+    assert "invalid site name" in result.stderr
