@@ -16,6 +16,7 @@ import re
 import markdown as md
 import nh3
 
+from cms.text.excerpt import prose
 from cms.text.guard import MarkupLimit, tame
 
 WORDS_PER_MINUTE = 230
@@ -124,7 +125,8 @@ def render(source: str, custom_excerpt: str | None = None) -> Rendered:
     # Footnotes are not part of the opening text a reader sees in a list.
     text = plain_text(re.sub(r'<div class="footnote">.*?</div>', "", body, flags=re.S))
     word_count = len(text.split())
-    excerpt = plain_text(custom_excerpt) if custom_excerpt else excerpt_of(text)
+    # Paragraphs only: headings, tables and code read as nonsense run into one sentence.
+    excerpt = plain_text(custom_excerpt) if custom_excerpt else excerpt_of(prose(body))
     return Rendered(
         html=body,
         toc=toc,

@@ -63,7 +63,7 @@ def test_excerpt_is_plain_text_and_short():
     source = "# Heading\n\n" + "**Bold** words <b>and</b> more & stuff. " * 30
     result = render(source)
     assert "<" not in result.excerpt and "**" not in result.excerpt
-    assert result.excerpt.startswith("Heading Bold words and more & stuff.")
+    assert result.excerpt.startswith("Bold words and more & stuff.")  # no heading run into it
     assert result.excerpt.endswith("\u2026")
     assert len(result.excerpt.split()) <= 41
 
@@ -174,3 +174,43 @@ def test_lists_nested_past_the_limit_go_on_in_the_deepest_item():
     assert all("item %d" % level in html for level in range(600))
     ordinary = "".join("    " * level + "- item %d\n" % level for level in range(6))
     assert render(ordinary).html == unguarded(ordinary)
+
+
+# --- excerpts from paragraphs only (issue 14): what a list card and a meta description show
+
+
+def test_excerpt_leaves_headings_out():
+    result = render("Markdown keeps you writing.\n\n## Emphasis and links\n\nUse *italics* and **bold**.")
+    assert result.excerpt == "Markdown keeps you writing. Use italics and bold."
+
+
+def test_excerpt_leaves_code_blocks_and_table_cells_out():
+    source = ("Fenced code is highlighted.\n\n```python\nimport asyncio\n\nasync def fetch_all():\n    pass\n```\n\n"
+              "| Syntax | Renders as |\n|---|---|\n| `# Title` | a heading |\n\nA shell session reads well.")
+    excerpt = render(source).excerpt
+    assert excerpt == "Fenced code is highlighted. A shell session reads well."
+    for leaked in ("import", "asyncio", "fetch_all", "Syntax", "Renders", "heading"):
+        assert leaked not in excerpt
+
+
+def test_excerpt_leaves_lists_out_when_there_are_paragraphs():
+    source = "- first step\n- second step\n\nThe steps above are all.\n\n1. one\n2. two"
+    assert render(source).excerpt == "The steps above are all."
+
+
+def test_a_post_of_only_a_list_gets_its_items_as_sentences():
+    result = render("## Plan\n\n- Install Python\n- Run the *app*\n    - Nested detail\n- Done!")
+    assert result.excerpt == "Install Python. Run the app. Nested detail. Done!"
+
+
+def test_a_post_of_only_headings_and_code_has_an_empty_excerpt_not_code():
+    assert render("## Title\n\n```\nx = 1\n```").excerpt == ""
+
+
+def test_excerpt_of_the_demo_posts_reads_as_sentences():
+    from cms.config import REPO_ROOT
+
+    for name, leaked in [("02-markdown-tour.md", "Emphasis and links"), ("03-code-highlighting.md", "import asyncio")]:
+        source = (REPO_ROOT / "cms" / "seed_content" / name).read_text().split("\n\n", 1)[1]
+        excerpt = render(source).excerpt
+        assert excerpt and leaked not in excerpt, excerpt
