@@ -115,7 +115,9 @@ class TagHandler(ListHandler):
 class AuthorHandler(ListHandler):
     async def get(self, username: str) -> None:
         author = await self.store.members.user_by_username(username.lower())
-        if author is None:
+        # No published post, no page: an empty author page is nothing to read or index
+        # (as a tag with no published posts); it appears with their first post.
+        if author is None or author["_id"] not in await self.store.posts.author_ids():
             raise tornado.web.HTTPError(404)
         if self.redirect_to_lower_case("/authors/", username):
             return

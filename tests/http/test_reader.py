@@ -216,3 +216,20 @@ async def test_tag_and_author_in_another_case_of_another_site_are_404(world, cli
         assert (await client.get("other", path)).code == 404, path
     for path in ["/tags/Nothing", "/authors/Nobody"]:
         assert (await client.get("blog", path)).code == 404, path
+
+
+async def test_an_author_with_no_published_posts_has_no_page(world, client):
+    """404 rather than an indexable empty page: there is nothing to read there, and a
+    tag with no published posts is a 404 too. It comes back with their first post."""
+    store = await world.site("blog")
+    ada = await world.member(store, "owner", name="Ada", username="ada")
+    await world.member(store, "author", name="Bob", username="bob")
+    await world.post(store, ada, "Only a draft", status="draft")
+    await world.post(store, ada, "Not yet", published_at=utcnow() + dt.timedelta(hours=1))
+    await world.post(store, ada, "About", type="page", slug="about")
+    for path in ["/authors/ada", "/authors/bob", "/authors/Ada"]:
+        assert (await client.get("blog", path)).code == 404, path
+    assert b"/authors/ada" not in (await client.get("blog", "/sitemap.xml")).body
+    await world.post(store, ada, "Now published")
+    response = await client.get("blog", "/authors/ada")
+    assert response.code == 200 and titles(response.body) == ["Now published"]
