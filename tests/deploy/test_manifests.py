@@ -173,7 +173,7 @@ def test_re_applying_the_templates_changes_no_secret():
     assert "oc process -f openshift/secrets.yaml | oc create -f -" in header
     # The parameters secrets.yaml names its Secrets by default to what the others read.
     names = {o["metadata"]["name"] for o in secrets_objects()}
-    assert names == {"cms", "mongodb"}
+    assert names == {"cms", "cms-webhook", "mongodb"}
 
 
 def test_processing_fills_every_parameter():
@@ -218,6 +218,18 @@ def test_the_image_is_found_by_name_and_tested_before_it_is_pushed():
     assert (REPO_ROOT / "requirements-test.txt").is_file()
     assert sorted((REPO_ROOT / target).glob("test_*.py"))  # the unit tests are in the source the builder copies
     assert not (REPO_ROOT / ".s2iignore").exists() or target not in (REPO_ROOT / ".s2iignore").read_text()
+
+
+def test_pushes_trigger_builds_through_webhooks_whose_secret_is_made_once():
+    build = one(app_objects(), "BuildConfig", "cms")
+    webhooks = {t["type"]: t for t in build["spec"]["triggers"] if t["type"] in ("GitHub", "Generic")}
+    assert set(webhooks) == {"GitHub", "Generic"}
+    secrets = {o["metadata"]["name"]: o["stringData"] for o in secrets_objects()}
+    for trigger in webhooks.values():
+        hook = trigger[trigger["type"].lower()]
+        assert "secret" not in hook  # never inline: it would be in every rendering of the template
+        key = secrets[hook["secretReference"]["name"]]["WebHookSecretKey"]  # the key OpenShift reads
+        assert len(key) >= 32
 
 
 def test_routes_are_tls_edge_to_the_service():
