@@ -1,7 +1,7 @@
 """Where ``serve`` listens, kept in the data directory, so commands print addresses that work.
 
 ``serve --port 9000`` records its port in ``<data dir>/serve/address.json``
-once it listens, and holds ``<data dir>/serve/lock`` (a `DirectoryLock`) for
+as it starts, and holds ``<data dir>/serve/lock`` (a `DirectoryLock`) for
 its life. A command beside it (``site create``, ``post create``) reads the
 port only while that lock is held by the process the file names: the kernel
 drops the lock when ``serve`` dies, however it dies, so the file of a killed
