@@ -171,3 +171,21 @@ async def test_a_failing_step_is_one_clear_error_and_keeps_the_versions_before_i
     with pytest.raises(migrations.MigrationFailed, match="failed: no such field.*still at version %d" % len(real)):
         await migrations.migrate(db)
     assert await Platform(db).schema_version() == len(real)  # the steps before it are kept
+
+
+async def test_excerpts_saved_before_are_cut_from_paragraphs_by_the_upgrade(db, world, client):
+    store = await world.site("old")
+    author = await world.member(store)
+    plain = await world.post(store, author, "Plain", "Opening words.\n\n## A heading\n\n```\nimport asyncio\n```\n\nMore.")
+    custom = await world.post(store, author, "Custom", "## Heading\n\nBody.", custom_excerpt="The author's own")
+    other = await world.site("other")
+    elsewhere = await world.post(other, await world.member(other), "Elsewhere", "Its words.\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    # As code before paragraph-only excerpts stored them:
+    await db.posts.update_one({"_id": plain["_id"]}, {"$set": {"excerpt": "Opening words. A heading import asyncio More."}})
+    await db.posts.update_one({"_id": elsewhere["_id"]}, {"$set": {"excerpt": "Its words. a b 1 2"}})
+    await migrations.migrate(db)
+    assert (await db.posts.find_one({"_id": plain["_id"]}))["excerpt"] == "Opening words. More."
+    assert (await db.posts.find_one({"_id": custom["_id"]}))["excerpt"] == "The author's own"
+    assert (await db.posts.find_one({"_id": elsewhere["_id"]}))["excerpt"] == "Its words."
+    home = (await client.get("old")).body
+    assert b"Opening words. More." in home and b"import asyncio" not in home
