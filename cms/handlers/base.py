@@ -154,6 +154,13 @@ class BaseHandler(tornado.web.RequestHandler):
         kwargs.setdefault("httponly", name != self.settings.get("xsrf_cookie_name", "_xsrf"))
         super().set_cookie(name, value, *args, **kwargs)
 
+    def get_signed_cookie(self, name: str, value: str | None = None, max_age_days: float = 31,
+                          min_version: int | None = None) -> bytes | None:
+        """Tornado's, accepting only version-2 signatures: the app never issued
+        version-1 ones, and Tornado checks those against the key as a string,
+        which the versioned keys (`cms.app.cookie_signing`) are not (a 500)."""
+        return super().get_signed_cookie(name, value, max_age_days, min_version=max(min_version or 2, 2))
+
     # --- templates ---------------------------------------------------------------
 
     def get_template_path(self) -> str | None:

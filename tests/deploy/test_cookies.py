@@ -133,3 +133,11 @@ async def test_a_forged_cookie_signs_nobody_in(who_app, client):
     deploy(who_app, COOKIE_SECRET="second-key-" + "b" * 40, COOKIE_SECRET_OLD="first-key-" + "a" * 40)
     forged = create_signed_value("someone-elses-key", "session", "someone").decode()
     assert await who(client, forged) == "nobody"
+
+
+@pytest.mark.parametrize("value", ["0", "garbage", "1|2|3", "c29tZW9uZQ==|1700000000|abcdef",
+                                   "2|1:7|10:1700000000|7:session|8:c29tZW9uZQ==|" + "0" * 64])
+async def test_a_malformed_or_unknown_key_cookie_signs_nobody_in(who_app, client, value):
+    # Version-1 cookies (never issued here) and key versions no key has are refused, not a 500.
+    deploy(who_app, COOKIE_SECRET="second-key-" + "b" * 40, COOKIE_SECRET_OLD="first-key-" + "a" * 40)
+    assert await who(client, value) == "nobody"
