@@ -45,7 +45,10 @@ class SiteAdminHandler(AdminHandler):
 
     def get_template_namespace(self) -> dict[str, Any]:
         namespace = super().get_template_namespace()
-        namespace["done"] = DONE.get(self.get_query_argument("done", ""))
+        # Read raw: an error page renders this namespace too, and must not fail on a
+        # ?done= that is not UTF-8 (get_query_argument raises a 400 then).
+        raw = self.request.query_arguments.get("done", [b""])[-1]
+        namespace["done"] = DONE.get(raw.decode("utf-8", "replace"))
         return namespace
 
     def done(self, path: str, key: str) -> None:

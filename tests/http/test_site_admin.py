@@ -11,6 +11,7 @@ import re
 
 from tornado.escape import xhtml_escape
 
+from cms.handlers.site_admin import DONE
 from cms.store import Sites, Users
 from cms.store.invitations import token_hash
 from tests.admin_session import Session, signed_in
@@ -412,3 +413,13 @@ async def test_invitations_have_a_unique_token_hash_and_a_ttl_on_expires_at(db):
     by_keys = {tuple(k for k, _ in index["key"]): index for index in info.values()}
     assert by_keys[("token_hash",)].get("unique") is True
     assert "expireAfterSeconds" in by_keys[("expires_at",)]
+
+
+async def test_a_done_notice_that_is_not_utf8_shows_the_page_without_a_notice(client, world):
+    alpha = await world.site("alpha", title="Alpha")
+    admin = await world.member(alpha, "admin")
+    session = await signed_in(client, "alpha", admin)
+    for path in ("/admin/settings", "/admin/tags", "/admin/users"):
+        response = await session.get(path + "?done=%FF")
+        assert response.code == 200, path
+        assert not any(xhtml_escape(notice).encode() in response.body for notice in DONE.values()), path
