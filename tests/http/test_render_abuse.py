@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
 import pytest
 from tornado.httpclient import HTTPRequest
@@ -22,19 +21,7 @@ from cms.handlers.admin import PreviewSocket
 from cms.ratelimit import RateLimiter
 from tests import images
 from tests.admin_session import form, signed_in
-
-# A long body of ordinary text: its render takes half a second or more, long
-# enough to ask another site something meanwhile.
-LONG_BODY = "Some *ordinary* text with a [link](https://example.org/) and `code`.\n\n" * 2500
-
-
-async def until(condition, seconds: float = 20.0, what: str = "the condition") -> None:
-    """Wait until ``condition()`` is true, failing after ``seconds``."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for %s" % what)
-        await asyncio.sleep(0.005)
+from tests.waiting import LONG_BODY, until
 
 
 @pytest.fixture

@@ -7,24 +7,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from cms import render_pool
 from cms.config import REPO_ROOT
 from cms.render_pool import RenderBusy, RenderPool, RenderRefused, RenderTooSlow
-
-# Ordinary text that takes a worker half a second or more.
-LONG_BODY = "Some *ordinary* text with a [link](https://example.org/) and `code`.\n\n" * 2500
-
-
-async def until(condition, seconds: float = 20.0, what: str = "the condition") -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for %s" % what)
-        await asyncio.sleep(0.01)
+from tests.waiting import LONG_BODY, until
 
 
 @pytest.fixture
