@@ -142,10 +142,7 @@ class DatabaseMonitor:
 
     async def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _cancelled(task)
 
     async def _run(self) -> None:
         while True:
@@ -204,10 +201,7 @@ class EmbeddedSupervisor:
     async def stop(self) -> None:
         """Stop watching; a restart under way is let finish, so that `EmbeddedServer.stop` sees its child."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _cancelled(task)
         if self._starting is not None:
             with contextlib.suppress(Exception):
                 await self._starting
@@ -247,6 +241,14 @@ class EmbeddedSupervisor:
             self.monitor.healthy = True
             await self.monitor.ping()
             return
+
+
+async def _cancelled(task: asyncio.Future | None) -> None:
+    """Cancel a background task (if any) and wait until it has stopped."""
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def one_line(error: BaseException) -> str:
