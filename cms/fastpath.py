@@ -28,16 +28,6 @@ from cms.pagecache import Entry
 from cms.store.listing import LISTINGS
 
 
-def accepts_gzip(header: str) -> bool:
-    """Whether an ``Accept-Encoding`` value takes gzip (``gzip;q=0`` refuses it)."""
-    for part in header.split(","):
-        name, _, params = part.partition(";")
-        if name.strip().lower() in ("gzip", "x-gzip"):
-            q = params.replace(" ", "").lower()
-            return not (q.startswith("q=0") and q[3:].strip(".0") == "")
-    return False
-
-
 def etag_matches(header: str, etag: str) -> bool:
     """``If-None-Match`` against a strong ETag, compared weakly as RFC 9110 says for GET."""
     if not header:
@@ -89,9 +79,8 @@ class KeptAnswer(httputil.HTTPMessageDelegate):
         entry, request = self.entry, self.request
         headers = httputil.HTTPHeaders(entry.headers)
         headers["Date"] = _Date.now()
-        body, etag = entry.body, entry.etag
-        if entry.gzipped is not None and accepts_gzip(request.headers.get("Accept-Encoding", "")):
-            body, etag = entry.gzipped, entry.gzip_etag
+        body, etag, gzipped = entry.variant(request.headers.get("Accept-Encoding", ""))
+        if gzipped:
             headers["Content-Encoding"] = "gzip"
         headers["Etag"] = etag
         if etag_matches(request.headers.get("If-None-Match", ""), etag):

@@ -45,6 +45,16 @@ COMPRESSIBLE = ("text/", "application/xml", "application/atom+xml", "application
 MIN_GZIP = 256  # smaller bodies gain nothing from it
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether an ``Accept-Encoding`` value takes gzip (``gzip;q=0`` refuses it)."""
+    for part in header.split(","):
+        name, _, params = part.partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip"):
+            q = params.replace(" ", "").lower()
+            return not (q.startswith("q=0") and q[3:].strip(".0") == "")
+    return False
+
+
 @dataclasses.dataclass
 class Entry:
     stamp: Any  # the site's counter n when rendered; for a post's page (s, its version)
@@ -67,6 +77,13 @@ class Entry:
         if len(body) >= MIN_GZIP and content_type.startswith(COMPRESSIBLE):
             gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         return cls(stamp, expires, status, content_type, body, gzipped, '"%s"' % digest, '"%s-gz"' % digest)
+
+    def variant(self, accept_encoding: str) -> tuple[bytes, str, bool]:
+        """What to send a client that says ``accept_encoding``: the body, its ETag,
+        and whether that is the gzip."""
+        if self.gzipped is not None and accepts_gzip(accept_encoding):
+            return self.gzipped, self.gzip_etag, True
+        return self.body, self.etag, False
 
     @property
     def size(self) -> int:

@@ -27,7 +27,7 @@ import tornado.web
 from tornado import template
 
 from cms import csp, sessions
-from cms.fastpath import accepts_gzip, revalidate
+from cms.fastpath import revalidate
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
@@ -428,12 +428,11 @@ class SiteHandler(BaseHandler):
         self.set_status(entry.status)
         self.set_header("Content-Type", entry.content_type)
         self.set_header("Cache-Control", CACHE_CONTROL)
-        body, etag = entry.body, entry.etag
+        body, etag, gzipped = entry.variant(self.request.headers.get("Accept-Encoding", ""))
         if entry.gzipped is not None:
             self.set_header("Vary", "Accept-Encoding")
-            if accepts_gzip(self.request.headers.get("Accept-Encoding", "")):
-                body, etag = entry.gzipped, entry.gzip_etag
-                self.set_header("Content-Encoding", "gzip")
+        if gzipped:
+            self.set_header("Content-Encoding", "gzip")
         if entry.headers is None:  # what cms.fastpath answers with from now on
             entry.headers = [(name, value) for name, value in self._headers.get_all()
                              if name not in PER_ANSWER_HEADERS]
