@@ -18,6 +18,7 @@ from tornado.httputil import HTTPConnection, HTTPMessageDelegate, HTTPServerRequ
 from tornado.routing import URLSpec
 
 from cms import db as database
+from cms import render_pool
 from cms.accesslog import AccessLog
 from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
@@ -31,6 +32,7 @@ from cms.handlers.media import media_routes
 from cms.handlers.refused import RefusedHandler
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
+from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
 from cms.pagecache import PageCache
@@ -118,6 +120,15 @@ class CMSApplication(tornado.web.Application):
         self.changes = ChangeWatcher(db)
         self.resolver = SiteResolver(db, self.cms_settings.base_domain, self.changes)
         self.monitor.use(db)
+
+    def stop_background_work(self) -> None:
+        """What a stopping process ends once no request can need it any more (``serve``
+        and gunicorn's ``worker_exit`` alike): the change watcher's poll, the access
+        log's last lines, and this process's image and Markdown worker processes."""
+        self.changes.stop()
+        self.access_log.flush()
+        images_pool.pool.stop()
+        render_pool.shutdown()
 
     def log_request(self, handler: tornado.web.RequestHandler) -> None:
         self.access_log(handler)

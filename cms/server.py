@@ -21,11 +21,10 @@ import signal
 from tornado.httpserver import HTTPServer
 
 from cms import db as database
-from cms import listening, render_pool
+from cms import listening
 from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
-from cms.images import pool as images_pool
 from cms.lifecycle import settle_heap
 from cms.runtime import database_server, open_database
 from cms.seed import seed_demo
@@ -83,11 +82,8 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         if supervisor:
             await supervisor.stop()
         await app.monitor.stop()
-        images_pool.pool.stop()
-        app.changes.stop()
-        app.access_log.flush()
+        app.stop_background_work()  # the poll, the access log, the image and Markdown workers
         moved.close()
-        render_pool.shutdown()  # the Markdown workers, once no request can need them
     # open_database has closed the client; database_server stops an embedded server.
     log.info("stopped")
 

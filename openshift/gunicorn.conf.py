@@ -108,19 +108,14 @@ def _drain_before_stopping(worker: Any) -> None:
 
 
 def worker_exit(server: Any, worker: Any) -> None:
-    """Stop the worker's image and Markdown processes and close its database client after its loop has stopped."""
+    """Stop the worker's background work (its image and Markdown processes among it)
+    and close its database client after its loop has stopped."""
     # Each gunicorn worker made its own pools on first use (none was made in
     # the master before the fork): cms.images.pool and cms.render_pool.
-    from cms import render_pool
-    from cms.images import pool as images_pool
-
-    images_pool.pool.stop()
-    render_pool.shutdown()
     app = getattr(worker, "wsgi", None)
-    if hasattr(app, "changes"):  # the change watcher's poll and the access log's last lines
-        app.changes.stop()
-        app.access_log.flush()
-    db = getattr(getattr(worker, "wsgi", None), "db", None)
+    if hasattr(app, "stop_background_work"):
+        app.stop_background_work()
+    db = getattr(app, "db", None)
     if db is not None:
         db.client.close()
         worker.log.info("closed the database client (pid %s)", worker.pid)
