@@ -136,6 +136,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("site_id", 1), ("created_at", -1)], {}),
         ([("site_id", 1), ("urls", 1)], {}),
     ],
+    "redirects": [  # cms/store/redirects.py
+        ([("site_id", 1), ("from", 1)], {"unique": True}),
+    ],
     "media.files": [  # the GridFS bucket "media"; GridFS adds its own filename index
         ([("metadata.site_id", 1), ("metadata.item_id", 1)], {}),
     ],
@@ -148,6 +151,7 @@ INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
 # prefers the compound indexes above and pays only a little more per write.
 INDEXES["posts"].append(([("site_id", 1)], {}))
 INDEXES["memberships"].append(([("site_id", 1)], {}))
+INDEXES["redirects"].append(([("from", 1)], {}))  # a 404's lookup: the old path picks few rows of any site
 INDEXES["memberships"].append(([("user_id", 1)], {}))
 
 

@@ -15,6 +15,7 @@ from cms.store.media import Media
 from cms.store.members import ROLES, Members
 from cms.store.pages import Page
 from cms.store.posts import Posts
+from cms.store.redirects import Redirects
 from cms.store.revisions import Revisions
 from cms.store.scoped import Scoped
 from cms.store.sessions import PersonSessions, Sessions
@@ -23,7 +24,7 @@ from cms.store.users import Users
 
 __all__ = [
     "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
-    "NotFound", "Page", "PersonSessions", "Posts", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
+    "NotFound", "Page", "PersonSessions", "Posts", "Redirects", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
     "StoreError", "Users",
 ]
 
@@ -64,6 +65,10 @@ class SiteStore:
     @functools.cached_property
     def invitations(self) -> Invitations:
         return Invitations(self.db, self.site_id)
+
+    @functools.cached_property
+    def redirects(self) -> Redirects:
+        return Redirects(self.db, self.site_id)
 
     @functools.cached_property
     def sessions(self) -> Sessions:
