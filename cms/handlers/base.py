@@ -258,6 +258,22 @@ class BaseHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(404)
         return int(raw)
 
+    async def not_found(self) -> None:
+        """Answer 404 -- unless the site's redirects table knows where the page went
+        (a renamed slug or tag, an imported permalink: cms/store/redirects.py).
+
+        Only misses pay for the lookup, and it is kept under the site's change counter.
+        """
+        if self.store is not None and self.request.method in ("GET", "HEAD"):
+            counter = await self.application.changes.counter(self.site["_id"])
+            found = await self.store.redirects.resolve(self.request.path, counter)
+            if found is not None:
+                query = self.request.query
+                target = found.to + (("&" if "?" in found.to else "?") + query if query else "")
+                self.redirect(target, status=found.code)
+                raise tornado.web.Finish()
+        raise tornado.web.HTTPError(404)
+
     # --- errors -----------------------------------------------------------------------
 
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
@@ -489,6 +505,10 @@ class NotFoundHandler(BaseHandler):
     """The last route: whatever matched nothing else is a (themed) 404."""
 
     async def get(self, *args: Any) -> None:
+        await self.not_found()
+
+    async def post(self, *args: Any) -> None:
         raise tornado.web.HTTPError(404)
 
-    post = put = delete = patch = get
+    head = get
+    put = delete = patch = post

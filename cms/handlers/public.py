@@ -79,7 +79,7 @@ class PostHandler(ReaderHandler):
     async def get(self, slug: str) -> None:
         post = await self.store.posts.get_visible("post", slug)
         if post is None:
-            raise tornado.web.HTTPError(404)
+            await self.not_found()
         self.kept_as = ("post", slug, post.get("version"))
         older, newer = await self.store.posts.neighbours(post)
         author = await Users(self.db).by_id(post["author_id"])
@@ -92,7 +92,7 @@ class PageHandler(ReaderHandler):
     async def get(self, slug: str) -> None:
         page = await self.store.posts.get_visible("page", slug)
         if page is None:
-            raise tornado.web.HTTPError(404)
+            await self.not_found()
         self.kept_as = ("page", slug, page.get("version"))
         self.render("page.html", post=page)
 
@@ -101,7 +101,7 @@ class TagHandler(ListHandler):
     async def get(self, tag: str) -> None:
         name = await self.store.posts.tag_name(tag.lower())
         if name is None:
-            raise tornado.web.HTTPError(404)
+            await self.not_found()
         if self.redirect_to_lower_case("/tags/", tag):
             return
         page = await self.store.posts.published(self.page_number(), self.per_page, tag=tag)
@@ -118,7 +118,7 @@ class AuthorHandler(ListHandler):
         # No published post, no page: an empty author page is nothing to read or index
         # (as a tag with no published posts); it appears with their first post.
         if author is None or author["_id"] not in await self.store.posts.author_ids():
-            raise tornado.web.HTTPError(404)
+            await self.not_found()
         if self.redirect_to_lower_case("/authors/", username):
             return
         page = await self.store.posts.published(self.page_number(), self.per_page, author_id=author["_id"])

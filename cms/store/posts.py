@@ -22,6 +22,7 @@ from cms.store.ids import new_id
 from cms.store.listing import LISTINGS, Listing
 from cms.store.media import Media, image_of
 from cms.store.pages import Page
+from cms.store.redirects import Redirects
 from cms.store.saving import Saver, shown, structural
 from cms.store.scoped import Scoped
 from cms.text.slugs import is_slug, slugify
@@ -285,8 +286,17 @@ class Posts:
             except pymongo.errors.DuplicateKeyError:
                 raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
             if saved is not None:
+                await self._keep_old_address(current, saved)
                 return saved
         return await self._not_saved(post_id, replacement, int(expected_version))
+
+    async def _keep_old_address(self, before: dict, after: dict) -> None:
+        """A published post or page whose slug changed: its old address leads to the new
+        one (cms/store/redirects.py). A draft's address was never public: nothing to keep."""
+        if before["slug"] == after["slug"] or not shown(before):
+            return
+        prefix = "/posts/" if before["type"] == "post" else "/"
+        await Redirects(self._db, self._site_id).moved(prefix + before["slug"], prefix + after["slug"], source="slug")
 
     async def _not_saved(self, post_id: Any, replacement: dict, expected_version: int) -> dict:
         """The stored post moved past ``expected_version``: this very save done before, or a conflict.
@@ -388,12 +398,14 @@ class Posts:
             if not slugify(to_name, 50):
                 raise Invalid("the new tag name needs a letter or a digit")
         saved: list[dict] = []
+        touched: set[str] = set()  # the sources some post really had
         cursor = self._posts.find({"tag_slugs": {"$in": sources}}, {"_id": 1})
         for post_id in [post["_id"] async for post in cursor]:
             for _ in range(5):
                 current = await self.get(post_id)
                 if current is None or not set(sources) & set(current.get("tag_slugs", [])):
                     break
+                touched.update(set(sources) & set(current["tag_slugs"]))
                 names = []
                 for name, slug in zip(current["tags"], current["tag_slugs"]):
                     if slug not in sources:
@@ -408,6 +420,11 @@ class Posts:
                 if done is not None:
                     saved.append(done)
                     break
+        if to_name is not None:
+            # Links to the old tags' pages lead to the new one (a deleted tag just goes).
+            redirects = Redirects(self._db, self._site_id)
+            for slug in [slug for slug in sources if slug in touched]:
+                await redirects.moved("/tags/" + slug, "/tags/" + slugify(to_name, 50), source="tag")
         return saved
 
     @staticmethod
