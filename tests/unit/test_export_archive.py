@@ -1,0 +1,173 @@
+"""The site archive: export a rich site, import it into a new one, and find the same site there.
+
+Round trips go through the real stores and the embedded database; the
+archive is checked as a file (its ``site.json`` read as JSON) where the format
+itself is the promise (docs/export-format.md).
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from cms import db as database
+from cms.export import export_site
+from cms.export.restore_site import ArchiveError, restore_archive
+from cms.store import Sites, SiteStore, Users
+from tests.conftest import TEST_PASSWORD
+from tests.export_site import new_site, rich_site, snapshot
+
+
+async def test_an_archive_imported_into_a_new_site_gives_the_same_site(world, db, tmp_path):
+    rich = await rich_site(world, tmp_path)
+    path = tmp_path / "rich.zip"
+    counts = await export_site(rich["store"], path)
+    assert counts["posts"] == 4 and counts["media"] == 2 and counts["revisions"] == 6
+
+    copy = await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    report = await restore_archive(db, copy.site, path)
+    assert (report.posts, report.media, report.revisions) == (4, 2, 6)
+    assert report.invited == [] and report.notes == []
+
+    before, after = await snapshot(db, "rich"), await snapshot(db, "copy")
+    assert after["posts"].keys() == before["posts"].keys()
+    for key in before["posts"]:
+        assert after["posts"][key] == before["posts"][key], key
+    for part in ("revisions", "media", "members", "tags", "settings"):
+        assert after[part] == before[part], part
+    assert after["settings"]["title"] == "Rich Site" and after["settings"]["theme"] == "magazine"
+    assert after["settings"]["theme_settings"]["logo"].startswith("<logo.png PNG")
+
+    # The copy's files are its own: served from its URLs, not the first site's.
+    copy_site = await Sites(db).by_name("copy")
+    harbour = await SiteStore(db, copy_site).posts.get_visible("post", "harbour-notes")
+    assert harbour["featured_image"]["media_id"] != rich["photo"]["_id"]
+    assert await SiteStore(db, copy_site).media.open(harbour["featured_image"]["url"][len("/media/"):]) is not None
+
+
+async def test_the_archive_is_documented_json_without_secrets(world, db, tmp_path):
+    rich = await rich_site(world, tmp_path)
+    path = tmp_path / "rich.zip"
+    await export_site(rich["store"], path)
+    with zipfile.ZipFile(path) as archive:
+        data = json.loads(archive.read("site.json"))
+        names = archive.namelist()
+        raw = archive.read("site.json")
+    assert data["format"] == "cms-site-export" and data["version"] == 1
+    assert data["site"]["title"] == "Rich Site" and data["site"]["theme_settings"]["posts_per_page"] == 5
+    roles = {p["email"]: p["role"] for p in data["people"]}
+    assert roles == {"owner-rich@example.com": "owner", "editor-rich@example.com": "editor",
+                     "author-rich@example.com": "author", "contrib-rich@example.com": "contributor"}
+    harbour = next(p for p in data["posts"] if p["slug"] == "harbour-notes")
+    assert harbour["featured_image"]["alt"] == "The harbour" and harbour["author"] == "author-rich@example.com"
+    assert harbour["tags"] == ["Travel", "Sea"] and harbour["state"] == "published" and harbour["version"] == 3
+    assert {p["state"] for p in data["posts"]} == {"published", "draft", "scheduled"}
+    assert sorted(p["original"] for p in data["media"]) == sorted(n for n in names if n.startswith("media/"))
+    assert len(names) == 3  # site.json and the two originals: renditions are made again on import
+    hashes = [u["password_hash"] async for u in db.users.find({}, {"password_hash": 1}) if u.get("password_hash")]
+    assert hashes and not any(h.encode() in raw for h in hashes)
+    assert b"password" not in raw and b"token" not in raw and b"session" not in raw
+
+
+async def test_exporting_a_site_never_carries_a_byte_of_another(world, db, tmp_path):
+    rich = await rich_site(world, tmp_path)
+    other = await world.site("other")
+    stranger = await world.member(other, "owner", email="stranger@example.com", name="MARKER-PERSON-x91")
+    await world.post(other, stranger, "MARKER-TITLE-x91", "MARKER-BODY-x91", tags=["MARKER-TAG-x91"])
+    await Sites(db).update_settings(other.site_id, title="MARKER-SITE-x91")
+    path = tmp_path / "rich.zip"
+    await export_site(rich["store"], path)
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        inflated = b"".join(archive.read(name) for name in archive.namelist())
+    for haystack in (raw, inflated):
+        assert b"x91" not in haystack and b"stranger@" not in haystack
+
+
+async def test_people_unknown_to_another_platform_are_invited_and_their_posts_go_to_the_owner(
+        world, db, tmp_path, mongo_uri):
+    rich = await rich_site(world, tmp_path)
+    path = tmp_path / "rich.zip"
+    await export_site(rich["store"], path)
+
+    client = database.connect(mongo_uri)
+    elsewhere = client["other_platform_%s" % db.name[-8:]]
+    await database.ensure_indexes(elsewhere)
+    try:
+        site = await new_site(elsewhere, "moved", "new-owner@example.com", TEST_PASSWORD)
+        await Users(elsewhere).create("editor-rich@example.com", TEST_PASSWORD, name="Ed Again")
+        report = await restore_archive(elsewhere, site.site, path)
+        invited = {(email, role) for email, role, _ in report.invited}
+        assert invited == {("owner-rich@example.com", "owner"), ("author-rich@example.com", "author"),
+                           ("contrib-rich@example.com", "contributor")}
+        assert report.members == ["editor-rich@example.com (editor)"]
+        assert await elsewhere.users.count_documents({}) == 2  # invitations, never accounts
+        pending = {(i["email"], i["role"]) for i in await site.invitations.pending()}
+        assert pending == invited
+        posts = {p["slug"]: p async for p in elsewhere.posts.find({"site_id": site.site_id})}
+        editor = await Users(elsewhere).by_email("editor-rich@example.com")
+        assert posts["next-week"]["author_id"] == editor["_id"]  # matched by e-mail
+        owner = await site.members.owner()
+        assert posts["harbour-notes"]["author_id"] == owner["_id"]  # no account: the owner's
+        assert any("author-rich@example.com" in note for note in report.notes)
+    finally:
+        await client.drop_database(elsewhere.name)
+        client.close()
+
+
+async def test_an_archive_goes_only_into_an_empty_site(world, db, tmp_path):
+    rich = await rich_site(world, tmp_path)
+    path = tmp_path / "rich.zip"
+    await export_site(rich["store"], path)
+    with pytest.raises(ArchiveError, match="already has posts"):
+        await restore_archive(db, rich["store"].site, path)
+    assert (await snapshot(db, "rich"))["posts"].keys() == {
+        ("post", "harbour-notes"), ("post", "half-written"), ("post", "next-week"), ("page", "about")}
+
+
+def _rewrite(source, target, change) -> None:
+    """Copy the archive ``source`` to ``target`` with site.json's data passed through ``change``."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for name in old.namelist():
+            body = old.read(name)
+            if name == "site.json":
+                body = change(body)
+            new.writestr(name, body)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda body: b"not json at all", "damaged"),
+    (lambda body: body[: len(body) // 2], "damaged"),
+    (lambda body: body.replace(b'"cms-site-export"', b'"something-else"'), "not a cms-site-export"),
+    (lambda body: body.replace(b'"version": 1', b'"version": 7'), "version 7"),
+    (lambda body: body.replace(b'"type": "page"', b'"type": "poem"'), "unknown type"),
+    (lambda body: body.replace(b'"slug": "about"', b'"slug": "../etc"'), "slug"),
+    (lambda body: body.replace(b'"original": "media/', b'"original": "elsewhere/'), "not in the archive"),
+    (lambda body: body.replace(b'"published_at": "2024', b'"published_at": "x2024'), "not a date"),
+])
+async def test_a_damaged_or_foreign_archive_is_refused_and_changes_nothing(world, db, tmp_path, damage, message):
+    rich = await rich_site(world, tmp_path)
+    path, bad = tmp_path / "rich.zip", tmp_path / "bad.zip"
+    await export_site(rich["store"], path)
+    _rewrite(path, bad, damage)
+    copy = await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    with pytest.raises(ArchiveError, match=message):
+        await restore_archive(db, copy.site, bad)
+    after = await snapshot(db, "copy")
+    assert after["posts"] == {} and after["media"] == [] and after["members"] == [("owner-rich@example.com", "owner")]
+    assert await copy.invitations.pending() == []
+
+
+async def test_a_file_that_is_not_an_archive_is_refused(db, tmp_path):
+    copy = await new_site(db, "copy", "someone@example.com", TEST_PASSWORD)
+    text = tmp_path / "notes.txt"
+    text.write_text("hello")
+    with pytest.raises(ArchiveError, match="not a site archive"):
+        await restore_archive(db, copy.site, text)
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as archive:
+        archive.writestr("readme.txt", "hi")
+    with pytest.raises(ArchiveError, match="no site.json"):
+        await restore_archive(db, copy.site, other)
