@@ -156,10 +156,10 @@ class FeedHandler(SiteHandler):
             self.set_header("Content-Type", "application/atom+xml; charset=UTF-8")
         else:
             self.set_header("Content-Type", "application/rss+xml; charset=UTF-8")
-        self.write(self.application.platform_loader.load("feeds/%s.xml" % self.format).generate(
+        self.write(feed_text.xml_document(self.application.platform_loader.load("feeds/%s.xml" % self.format).generate(
             **self.get_template_namespace(), posts=posts, authors=authors,
             text_as_html=feed_text.text_as_html, absolute_html=feed_text.absolute_html,
-        ))
+        )))
 
 
 class SitemapHandler(SiteHandler):
@@ -167,13 +167,13 @@ class SitemapHandler(SiteHandler):
         posts = self.store.posts
         authors = await Users(self.db).by_ids(await posts.author_ids())
         self.set_header("Content-Type", "application/xml; charset=UTF-8")
-        self.write(self.application.platform_loader.load("feeds/sitemap.xml").generate(
+        self.write(feed_text.xml_document(self.application.platform_loader.load("feeds/sitemap.xml").generate(
             **self.get_template_namespace(),
             posts=await posts.all_visible("post"),
             pages=await posts.all_visible("page"),
             tags=await posts.tag_counts(),
             authors=sorted(authors.values(), key=lambda a: a["username"]),
-        ))
+        )))
 
 
 class RobotsHandler(SiteHandler):

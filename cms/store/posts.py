@@ -25,6 +25,7 @@ from cms.store.pages import Page
 from cms.store.redirects import Redirects
 from cms.store.saving import Saver, shown, structural
 from cms.store.scoped import Scoped
+from cms.text.chars import xml_safe
 from cms.text.slugs import is_slug, slugify
 
 TYPES = ("post", "page")
@@ -63,6 +64,15 @@ def clean_tags(tags: Iterable[str]) -> tuple[list[str], list[str]]:
     if len(slugs) > MAX_TAGS:
         raise Invalid("too many tags: at most %d" % MAX_TAGS)
     return names, slugs
+
+
+def written(title: Any, markdown: Any, custom_excerpt: Any, tags: Iterable[str]) -> tuple[Any, Any, Any, list]:
+    """What an author wrote without the characters XML cannot carry (cms/text/chars.py):
+    one of them would break the site's feeds and sitemap."""
+    def safe(value: Any) -> Any:
+        return xml_safe(value) if isinstance(value, str) else value
+
+    return safe(title), safe(markdown), safe(custom_excerpt), [safe(tag) for tag in tags]
 
 
 def search_terms(query: str) -> list[str]:
@@ -158,6 +168,7 @@ class Posts:
         """
         if type not in TYPES:
             raise Invalid("unknown type %r" % type)
+        title, markdown, custom_excerpt, tags = written(title, markdown, custom_excerpt, tags)
         given_id = post_id is not None
         if given_id and not _ID.fullmatch(str(post_id)):
             raise Invalid(BAD_FORM)
@@ -249,6 +260,7 @@ class Posts:
         current = await self.get(post_id)
         if current is None:
             raise NotFound("no such post")
+        title, markdown, custom_excerpt, tags = written(title, markdown, custom_excerpt, tags)
         title = self._checked_title(title, markdown, status)
         kind = current["type"]
         if slug:

@@ -5,6 +5,9 @@ nowhere (or at the reader's own host), and many readers ignore Atom's
 ``xml:base``. RSS readers also decode ``<description>`` (and the channel's)
 as HTML, so plain text must go out as *escaped* HTML or an author's
 ``<img onerror=...>`` written as text becomes markup in the reader.
+Whatever a feed is made of (posts, names, the site's title), it goes out
+without the characters XML cannot carry (`xml_document`): one of them makes
+the whole feed invalid, and readers drop it.
 """
 
 from __future__ import annotations
@@ -14,9 +17,21 @@ from urllib.parse import urljoin
 
 import nh3
 
+from cms.text.chars import XML_UNSAFE
 from cms.text.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, _media_attribute_filter
 
 URL_ATTRIBUTES = {"href", "src"}
+
+
+def xml_document(rendered: bytes) -> bytes:
+    """A rendered XML document without the characters XML 1.0 forbids (cms/text/chars.py).
+
+    Filtering the whole document catches every field, including data stored
+    before the post store dropped them on save. Lone surrogates never get this far:
+    they cannot be stored as UTF-8.
+    """
+    text = rendered.decode("utf-8")
+    return XML_UNSAFE.sub("", text).encode("utf-8") if XML_UNSAFE.search(text) else rendered
 
 
 def text_as_html(text: str) -> str:
