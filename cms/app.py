@@ -35,6 +35,7 @@ from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHa
 from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
+from cms.mail import Mailer
 from cms.pagecache import PageCache
 from cms.supervisor import DatabaseMonitor
 from cms.tenancy import SiteResolver
@@ -98,6 +99,7 @@ class CMSApplication(tornado.web.Application):
         self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)
         self.request_limits = RequestLimits()  # sizes and deadlines of every request (cms.limits)
         self.monitor = DatabaseMonitor(db)  # is the database there? (cms.supervisor)
+        self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes()
@@ -120,12 +122,14 @@ class CMSApplication(tornado.web.Application):
         self.changes = ChangeWatcher(db)
         self.resolver = SiteResolver(db, self.cms_settings.base_domain, self.changes)
         self.monitor.use(db)
+        self.mail.use(db)
 
     def stop_background_work(self) -> None:
         """What a stopping process ends once no request can need it any more (``serve``
         and gunicorn's ``worker_exit`` alike): the change watcher's poll, the access
-        log's last lines, and this process's image and Markdown worker processes."""
+        log's last lines, the mail sender, and this process's image and Markdown worker processes."""
         self.changes.stop()
+        self.mail.stop()
         self.access_log.flush()
         images_pool.pool.stop()
         render_pool.shutdown()

@@ -116,6 +116,7 @@ class Settings:
     # fits in OpenShift's default terminationGracePeriodSeconds (30 s).
     shutdown_grace: float = 25.0
     max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
+    smtp_url: str | None = None  # SMTP_URL: where mail goes (cms.mail); None: kept in the outbox and logged
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -152,6 +153,7 @@ class Settings:
             trust_proxy=_truthy(env.get("CMS_TRUST_PROXY")),
             shutdown_grace=shutdown_grace,
             max_upload_mb=max_upload_mb,
+            smtp_url=(env.get("SMTP_URL") or "").strip() or None,
         )
         return settings
 

@@ -126,6 +126,13 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("user_id", 1)], {}),  # sign out everywhere: every site at once
         ([("last_seen", 1)], {"expireAfterSeconds": 14 * 24 * 3600}),  # idle sessions (store/sessions.py IDLE)
     ],
+    "outbox": [  # cms/store/outbox.py
+        ([("status", 1), ("next_attempt", 1)], {}),
+        ([("status", 1)], {}),  # the embedded server's planner uses single-field indexes only (below)
+        ([("site_id", 1), ("created_at", -1)], {}),
+        ([("created_at", -1)], {}),
+        ([("finished_at", 1)], {"expireAfterSeconds": 30 * 24 * 3600}),  # outbox.KEEP_DAYS
+    ],
     "sign_in_failures": [
         ([("site_id", 1), ("key", 1), ("at", 1)], {}),
         ([("at", 1)], {"expireAfterSeconds": 15 * 60}),  # cms/store/throttle.py's window

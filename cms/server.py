@@ -66,6 +66,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         server = HTTPServer(app)
         server.listen(settings.port, settings.host)
         app.monitor.start()
+        app.mail.start()  # the outbox's sender (cms.mail)
         moved = MovedClients(app, settings.database_name)
         supervisor = EmbeddedSupervisor(embedded, app.monitor, moved.use) if embedded else None
         if supervisor:

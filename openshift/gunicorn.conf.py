@@ -73,6 +73,9 @@ def _monitor_the_database(worker: Any) -> None:
 
     # The loop the worker's run() is about to start; a database down now only delays readiness.
     IOLoop.current().add_callback(monitor.start, ensure_indexes=True)
+    mail = getattr(worker.wsgi, "mail", None)
+    if mail is not None:  # the outbox's sender (cms.mail): mail queued before this worker started goes out
+        IOLoop.current().add_callback(mail.start)
 
 
 def _drain_before_stopping(worker: Any) -> None:

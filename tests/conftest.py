@@ -20,8 +20,10 @@ from tornado.httpserver import HTTPServer
 from cms import db as database
 from cms.app import make_app
 from cms.config import Settings
+from cms.mail import Mailer
 from cms.store import Sites, SiteStore, Users
 from cms.store import users as users_store
+from tests.mail_server import MailServer
 
 TEST_PASSWORD = "correct horse battery staple"
 _counter = itertools.count()
@@ -99,6 +101,24 @@ async def app(settings: Settings, db):
     app.page_cache.render_budget = 30.0
     yield app
     app.changes.stop()  # its poll must not outlive the test's database
+    app.mail.stop()  # nor the mail sender's
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a loopback port that keeps what arrives (tests/mail_server.py)."""
+    server = MailServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def mail(app, smtp_server) -> MailServer:
+    """The app sends its e-mail to ``smtp_server`` (retrying quickly); the server is returned."""
+    app.mail = Mailer(app.db, smtp_server.url(), app.cms_settings.base_domain, backoff=0.05, poll=0.1)
+    return smtp_server
 
 
 @pytest.fixture
