@@ -96,6 +96,13 @@ class KeptAnswer(httputil.HTTPMessageDelegate):
         self.application.log_request(self)
 
 
+def page_key(site_id: Any, request: httputil.HTTPServerRequest) -> tuple:
+    """What a reader page is kept under. The Host exactly as sent: only the site's
+    primary address is ever rendered (any other spelling answers 301), so no other
+    spelling can find, or leave, a kept page."""
+    return (site_id, request.protocol, request.host, request.uri)
+
+
 def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAnswer | None:
     """The answer to ``request`` from the page cache, if it may be given without a handler."""
     if request.method not in ("GET", "HEAD") or not application.monitor.available:
@@ -107,7 +114,7 @@ def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAn
     counter = changes.known(site_id)
     if counter is None:
         return None
-    key = (site_id, request.protocol, request.host.lower(), request.uri)
+    key = page_key(site_id, request)
     depends = application.page_cache.depends(key)
     if depends is not None:  # one post's page: the site's s counter and that post's version
         listing = LISTINGS.peek(application.db, site_id, counter)

@@ -7,6 +7,12 @@ For a request's host name the resolver answers, in this order:
 3. `PLATFORM` for the bare base domain (the platform's own pages);
 4. None: an unknown host, which gets a 404 naming no site.
 
+Each site also has one *primary* address (`primary_host`): its chosen,
+verified custom domain, else ``<name>.<base domain>``. Every absolute URL a
+page carries is built from it (`origin`), never from the Host a request came
+with, and reader pages at any other host of the site answer 301 to it
+(`cms.handlers.base.SiteHandler`).
+
 Hits are cached in-process; misses are not (a site created a moment ago must
 resolve at once). The cache is dropped whenever the platform's change counter
 moves, as the process's `ChangeWatcher` sees it: at once for a write of this
@@ -31,6 +37,36 @@ def host_name(host: str) -> str:
     if host.startswith("["):  # an IPv6 literal keeps its colons
         return host.split("]")[0] + "]"
     return host.split(":")[0].rstrip(".")
+
+
+def primary_host(site: dict, base_domain: str) -> str:
+    """The host name of a site's pages: its primary custom domain while that is
+    verified (listed in ``domains``), else ``<name>.<base domain>``."""
+    primary = site.get("primary_domain")
+    if primary and primary in (site.get("domains") or ()):
+        return primary
+    return "%s.%s" % (site["name"], base_domain)
+
+
+def port_suffix(host: str, protocol: str) -> str:
+    """``":8888"`` for ``"demo.localhost:8888"``; ``""`` when the Host names no port,
+    the scheme's default one or something that is not a port.
+
+    The port is the one part of an address taken from the request: behind the
+    router there is none, and a laptop or a test server listens on its own.
+    """
+    host = (host or "").strip()
+    port = host.rsplit("]", 1)[-1].rpartition(":")[2] if ":" in host.rsplit("]", 1)[-1] else ""
+    if not (port.isascii() and port.isdigit() and len(port) <= 5) or not 0 < int(port) < 65536:
+        return ""
+    if int(port) == {"http": 80, "https": 443}.get(protocol):
+        return ""
+    return ":%d" % int(port)
+
+
+def origin(protocol: str, host: str, request_host: str) -> str:
+    """``scheme://host[:port]``: ``host`` is the address to use, ``request_host`` gives the port."""
+    return "%s://%s%s" % (protocol, host, port_suffix(request_host, protocol))
 
 
 class SiteResolver:

@@ -20,7 +20,7 @@ class SeoMeta(ThemedModule):
     def render(self, title: str, description: str = "", path: str | None = None, kind: str = "website",
                post: dict | None = None, author: dict | None = None, image: Any = None) -> str:
         request = self.request
-        base = "%s://%s" % (request.protocol, request.host)
+        base = self.handler.site_origin()  # the primary address, never the Host's spelling
         canonical = base + (path if path is not None else request.path)
         site = self.handler.site or {}
         if isinstance(image, dict):

@@ -148,7 +148,7 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
 
     @property
     def redirect_uri(self) -> str:
-        return self.absolute_url("/auth/google")
+        return self.here_url("/auth/google")  # back to this host, whose cookies hold the state
 
     def fail(self, status: int, message: str) -> None:
         self.set_status(status)

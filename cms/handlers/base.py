@@ -27,11 +27,11 @@ import tornado.web
 from tornado import template
 
 from cms import csp, sessions
-from cms.fastpath import revalidate
+from cms.fastpath import page_key, revalidate
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
-from cms.tenancy import PLATFORM_SITE
+from cms.tenancy import PLATFORM_SITE, origin, primary_host
 from cms.themes import SITE_CSS, Registry, Theme, ThemeLoader, registry
 
 log = logging.getLogger(__name__)
@@ -246,7 +246,20 @@ class BaseHandler(tornado.web.RequestHandler):
     def rfc822_date(when: dt.datetime) -> str:
         return email.utils.format_datetime(when.astimezone(dt.timezone.utc))
 
+    def site_origin(self) -> str:
+        """``scheme://host[:port]`` of this site's primary address (the platform's on
+        the base domain): what every absolute URL is built from, never the Host's
+        spelling (`cms.tenancy.primary_host`)."""
+        host = primary_host(self.site, self.cms.base_domain) if self.site else self.cms.base_domain
+        return origin(self.request.protocol, host, self.request.host)
+
     def absolute_url(self, path: str) -> str:
+        """``path`` (starting with ``/``) at the site's primary address."""
+        return self.site_origin() + path
+
+    def here_url(self, path: str) -> str:
+        """``path`` at the host this request came to: for what must come back to this
+        very host (a sign-in's redirect URI, whose cookies are this host's)."""
         return "%s://%s%s" % (self.request.protocol, self.request.host, path)
 
     def page_number(self) -> int:
@@ -356,13 +369,38 @@ class SiteHandler(BaseHandler):
         await super().prepare()
         if self.site is None:
             raise tornado.web.HTTPError(404)
-        if self.cacheable and self.request.method in ("GET", "HEAD"):
+        if self.request.method not in ("GET", "HEAD"):
+            return
+        location = self.canonical_location()
+        if location is not None:
+            # One address per page: the page cache and every link see only that one.
+            self.redirect(location, permanent=True)
+            return
+        if self.cacheable:
             await self.serve_cached()
+
+    def canonical_query(self) -> str:
+        """The query string this page is canonical with (a list drops ``page=1``)."""
+        return self.request.query
+
+    def canonical_location(self) -> str | None:
+        """Where this GET belongs when that is not here: the site's primary address
+        (another of its hosts, another spelling of it: ``MAG.LOCALHOST``, a trailing
+        dot), the path without a trailing slash, the canonical query; else None."""
+        site_origin = self.site_origin()
+        path = self.request.path
+        if path != "/" and path.endswith("/"):
+            path = path.rstrip("/") or "/"
+        query = self.canonical_query()
+        here = "%s://%s" % (self.request.protocol, self.request.host)
+        if (here, self.request.path, self.request.query) == (site_origin, path, query):
+            return None
+        return site_origin + path + ("?" + query if query else "")
 
     async def serve_cached(self) -> None:
         cache = self.application.page_cache
         site_id = self.site["_id"]
-        key = (site_id, self.request.protocol, self.request.host.lower(), self.request.uri)
+        key = page_key(site_id, self.request)
         stamp = await self._stamp(cache.depends(key))
         if stamp is UNKNOWN and cache.newest(key) is not None:
             # A post's page, and the site's listing is being read again after a change

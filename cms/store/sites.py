@@ -123,15 +123,11 @@ class Sites:
         return [site["name"] async for site in cursor], await self._collection.count_documents(active)
 
     async def set_domains(self, site_id: Any, domains: list[str], base_domain: str | None = None) -> list[str]:
-        """Give a site its custom domains (replacing any it had); an empty list clears them."""
-        domains = sorted({validate_domain(d, base_domain) for d in domains})
-        update: dict = {"$set": {"domains": domains}} if domains else {"$unset": {"domains": ""}}
-        try:
-            await self._collection.update_one({"_id": site_id}, update)
-        except pymongo.errors.DuplicateKeyError:
-            raise Duplicate("one of those domains belongs to another site") from None
-        await self.changed(site_id)
-        return domains
+        """Give a site exactly these custom domains, verified (the operator's command);
+        an empty list clears them. See `cms.store.domains` for the owner's way."""
+        from cms.store.domains import SiteDomains  # it builds on this module
+
+        return await SiteDomains(self._collection.database, site_id, base_domain).replace(domains)
 
     async def update_settings(
         self, site_id: Any, *, title: str, tagline: str = "", timezone: str = "UTC", language: str = "en"

@@ -16,6 +16,7 @@ from tornado.httpserver import HTTPServer
 from cms import db as database
 from cms.app import make_app
 from cms.store import Sites, SiteStore
+from cms.store.domains import SiteDomains
 from cms.store.posts import utcnow
 from tests.conftest import Client
 
@@ -140,13 +141,15 @@ async def test_sites_do_not_share_kept_pages(world, client):
         assert b"Hello from jade" in (await client.get("jade", "/posts/hello")).body
 
 
-async def test_the_host_and_scheme_of_the_request_are_part_of_the_key(world, client):
+async def test_a_kept_page_follows_the_sites_primary_address(world, client):
     store = await world.site("blog")
     await world.post(store, await world.member(store, "owner"), "Hello")
     await world.sites.set_domains(store.site_id, ["blog.example.com"])
+    assert b"http://blog.localhost:" in (await client.get("blog", "/feed.xml")).body
+    await SiteDomains(world.db, store.site_id).make_primary("blog.example.com")
     first = (await client.fetch("blog.example.com", "/feed.xml")).body
-    second = (await client.get("blog", "/feed.xml")).body
-    assert b"http://blog.example.com:" in first and b"http://blog.localhost:" in second
+    assert b"http://blog.example.com:" in first and b"http://blog.localhost:" not in first
+    assert (await client.get("blog", "/feed.xml")).code == 301
 
 
 async def test_search_is_always_fresh(world, db, client):

@@ -1,0 +1,96 @@
+"""One address per page (issue 15 findings 1, 2, 4, 5): every other host, spelling,
+trailing slash or ``?page=1`` answers 301 to it, and every absolute URL a page,
+feed, sitemap or robots.txt carries is built from the site's primary address,
+never from the Host the request came with."""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def canonical_of(body: bytes) -> str:
+    return re.search(rb'<link rel="canonical" href="([^"]*)"', body).group(1).decode()
+
+
+def og_url_of(body: bytes) -> str:
+    return re.search(rb'<meta property="og:url" content="([^"]*)"', body).group(1).decode()
+
+
+def json_ld_of(body: bytes) -> dict:
+    return json.loads(re.search(rb'<script type="application/ld\+json">(.*?)</script>', body, re.S).group(1))
+
+
+async def magazine(world, **site):
+    store = await world.site("mag", title="The Magazine", **site)
+    ada = await world.member(store, "owner", name="Ada", username="ada")
+    for n in range(1, 4):
+        await world.post(store, ada, "Story %d" % n, tags=["Python"])
+    await world.post(store, ada, "About", type="page")
+    return store, ada
+
+
+@pytest.mark.parametrize("host", ["MAG.LOCALHOST", "mag.localhost.", "Mag.Localhost."])
+async def test_another_spelling_of_the_host_answers_301_to_the_primary_address(world, client, host):
+    await magazine(world)
+    response = await client.fetch(host, "/posts/story-2?utm_source=feed")
+    assert response.code == 301
+    assert response.headers["Location"] == "http://mag.localhost:%d/posts/story-2?utm_source=feed" % client.port
+    assert b"Story 2" not in response.body
+
+
+async def test_the_page_cache_never_keeps_the_hosts_spelling(world, client):
+    """15.2: after one request with ``Host: MAG.LOCALHOST`` later visitors got its spelling."""
+    await magazine(world)
+    await client.fetch("MAG.LOCALHOST", "/posts/story-3")
+    await client.fetch("mag.localhost.", "/posts/story-3")
+    for _ in range(2):  # the first renders and keeps it, the second is the kept copy
+        page = await client.get("mag", "/posts/story-3")
+        assert page.code == 200
+        assert canonical_of(page.body) == "http://mag.localhost:%d/posts/story-3" % client.port
+        assert b"MAG.LOCALHOST" not in page.body and b"localhost.:" not in page.body
+
+
+@pytest.mark.parametrize("path, bare", [
+    ("/posts/story-2/", "/posts/story-2"), ("/tags/python/", "/tags/python"),
+    ("/authors/ada/", "/authors/ada"), ("/about/", "/about"), ("/about/?x=1", "/about?x=1"),
+])
+async def test_a_trailing_slash_answers_301_to_the_url_without_it(world, client, path, bare):
+    await magazine(world)
+    response = await client.get("mag", path)
+    assert response.code == 301
+    assert response.headers["Location"] == "http://mag.localhost:%d%s" % (client.port, bare)
+    page = await client.get("mag", bare)
+    assert page.code == 200 and canonical_of(page.body) == "http://mag.localhost:%d%s" % (
+        client.port, bare.split("?")[0])
+
+
+async def test_the_admin_health_and_sign_in_answer_on_any_spelling_of_the_host(world, client):
+    """Only reader pages move: an owner must reach the admin at any host of the site."""
+    await magazine(world)
+    for path, code in [("/healthz", 200), ("/readyz", 200), ("/login", 200), ("/admin/", 302)]:
+        response = await client.fetch("MAG.LOCALHOST", path)
+        assert response.code == code, path
+
+
+async def test_absolute_urls_of_feeds_sitemap_and_robots_are_the_primary_address(world, client):
+    await magazine(world)
+    base = "http://mag.localhost:%d" % client.port
+    atom = ET.fromstring((await client.get("mag", "/feed.xml")).body)
+    assert atom.find(ATOM + "link[@rel='self']").get("href") == base + "/feed.xml"
+    rss = ET.fromstring((await client.get("mag", "/rss.xml")).body)
+    assert rss.find("channel/link").text == base + "/"
+    sitemap = ET.fromstring((await client.get("mag", "/sitemap.xml")).body)
+    locations = [loc.text for loc in sitemap.iter(SITEMAP + "loc")]
+    assert locations and all(loc.startswith(base + "/") for loc in locations)
+    robots = (await client.get("mag", "/robots.txt")).body.decode()
+    assert "Sitemap: %s/sitemap.xml" % base in robots
+    post = await client.get("mag", "/posts/story-1")
+    assert og_url_of(post.body) == base + "/posts/story-1"
+    assert json_ld_of(post.body)["url"] == base + "/posts/story-1"
