@@ -76,6 +76,7 @@ def reader_routes() -> list[URLSpec]:
         URLSpec(r"/search", public.SearchHandler, name="search"),
         URLSpec(r"/feed\.xml", public.FeedHandler, {"format": "atom"}, name="atom"),
         URLSpec(r"/rss\.xml", public.FeedHandler, {"format": "rss"}, name="rss"),
+        URLSpec(r"/feed\.json", public.FeedHandler, {"format": "json"}, name="json-feed"),
         URLSpec(r"/sitemap\.xml", public.SitemapHandler, name="sitemap"),
         URLSpec(r"/robots\.txt", public.RobotsHandler, name="robots"),
     ]

@@ -7,6 +7,7 @@ through `Posts.visible`.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import tornado.web
@@ -144,7 +145,10 @@ class SearchHandler(ListHandler):
 
 
 class FeedHandler(SiteHandler):
-    """Atom 1.0 (``/feed.xml``) or RSS 2.0 (``/rss.xml``): the 20 newest posts."""
+    """Atom 1.0 (``/feed.xml``), RSS 2.0 (``/rss.xml``) or JSON Feed 1.1 (``/feed.json``):
+    the 20 newest posts (cms/text/feed.py)."""
+
+    CONTENT_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml", "json": "application/feed+json"}
 
     def initialize(self, format: str) -> None:
         self.format = format
@@ -152,12 +156,13 @@ class FeedHandler(SiteHandler):
     async def get(self) -> None:
         posts = await self.store.posts.recent(FEED_SIZE)
         authors = await Users(self.db).by_ids([p["author_id"] for p in posts])
-        if self.format == "atom":
-            self.set_header("Content-Type", "application/atom+xml; charset=UTF-8")
-        else:
-            self.set_header("Content-Type", "application/rss+xml; charset=UTF-8")
+        self.set_header("Content-Type", "%s; charset=UTF-8" % self.CONTENT_TYPES[self.format])
+        if self.format == "json":
+            document = feed_text.json_feed(self.site, posts, authors, self.absolute_url, self.iso_date)
+            self.write(json.dumps(document, ensure_ascii=False).encode("utf-8"))
+            return
         self.write(feed_text.xml_document(self.application.platform_loader.load("feeds/%s.xml" % self.format).generate(
-            **self.get_template_namespace(), posts=posts, authors=authors,
+            **self.get_template_namespace(), posts=posts, authors=authors, feed=feed_text,
             text_as_html=feed_text.text_as_html, absolute_html=feed_text.absolute_html,
         )))
 

@@ -12,7 +12,11 @@ the whole feed invalid, and readers drop it.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
+import mimetypes
+import uuid
+from typing import Any, Callable
 from urllib.parse import urljoin
 
 import nh3
@@ -21,6 +25,72 @@ from cms.text.chars import XML_UNSAFE
 from cms.text.markdown import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, _media_attribute_filter
 
 URL_ATTRIBUTES = {"href", "src"}
+# The namespace of every feed id: ids are uuid5 of the site's and post's ids in it,
+# so they never change when a slug, a host or a custom domain does.
+ID_NAMESPACE = uuid.UUID("8f0c7d52-4a53-5b8e-9f0e-2f1d6c3b7a10")
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def feed_id(site_id: Any) -> str:
+    """The permanent id of a site's feed (Atom ``<id>``)."""
+    return "urn:uuid:%s" % uuid.uuid5(ID_NAMESPACE, "site:%s" % site_id)
+
+
+def entry_id(site_id: Any, post_id: Any) -> str:
+    """The permanent id of a post in every feed (Atom ``<id>``, RSS ``<guid>``, JSON Feed ``id``)."""
+    return "urn:uuid:%s" % uuid.uuid5(ID_NAMESPACE, "post:%s/%s" % (site_id, post_id))
+
+
+def changed_at(post: dict) -> dt.datetime:
+    """When a post last changed for a feed reader: its last edit, or its publication if later."""
+    return max(post["updated_at"], post["published_at"])
+
+
+def last_change(posts: list[dict], default: dt.datetime) -> dt.datetime:
+    """The feed's ``updated``/``lastBuildDate``: its newest change, edits of older posts included."""
+    return max((changed_at(p) for p in posts), default=default)
+
+
+def image_type(url: str) -> str:
+    """The media type of an image by its file name (media URLs keep their extension)."""
+    return mimetypes.guess_type(url)[0] or "image/jpeg"
+
+
+def json_feed(site: dict, posts: list[dict], authors: dict, absolute_url: Callable[[str], str],
+              iso_date: Callable[[dt.datetime], str]) -> dict:
+    """A JSON Feed 1.1 document (https://www.jsonfeed.org/version/1.1/) of ``posts``."""
+    items = []
+    for post in posts:
+        url = absolute_url("/posts/" + post["slug"])
+        item: dict[str, Any] = {
+            "id": entry_id(site["_id"], post["_id"]),
+            "url": url,
+            "title": post["title"],
+            "content_html": absolute_html(post["html"], url),
+            "summary": post.get("excerpt", ""),
+            "date_published": iso_date(post["published_at"]),
+            "date_modified": iso_date(changed_at(post)),
+            "tags": list(post.get("tags", [])),
+        }
+        image = post.get("featured_image")
+        if image and image.get("url"):
+            item["image"] = absolute_url(image["url"])
+        author = authors.get(post["author_id"])
+        if author:
+            item["authors"] = [{"name": author["name"], "url": absolute_url("/authors/" + author["username"])}]
+        items.append(item)
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": site["title"],
+        "home_page_url": absolute_url("/"),
+        "feed_url": absolute_url("/feed.json"),
+        "language": site.get("language", "en"),
+        "authors": [{"name": site["title"], "url": absolute_url("/")}],
+        "items": items,
+    }
+    if site.get("tagline"):
+        feed["description"] = site["tagline"]
+    return feed
 
 
 def xml_document(rendered: bytes) -> bytes:
