@@ -4,7 +4,7 @@ The site has every kind of thing an export must carry: published posts with
 tags, a custom excerpt, a featured image and an image in the body; a draft, a
 scheduled post, a page; several saves (revisions) by two people; two media
 items (JPEG and PNG); members of four roles; site and theme settings whose
-logo is one of the site's own files.
+logo is one of the site's own files; two redirects.
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ async def rich_site(world, tmp_path, name: str = "rich") -> dict[str, Any]:
                              published_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7))
     await store.posts.create(title="About us", markdown="# Who\n\nWe write.", author_id=owner["_id"],
                              type="page", slug="about")
+    await store.redirects.add("/2019/05/old-harbour/", "/posts/harbour-notes")
+    await store.redirects.add("/about-us", "/about", code=302)
     await Sites(world.db).update_theme(store.site_id, "magazine", {
         "accent_color": "#123456", "logo": logo["files"][0]["url"], "posts_per_page": 5,
         "navigation": [{"label": "About", "url": "/about"}]})
@@ -117,11 +119,12 @@ async def snapshot(db, site_name: str) -> dict[str, Any]:
     media = sorted([(item["filename"], item["alt"], item["format"], item["width"], item["height"],
                     len(item["files"]), _ms(item["created_at"]), emails.get(item["uploaded_by"]))
                    async for item in data.media_items()])
+    redirects = sorted([(r["from"], r["to"], r["code"], r["source"]) async for r in data.redirects()])
     members = sorted((emails[m["user_id"]], m["role"]) for m in await data.memberships())
     return {
         "settings": url({k: site.get(k) for k in ("title", "tagline", "timezone", "language", "theme",
                                                   "theme_settings")}),
-        "posts": posts, "revisions": revisions, "media": media, "members": members,
+        "posts": posts, "revisions": revisions, "media": media, "members": members, "redirects": redirects,
         "tags": await SiteStore(db, site).posts.all_tags(),
     }
 

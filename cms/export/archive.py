@@ -32,6 +32,7 @@ REVISION_FIELDS = ("version", "title", "slug", "markdown", "tags", "custom_excer
                    "saved_at")
 MEDIA_FIELDS = ("filename", "alt", "format", "content_type", "width", "height", "animated", "sha256", "bytes",
                 "created_at")
+REDIRECT_FIELDS = ("from", "to", "code", "source", "created_at")
 FILE_FIELDS = ("url", "format", "width", "height", "original")
 
 
@@ -146,6 +147,7 @@ class ArchiveWriter:
         self.counts["media"] = await out.array("media", self._media())
         self.counts["posts"] = await out.array("posts", self._posts())
         self.counts["revisions"] = await out.array("revisions", self._revisions())
+        self.counts["redirects"] = await out.array("redirects", self._redirects())
         out.end()
         self.progress("wrote %(posts)d posts and pages, %(revisions)d revisions, %(media)d media items" % self.counts)
 
@@ -182,6 +184,10 @@ class ArchiveWriter:
             yield {"post_id": revision["post_id"], **{field: revision.get(field) for field in REVISION_FIELDS},
                    "saved_by": self.emails.email(revision.get("saved_by"))}
 
+    async def _redirects(self) -> AsyncIterator[dict]:
+        async for redirect in self.data.redirects():
+            yield {field: redirect.get(field) for field in REDIRECT_FIELDS}
+
     async def _media_files(self, archive: zipfile.ZipFile) -> int:
         copied = 0
         async for item in self.data.media_items():
@@ -192,7 +198,7 @@ class ArchiveWriter:
             if source is None:
                 log.warning("site %s: the original of media %s is missing", self.store.site_id, item["_id"])
                 continue
-            info = zipfile.ZipInfo(MEDIA_DIR + original["name"], _zip_time(item.get("created_at")))
+            info = zipfile.ZipInfo(MEDIA_DIR + original["name"], zip_time(item.get("created_at")))
             info.compress_type = zipfile.ZIP_STORED  # images are compressed already
             with archive.open(info, "w", force_zip64=True) as target:
                 while chunk := await source.read(CHUNK):
@@ -201,7 +207,7 @@ class ArchiveWriter:
         return copied
 
 
-def _zip_time(when: dt.datetime | None) -> tuple[int, int, int, int, int, int]:
+def zip_time(when: dt.datetime | None) -> tuple[int, int, int, int, int, int]:
     when = when or dt.datetime.now(dt.timezone.utc)
     return (max(when.year, 1980), when.month, when.day, when.hour, when.minute, when.second)
 

@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 MAX_IMAGE_BYTES = 90 * 1024 * 1024  # the largest upload the platform ever accepts (CMS_MAX_UPLOAD_MB)
 MEDIA_URL = re.compile(r"/media/[0-9a-f]{24}/[0-9a-f]{32}\.(?:jpg|png|gif|webp)")
 CHUNK = 256 * 1024
-SECTIONS = ("people", "media", "posts", "revisions")
 
 
 class ArchiveError(StoreError):
@@ -64,6 +63,7 @@ class Report:
     posts: int = 0
     revisions: int = 0
     media: int = 0
+    redirects: int = 0
     members: list[str] = dataclasses.field(default_factory=list)
     invited: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (email, role, token)
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -197,6 +197,9 @@ def check(reader: ArchiveReader) -> dict:
         _text(revision, "markdown", "a revision")
         for field in ("published_at", "saved_at"):
             parse_time(revision.get(field), "a revision's %s" % field)
+    for redirect in reader.items("redirects"):
+        _text(redirect, "from", "a redirect")
+        _text(redirect, "to", "a redirect")
     bad = reader.zip.testzip()  # every file's checksum, chunk by chunk
     if bad is not None:
         raise ArchiveError("the file %s in the archive is damaged" % bad)
@@ -237,10 +240,11 @@ class Restore:
             await self._media()
             await self._posts()
             await self._revisions()
+            await self._redirects()
             await self._settings(header["site"])
         except BaseException:
             log.warning("restoring into %s failed; removing what was restored", self.store.site["name"])
-            await self.data.clear(self.added)
+            await self.data.clear(self.added)  # redirects need not go: add_many writes all or nothing, last
             for invitation_id in self.invitations:
                 await self.store.invitations.revoke(invitation_id)
             raise
@@ -360,6 +364,22 @@ class Restore:
             if not post["top"]:  # the archive lacked the current version's revision: make it from the post
                 await self.store.revisions.settle(await self.store.posts.get(post["id"]))
         self.progress("revisions: %d" % self.report.revisions)
+
+    async def _redirects(self) -> None:
+        """The site's old addresses, each kept with its source (a hand-made one stays hand-made)."""
+        from cms.store.redirects import SOURCES
+
+        by_source: dict[str, list[dict]] = {}
+        for item in self.reader.items("redirects"):
+            source = item.get("source") if item.get("source") in SOURCES else "import"
+            by_source.setdefault(source, []).append({"from": item["from"], "to": self.remap(item["to"]),
+                                                     "code": item.get("code", 301)})
+        for source, items in by_source.items():
+            try:
+                self.report.redirects += await self.store.redirects.add_many(items, source=source)
+            except Invalid as error:
+                raise ArchiveError("redirects: %s" % error) from None
+        self.progress("redirects: %d" % self.report.redirects)
 
     async def _settings(self, archived: dict) -> None:
         sites = Sites(self.db)

@@ -4,7 +4,7 @@
 large site in memory, nor touch a raw collection, so this store gives it
 what it needs, always scoped to one site (`Scoped`):
 
-* async iterators over the site's posts, revisions and media items, read
+* async iterators over the site's posts, revisions, media items and redirects, read
   by ``_id`` in batches of `BATCH` (each batch is one short query, so a
   cursor never stays open for the length of an export);
 * the people a site refers to (members, authors, editors), without any
@@ -37,6 +37,7 @@ class SiteData:
         self._revisions = Scoped(db.revisions, site_id, affects_pages=False)
         self._items = Scoped(db.media_items, site_id, affects_pages=False)
         self._memberships = Scoped(db.memberships, site_id)
+        self._redirects = Scoped(db.redirects, site_id)
 
     async def _batches(self, scoped: Scoped, filter: dict | None = None,
                        projection: dict | None = None) -> AsyncIterator[dict]:
@@ -63,6 +64,9 @@ class SiteData:
 
     def media_items(self) -> AsyncIterator[dict]:
         return self._batches(self._items)
+
+    def redirects(self) -> AsyncIterator[dict]:
+        return self._batches(self._redirects)
 
     async def site(self) -> dict | None:
         """The site's document as stored now (a `SiteStore` carries the one read with the request)."""

@@ -35,7 +35,9 @@ async def test_an_archive_imported_into_a_new_site_gives_the_same_site(world, db
     assert after["posts"].keys() == before["posts"].keys()
     for key in before["posts"]:
         assert after["posts"][key] == before["posts"][key], key
-    for part in ("revisions", "media", "members", "tags", "settings"):
+    assert before["redirects"] == [("/2019/05/old-harbour", "/posts/harbour-notes", 301, "manual"),
+                                   ("/about-us", "/about", 302, "manual")]
+    for part in ("revisions", "media", "members", "tags", "settings", "redirects"):
         assert after[part] == before[part], part
     assert after["settings"]["title"] == "Rich Site" and after["settings"]["theme"] == "magazine"
     assert after["settings"]["theme_settings"]["logo"].startswith("<logo.png PNG")
@@ -77,6 +79,7 @@ async def test_exporting_a_site_never_carries_a_byte_of_another(world, db, tmp_p
     stranger = await world.member(other, "owner", email="stranger@example.com", name="MARKER-PERSON-x91")
     await world.post(other, stranger, "MARKER-TITLE-x91", "MARKER-BODY-x91", tags=["MARKER-TAG-x91"])
     await Sites(db).update_settings(other.site_id, title="MARKER-SITE-x91")
+    await other.redirects.add("/MARKER-FROM-x91", "/posts/marker-title-x91")
     path = tmp_path / "rich.zip"
     await export_site(rich["store"], path)
     raw = path.read_bytes()
