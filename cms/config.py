@@ -117,6 +117,7 @@ class Settings:
     shutdown_grace: float = 25.0
     max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
     smtp_url: str | None = None  # SMTP_URL: where mail goes (cms.mail); None: kept in the outbox and logged
+    site_quota_mb: int = 1024  # CMS_SITE_QUOTA_MB: media storage of a site with no quota of its own
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -129,6 +130,7 @@ class Settings:
         # Tornado refuses request bodies over 100 MB outright (no answer, the
         # connection closes): keep the limit where an upload still gets its 413.
         max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1, maximum=90))
+        site_quota_mb = int(_number(env, "CMS_SITE_QUOTA_MB", 1024, int, minimum=1))
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
@@ -154,6 +156,7 @@ class Settings:
             shutdown_grace=shutdown_grace,
             max_upload_mb=max_upload_mb,
             smtp_url=(env.get("SMTP_URL") or "").strip() or None,
+            site_quota_mb=site_quota_mb,
         )
         return settings
 

@@ -108,7 +108,7 @@ def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAn
     if request.method not in ("GET", "HEAD") or not application.monitor.available:
         return None  # (the database away: the handlers answer a themed 503, cms.supervisor)
     site = application.resolver.cached(request.host)
-    if site is None:
+    if site is None or site.get("suspended"):  # a suspended site's readers get the handlers' page
         return None
     site_id, changes = site["_id"], application.changes
     counter = changes.known(site_id)

@@ -26,6 +26,7 @@ import tornado.websocket
 from cms import render_pool
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
+from cms.httperrors import Refusal
 from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
@@ -55,6 +56,17 @@ def parse_local_time(value: str, tz: dt.tzinfo) -> dt.datetime | None:
     return None
 
 
+def suspension_notice(site: dict, role: str | None) -> str:
+    """What a member of a suspended site reads: the operators' reason for its owner."""
+    notice = "The platform's operators have suspended this site: readers see a \"suspended\" page, " \
+             "and its admin is read-only."
+    if role == "owner":
+        notice += " Their reason: %s" % site["suspended"].get("reason", "")
+    else:
+        notice += " Its owner can see why."
+    return notice
+
+
 def has_role(role: str | None, minimum: str) -> bool:
     return role in ROLE_RANK and ROLE_RANK[role] >= ROLE_RANK[minimum]
 
@@ -78,11 +90,18 @@ def requires(minimum: str) -> Callable:
 
 
 class AdminBase(BaseHandler):
-    """Site host only; knows the signed-in person's role in this site."""
+    """Site host only; knows the signed-in person's role in this site.
+
+    While the operators keep the site suspended its admin is read-only: every
+    request that would change something is refused with the reason, except
+    those marked ``writes_while_suspended`` (signing in and out).
+    """
 
     role: str | None = None
     frame_policy = "DENY"  # no clickjacking of admin forms (the preview is a srcdoc, not a frame of ours)
     frame_ancestors = "'none'"
+    open_while_suspended = True
+    writes_while_suspended = False
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -91,6 +110,10 @@ class AdminBase(BaseHandler):
         await self.load_current_user()
         if self.current_user is not None:
             self.role = await self.store.members.role_of(self.current_user["_id"])
+        if self.site.get("suspended") and self.request.method not in ("GET", "HEAD", "OPTIONS") \
+                and not self.writes_while_suspended:
+            log.info("site %s is suspended: refused %s %s", self.site["name"], self.request.method, self.request.path)
+            raise Refusal(403, suspension_notice(self.site, self.role))
 
     def check_role(self, minimum: str) -> bool:
         """True to go on; False when the response (a redirect to sign in) is done."""
@@ -135,6 +158,7 @@ class AdminHandler(AdminBase):
         namespace.update(
             user=self.current_user, role=self.role, admin_static=admin_static_url, state_of=state_of,
             local_time=self.local_time, at_least=self.at_least, can_edit=self.can_edit, nav="",
+            suspension=suspension_notice(self.site, self.role) if self.site and self.site.get("suspended") else None,
             google=bool(self.cms.google_client_id),
         )
         return namespace

@@ -38,6 +38,8 @@ TOO_MANY = "Too many failed attempts. Wait a few minutes, then try again."
 
 
 class LoginHandler(AdminHandler):
+    writes_while_suspended = True  # the owner signs in to read why the site is suspended
+
     async def get(self) -> None:
         if self.role is not None:
             self.redirect(safe_next(self.get_query_argument("next", None)))
@@ -71,6 +73,8 @@ class LoginHandler(AdminHandler):
 
 
 class LogoutHandler(AdminHandler):
+    writes_while_suspended = True
+
     async def get(self) -> None:
         """A page with a button: signing out changes state, so it is a POST."""
         self.render("admin/logout.html")
@@ -82,6 +86,8 @@ class LogoutHandler(AdminHandler):
 
 class SessionsHandler(AdminHandler):
     """Sign out everywhere: every session of this person, on every device and site."""
+
+    writes_while_suspended = True
 
     @requires("contributor")
     async def post(self) -> None:
@@ -98,6 +104,8 @@ class SessionEndHandler(AdminHandler):
 
     Only the signed-in person's own sessions on this site: any other id is a 404.
     """
+
+    writes_while_suspended = True
 
     @requires("contributor")
     async def post(self, session_id: str) -> None:

@@ -1,8 +1,9 @@
 """`BaseHandler`: what every page shares.
 
 ``prepare`` resolves the request's host to a site (or the platform) and binds
-the tenant's stores; it does not look at the session: only handlers that act
-for a signed-in person (`cms.handlers.admin.AdminBase`) load the user, so a
+the tenant's stores (a suspended site's readers get the plain "suspended"
+page there: `cms.httperrors.Suspended`); it does not look at the session:
+only handlers that act for a signed-in person (`cms.handlers.admin.AdminBase`) load the user, so a
 reader page costs no session lookup and never varies by person.
 ``get_template_path`` points at the site's theme; one
 ``write_error`` renders every error page, themed when a site is known, and
@@ -28,6 +29,7 @@ from tornado import template
 
 from cms import csp, sessions
 from cms.fastpath import page_key, revalidate
+from cms.httperrors import Refusal, Suspended
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
@@ -63,6 +65,9 @@ class BaseHandler(tornado.web.RequestHandler):
     store: SiteStore | None = None
     theme: Theme | None = None
     is_platform = False
+    # A suspended site answers its readers with the "suspended" page; the admin
+    # (read-only, `cms.handlers.admin.AdminBase`) and signing in stay open.
+    open_while_suspended = False
 
     @property
     def db(self):
@@ -87,6 +92,8 @@ class BaseHandler(tornado.web.RequestHandler):
             self.is_platform = True
         elif resolved is not None:
             self.site = resolved
+            if resolved.get("suspended") and not self.open_while_suspended:
+                raise Suspended(resolved["name"])
             self.store = SiteStore(self.db, resolved)
             self.theme = self.themes.get(resolved.get("theme"))
             if self.theme.name != resolved.get("theme", self.theme.name):
@@ -305,6 +312,9 @@ class BaseHandler(tornado.web.RequestHandler):
         super().log_exception(typ, value, tb)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
+        error = kwargs.get("exc_info", (None, None))[1]
+        if isinstance(error, Suspended):
+            return self.write_suspended()
         reason = self._reason if status_code in http.client.responses else "Error"
         if status_code == 503:
             self.set_header("Retry-After", str(RETRY_AFTER))  # what was refused may be sent again then
@@ -317,6 +327,8 @@ class BaseHandler(tornado.web.RequestHandler):
             500: "Something went wrong on our side. Please try again in a moment.",
             503: "We cannot reach our database just now. Please try again in a moment.",
         }.get(status_code, reason)
+        if isinstance(error, Refusal):
+            message = error.message
         traceback = None
         if self.settings.get("serve_traceback") and "exc_info" in kwargs:
             import traceback as tb
@@ -332,6 +344,14 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(self.application.platform_loader.load("error.html").generate(
             **{**self.get_template_namespace(), "site": None, **context}
         ))
+
+
+    def write_suspended(self) -> None:
+        """The plain page readers of a suspended site get: no theme, no content, no reason
+        (that is for the owner, in the admin), and no copy kept by a cache on the way."""
+        self.set_header("Cache-Control", "no-store")
+        self.finish(self.application.platform_loader.load("suspended.html").generate(
+            **{**self.get_template_namespace(), "site": None}))
 
 
 class SiteHandler(BaseHandler):

@@ -22,9 +22,12 @@ import tornado.web
 from cms.handlers.admin import AdminHandler, requires
 from cms.handlers.base import BaseHandler
 from cms.handlers.refused import AnswersEarly
+from cms.httperrors import Suspended
 from cms.images import Limits, Rejected
 from cms.store import Users
+from cms.store.errors import OverQuota, megabytes
 from cms.store.media import Media, image_of, process_upload
+from cms.store.sites import quota_bytes
 from cms.uploads import FormError, StreamedForm
 
 log = logging.getLogger(__name__)
@@ -76,6 +79,8 @@ class MediaFileHandler(BaseHandler):
         resolved = await self.application.resolver.resolve(self.request.host)
         if not isinstance(resolved, dict) or not resolved.get("_id"):
             raise tornado.web.HTTPError(404)
+        if resolved.get("suspended"):
+            raise Suspended(resolved["name"])
         self.site = resolved
         self.theme = self.themes.get(resolved.get("theme"))
 
@@ -142,6 +147,10 @@ class MediaAdmin(AdminHandler):
     def limits(self) -> Limits:
         return Limits(max_bytes=self.cms.max_upload_mb * 1024 * 1024)
 
+    def quota(self) -> int:
+        """Bytes of media this site may store (``CMS_SITE_QUOTA_MB``, or its own from the console)."""
+        return quota_bytes(self.site, self.cms.site_quota_mb)
+
     def wants_json(self) -> bool:
         return "application/json" in self.request.headers.get("Accept", "")
 
@@ -181,6 +190,9 @@ class MediaLibraryHandler(AnswersEarly, MediaAdmin):
         if length > limit:
             return await self.refuse_early(413, "The upload is too large (%.1f MB); the limit is %d MB." % (
                 length / MB, self.cms.max_upload_mb))
+        used = (await self.media.stored())["media_bytes"]
+        if used >= self.quota():  # full already: say so before the body is sent
+            return await self.refuse_early(413, OverQuota(used, self.quota(), 0).args[0])
         try:
             self.form = StreamedForm(self.request.headers.get("Content-Type", ""), self.limits().max_bytes,
                                      directory=self.settings.get("upload_dir"))  # None: the system's temporary directory
@@ -213,7 +225,7 @@ class MediaLibraryHandler(AnswersEarly, MediaAdmin):
         people = await Users(self.db).by_ids([i.get("uploaded_by") for i in page.items])
         self.set_status(status)
         self.render("admin/media.html", nav="media", page=page, query=query, error=error, uploaded=uploaded or [],
-                    people=people, usage=await self.media.stored(), image_of=image_of,
+                    people=people, usage=await self.media.stored(), quota=self.quota(), megabytes=megabytes, image_of=image_of,
                     max_mb=self.cms.max_upload_mb)
 
     @requires("author")
@@ -237,7 +249,10 @@ class MediaLibraryHandler(AnswersEarly, MediaAdmin):
                 log.info("site %s: refused upload %r: %s", self.site["name"], upload.filename[:80], rejected.message)
                 return await self.refuse(rejected.status, "%s: %s" % (upload.filename[:80] or "file", rejected.message))
             try:
-                item, created = await self.media.add(processed, upload.filename, self.current_user["_id"])
+                item, created = await self.media.add(processed, upload.filename, self.current_user["_id"],
+                                                     quota_bytes=self.quota())
+            except OverQuota as full:
+                return await self.refuse(413, str(full))
             finally:
                 processed.discard()
             results.append((item, created))

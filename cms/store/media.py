@@ -37,7 +37,7 @@ from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 from cms.images import Limits, Processed
 from cms.images import pool as images_pool
 from cms.store.changes import Changes
-from cms.store.errors import NotFound
+from cms.store.errors import NotFound, OverQuota
 from cms.store.ids import new_id
 from cms.store.pages import Page
 from cms.store.scoped import Scoped
@@ -107,8 +107,14 @@ class Media:
 
     # --- adding ------------------------------------------------------------------
 
-    async def add(self, processed: Processed, filename: str, uploaded_by: Any) -> tuple[dict, bool]:
-        """Store a processed upload; ``(item, created)``. The same upload twice is one item."""
+    async def add(self, processed: Processed, filename: str, uploaded_by: Any,
+                  quota_bytes: int | None = None) -> tuple[dict, bool]:
+        """Store a processed upload; ``(item, created)``. The same upload twice is one item.
+
+        With ``quota_bytes``, the site's storage (every rendition counts) may not
+        go past it: the room is claimed first, atomically, so two uploads at
+        once cannot both squeeze in; `OverQuota` stores nothing.
+        """
         existing = await self._items.find_one({"sha256": processed.sha256})
         if existing:
             return existing, False
@@ -128,10 +134,15 @@ class Media:
             "sha256": processed.sha256, "files": files, "urls": [f["url"] for f in files],
             "bytes": sum(f["length"] for f in files), "uploaded_by": uploaded_by, "created_at": dt.datetime.now(dt.timezone.utc),
         }
+        await self._claim(item["bytes"], len(files), quota_bytes)
         try:
             await self._items.insert_one(item)  # claims the content: (site_id, sha256) is unique
         except pymongo.errors.DuplicateKeyError:
+            await self._count(-item["bytes"], -len(files))
             return await self._items.find_one({"sha256": processed.sha256}), False
+        except BaseException:
+            await self._count(-item["bytes"], -len(files))
+            raise
         stored: list[str] = []
         try:
             for entry, f in zip(files, processed.files):
@@ -147,10 +158,31 @@ class Media:
             for file_id in stored:
                 await self._delete_file(file_id)
             await self._items.delete_one({"_id": item_id})
+            await self._count(-item["bytes"], -len(files))
             raise
-        await self._count(item["bytes"], len(files))
         log.info("site %s: stored media %s (%s, %d files, %d bytes)", self.site_id, item_id, filename, len(files), item["bytes"])
         return item, True
+
+    async def _claim(self, size: int, files: int, quota_bytes: int | None) -> None:
+        """Count ``size`` bytes in the site's usage, if they fit in ``quota_bytes``.
+
+        One conditional ``$inc``: it matches only while the usage leaves room,
+        so the check and the count cannot be split by another upload. The usage
+        field is made first (a condition on a missing field matches nothing).
+        """
+        if quota_bytes is None:
+            return await self._count(size, files)
+        await self._db.sites.update_one(
+            {"_id": self.site_id, "usage.media_bytes": {"$exists": False}},
+            {"$set": {"usage.media_bytes": 0, "usage.media_files": 0}})
+        result = await self._db.sites.update_one(
+            {"_id": self.site_id, "usage.media_bytes": {"$lte": quota_bytes - size}},
+            {"$inc": {"usage.media_bytes": size, "usage.media_files": files}})
+        if not result.matched_count:
+            used = (await self.stored())["media_bytes"]
+            log.info("site %s: refused %d bytes of media over its quota (%d of %d used)",
+                     self.site_id, size, used, quota_bytes)
+            raise OverQuota(used, quota_bytes, size)
 
     async def _count(self, size: int, files: int) -> None:
         await self._db.sites.update_one(

@@ -26,8 +26,8 @@ RESERVED_NAMES = frozenset(
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 MAX_TITLE = 120
 MAX_TAGLINE = 200
-# What belongs to one site (``site_id`` on every document); deleting a site empties them.
-SITE_COLLECTIONS = ("posts", "memberships", "revisions", "autosaves", "invitations", "sessions")
+MAX_REASON = 500
+MAX_QUOTA_MB = 1024 * 1024  # a terabyte: more is a typing slip, not a plan
 
 
 def validate_site_name(name: str) -> str:
@@ -51,6 +51,11 @@ def validate_domain(domain: str, base_domain: str | None = None) -> str:
     if base_domain and (domain == base_domain or domain.endswith("." + base_domain)):
         raise Invalid("%s is one of the platform's own addresses" % domain)
     return domain
+
+
+def quota_bytes(site: dict, default_mb: int) -> int:
+    """The media storage a site may use: its own quota, else the platform's default."""
+    return int(site.get("quota_mb") or default_mb) * 1024 * 1024
 
 
 class Sites:
@@ -158,23 +163,66 @@ class Sites:
         await self.changed(site_id)
         return site
 
-    async def delete(self, site_id: Any) -> None:
+    async def delete(self, site_id: Any) -> int:
         """Delete a site and everything of it; its host is a 404 from the next request.
 
         The site document goes first (so nothing can be read or added through
-        the host any more), then each site-owned collection is emptied.
+        the host any more), then its media files, then every document with its
+        ``site_id`` in every collection of the database -- all of them, not a
+        list kept here, so a collection added later (comments, subscribers...)
+        cannot be forgotten. Returns how many documents went.
         """
         result = await self._collection.delete_one({"_id": site_id})
         if result.deleted_count != 1:
             raise NotFound("no such site")
         await self.changes.bump(PLATFORM)
         db = self._collection.database
-        from cms.store.media import Media  # media imports this module
+        from cms.store.media import BUCKET, Media  # media imports this module
 
-        await Media(db, site_id).delete_all()
-        for name in SITE_COLLECTIONS:
-            await db[name].delete_many({"site_id": site_id})
-        await db.changes.delete_many({"site_id": site_id})
+        deleted = 1 + await Media(db, site_id).delete_all()
+        for name in sorted(await db.list_collection_names()):
+            # GridFS's own collections went with Media.delete_all (nx-27017 keeps them
+            # as tables named media_files/media_chunks, which hold no site_id field).
+            if name.startswith(("system.", BUCKET + ".", BUCKET + "_files", BUCKET + "_chunks")):
+                continue
+            deleted += (await db[name].delete_many({"site_id": site_id})).deleted_count
+        return deleted
+
+    async def by_id(self, site_id: Any) -> dict | None:
+        """A site whatever its status (the console's view; readers resolve active sites only)."""
+        if not isinstance(site_id, str):
+            return None
+        return await self._collection.find_one({"_id": site_id})
+
+    async def suspend(self, site_id: Any, reason: str, by: str) -> dict:
+        """Suspend a site: readers get the "suspended" page, its admin is read-only, and
+        its owner sees ``reason``. Every process drops its kept pages of the site."""
+        reason = " ".join((reason or "").split())
+        if not reason:
+            raise Invalid("say why the site is suspended: its owner reads the reason")
+        if len(reason) > MAX_REASON:
+            raise Invalid("the reason is too long: at most %d characters" % MAX_REASON)
+        suspended = {"reason": reason, "by": by, "at": dt.datetime.now(dt.timezone.utc)}
+        return await self._set(site_id, {"$set": {"suspended": suspended}})
+
+    async def unsuspend(self, site_id: Any) -> dict:
+        return await self._set(site_id, {"$unset": {"suspended": ""}})
+
+    async def set_quota(self, site_id: Any, quota_mb: int | None) -> dict:
+        """The site's own media quota in MB; None: the platform's default (``CMS_SITE_QUOTA_MB``)."""
+        if quota_mb is None:
+            return await self._set(site_id, {"$unset": {"quota_mb": ""}})
+        if not isinstance(quota_mb, int) or not 1 <= quota_mb <= MAX_QUOTA_MB:
+            raise Invalid("the quota is a whole number of MB from 1 to %d" % MAX_QUOTA_MB)
+        return await self._set(site_id, {"$set": {"quota_mb": quota_mb}})
+
+    async def _set(self, site_id: Any, update: dict) -> dict:
+        site = await self._collection.find_one_and_update(
+            {"_id": site_id}, update, return_document=pymongo.ReturnDocument.AFTER)
+        if site is None:
+            raise NotFound("no such site")
+        await self.changed(site_id)
+        return site
 
     async def update_theme(self, site_id: Any, theme: str, settings: dict | None = None, themes: Any = None) -> dict:
         """Switch a site's theme and settings; every process sees it on its next request.
