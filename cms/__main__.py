@@ -1,4 +1,4 @@
-"""Command line: ``python -m cms serve|site|user|post|backup|restore ...``.
+"""Command line: ``python -m cms serve|site|user|post|backup|restore|export ...``.
 
 Every command works whether or not ``serve`` is running: with the embedded
 database it talks to the server ``serve`` started, or starts one for itself.
@@ -72,6 +72,15 @@ def _parser() -> argparse.ArgumentParser:
     post_create.add_argument("--author", help="author's e-mail (default: the site's owner)")
     post_create.add_argument("--draft", action="store_true")
     post_create.add_argument("--page", action="store_true", help="a static page rather than a post")
+
+    export = commands.add_parser("export", help="export a whole site to a file (docs/export-format.md)")
+    export.add_argument("--site", required=True)
+    export.add_argument("file", metavar="FILE", help="the file to write (it must not exist yet)")
+    export.add_argument("--format", choices=["archive", "markdown", "wxr"], default="archive",
+                        help="archive: everything, to import here again (default); markdown: posts as "
+                             "Markdown files for static site generators; wxr: for WordPress")
+    export.add_argument("--base-url", help="the site's address in the WXR file (default: its address here)")
+    export.set_defaults(action="site")
     return parser
 
 
@@ -111,6 +120,8 @@ def main(
         text = None
         if args.command == "post" or getattr(args, "password_stdin", False):
             text = _read(stdin, "Markdown body" if args.command == "post" else "password")
+        if args.command == "export":
+            _check_export_target(Path(args.file))
         with database_uri(settings) as uri:
             return asyncio.run(_run(commands, args, settings, uri, text, stdout))
     except (StoreError, ConfigError, DataDirError, BackupError) as e:
@@ -179,6 +190,14 @@ def _backup_or_restore_files(args: argparse.Namespace, settings: Settings, out: 
         for gone in backup.prune(directory.parent, args.keep):
             progress("removed the old backup %s" % gone)
     return code
+
+
+def _check_export_target(path: Path) -> None:
+    """Where an export goes must be a new file in an existing folder: checked before any database is opened."""
+    if path.exists():
+        raise StoreError("%s already exists: name a new file" % path)
+    if not path.parent.is_dir():
+        raise StoreError("%s: no such folder" % path.parent)
 
 
 async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO) -> int:

@@ -100,3 +100,20 @@ async def post_create(ctx: Context) -> int:
     state = "draft" if args.draft else "published"
     ctx.say("%s %s %s" % (state, post["type"], site_url(ctx.settings, args.site).rstrip("/") + path))
     return 0
+
+
+async def export_site(ctx: Context) -> int:
+    """``export --site NAME FILE [--format archive|markdown|wxr]``: the site written to FILE
+    (through a temporary file beside it, so a failed export leaves no half-written FILE)."""
+    from cms.export import export_to
+    from cms.tenancy import primary_host
+
+    args = ctx.args
+    site = await _site(ctx.db, args.site)
+    port = "" if ctx.settings.port in (80, 443) else ":%d" % ctx.settings.port
+    base_url = args.base_url or "http://%s%s" % (primary_host(site, ctx.settings.base_domain), port)
+    counts = await export_to(SiteStore(ctx.db, site), args.format, args.file, base_url)
+    media = counts.get("media_files", counts.get("media", 0))
+    ctx.say("exported %s (%s) to %s: %d posts and pages, %d media files"
+            % (args.site, args.format, args.file, counts["posts"], media))
+    return 0
