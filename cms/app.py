@@ -78,6 +78,7 @@ def reader_routes() -> list[URLSpec]:
         URLSpec(r"/rss\.xml", public.FeedHandler, {"format": "rss"}, name="rss"),
         URLSpec(r"/feed\.json", public.FeedHandler, {"format": "json"}, name="json-feed"),
         URLSpec(r"/sitemap\.xml", public.SitemapHandler, name="sitemap"),
+        URLSpec(r"/sitemap-([a-z0-9-]{1,20})\.xml", public.SitemapHandler, name="sitemap-file"),
         URLSpec(r"/robots\.txt", public.RobotsHandler, name="robots"),
     ]
 

@@ -15,6 +15,7 @@ import tornado.web
 from cms.handlers.base import SiteHandler
 from cms.store import Page, Users
 from cms.text import feed as feed_text
+from cms.text import sitemap
 
 MAX_QUERY = 200
 FEED_SIZE = 20
@@ -168,17 +169,23 @@ class FeedHandler(SiteHandler):
 
 
 class SitemapHandler(SiteHandler):
-    async def get(self) -> None:
+    """``/sitemap.xml`` (the index) and ``/sitemap-<name>.xml`` (its files): see cms/text/sitemap.py."""
+
+    async def get(self, name: str | None = None) -> None:
         posts = self.store.posts
         authors = await Users(self.db).by_ids(await posts.author_ids())
+        site_map = sitemap.Sitemap(await posts.all_visible("post"), await posts.all_visible("page"),
+                                   {user_id: user["username"] for user_id, user in authors.items()},
+                                   self.site["created_at"])
+        if name is None:
+            document = sitemap.index(site_map.files(), self.absolute_url, self.iso_date)
+        else:
+            urls = site_map.urls(name)
+            if urls is None:
+                raise tornado.web.HTTPError(404)
+            document = sitemap.urlset(urls, self.absolute_url, self.iso_date)
         self.set_header("Content-Type", "application/xml; charset=UTF-8")
-        self.write(feed_text.xml_document(self.application.platform_loader.load("feeds/sitemap.xml").generate(
-            **self.get_template_namespace(),
-            posts=await posts.all_visible("post"),
-            pages=await posts.all_visible("page"),
-            tags=await posts.tag_counts(),
-            authors=sorted(authors.values(), key=lambda a: a["username"]),
-        )))
+        self.write(feed_text.xml_document(document))
 
 
 class RobotsHandler(SiteHandler):

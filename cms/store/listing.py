@@ -29,7 +29,7 @@ import datetime as dt
 from typing import Any
 
 FIELDS = {"type": 1, "slug": 1, "title": 1, "published_at": 1, "updated_at": 1, "tags": 1, "tag_slugs": 1,
-          "author_id": 1, "version": 1}
+          "author_id": 1, "version": 1, "featured_image.url": 1}  # the sitemap lists featured images
 KEEP_SITES = 2000  # listings kept per process (least recently used go first)
 
 
@@ -103,6 +103,16 @@ class Listing:
         return list(dict.fromkeys(e["author_id"] for e in self.visible("post")))
 
 
+def nest_dotted(entry: dict) -> dict:
+    """A listing entry as MongoDB returns it: the embedded server answers a dotted
+    projection (``featured_image.url``) flat, as ``{"featured_image.url": ...}``
+    (tests/http/test_embedded_database.py); MongoDB nests it."""
+    for key in [key for key in entry if "." in key]:
+        outer, inner = key.split(".", 1)
+        entry.setdefault(outer, {})[inner] = entry.pop(key)
+    return entry
+
+
 class Listings:
     """The listings of a process, one per site, each valid under one change counter."""
 
@@ -140,7 +150,7 @@ class Listings:
         self._building[key] = future
         try:
             cursor = posts.find({"status": "published"}, FIELDS).sort([("published_at", 1), ("_id", 1)])
-            listing = Listing([e async for e in cursor], counter)
+            listing = Listing([nest_dotted(e) async for e in cursor], counter)
         except BaseException as e:
             future.set_exception(e)
             future.exception()  # retrieved: no "never retrieved" warning when nobody waits

@@ -297,3 +297,14 @@ async def test_a_document_it_cannot_decode_comes_back_as_a_marker_not_an_error(t
             assert found == {"_id": "a", database.DAMAGED: True}
         finally:
             client.close()
+
+
+async def test_a_projection_of_a_dotted_field_comes_back_flat(db):
+    """MongoDB nests it (``{"f": {"url": ...}}``); nx-27017 answers ``{"f.url": ...}``.
+
+    Workaround: `cms.store.listing.nest_dotted`, where the listing reads
+    ``featured_image.url`` for the sitemap.
+    """
+    await db.scratch.insert_one({"f": {"url": "/media/a.jpg", "alt": "A"}})
+    found = await db.scratch.find_one({}, {"f.url": 1, "_id": 0})
+    assert found == {"f.url": "/media/a.jpg"}  # MongoDB: {"f": {"url": "/media/a.jpg"}}

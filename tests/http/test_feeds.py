@@ -59,10 +59,13 @@ async def test_rss_feed_is_rss_2_with_absolute_links_and_full_content(world, cli
 async def test_sitemap_lists_posts_pages_tags_and_authors(world, client):
     store, author = await blog_with_posts(world, 2)
     await world.post(store, author, "About", type="page")
-    response = await client.get("blog", "/sitemap.xml")
+    response = await client.get("blog", "/sitemap.xml")  # an index of files (tests/http/test_sitemap.py)
     assert response.code == 200
-    locs = {loc.text for loc in ET.fromstring(response.body).iter(SITEMAP + "loc")}
     root = "http://blog.localhost:%d" % client.port
+    locs = set()
+    for file in ET.fromstring(response.body).iter(SITEMAP + "loc"):
+        urlset = await client.get("blog", file.text[len(root):])
+        locs |= {loc.text for loc in ET.fromstring(urlset.body).iter(SITEMAP + "loc")}
     assert locs == {
         root + "/", root + "/posts/post-0", root + "/posts/post-1", root + "/about",
         root + "/tags/news", root + "/authors/ada",
