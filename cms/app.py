@@ -29,6 +29,7 @@ from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.media import media_routes
+from cms.handlers.redirects_admin import redirects_admin_routes
 from cms.handlers.refused import RefusedHandler
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
@@ -104,7 +105,7 @@ class CMSApplication(tornado.web.Application):
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
-            + site_admin_routes()
+            + site_admin_routes() + redirects_admin_routes()
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
