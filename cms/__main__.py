@@ -1,4 +1,4 @@
-"""Command line: ``python -m cms serve|site|user|post|backup|restore|export ...``.
+"""Command line: ``python -m cms serve|site|user|post|backup|restore|import|export ...``.
 
 Every command works whether or not ``serve`` is running: with the embedded
 database it talks to the server ``serve`` started, or starts one for itself.
@@ -81,6 +81,11 @@ def _parser() -> argparse.ArgumentParser:
                              "Markdown files for static site generators; wxr: for WordPress")
     export.add_argument("--base-url", help="the site's address in the WXR file (default: its address here)")
     export.set_defaults(action="site")
+    imports = commands.add_parser("import", help="import a WordPress (WXR) or Ghost (JSON) export into a site")
+    imports.add_argument("action", choices=["wordpress", "ghost"], metavar="wordpress|ghost")
+    imports.add_argument("file", metavar="FILE", help="the export file")
+    imports.add_argument("--site", required=True)
+    imports.add_argument("--media", metavar="DIR|ZIP", help="the uploads folder or zip, for the images")
     return parser
 
 
@@ -122,8 +127,10 @@ def main(
             text = _read(stdin, "Markdown body" if args.command == "post" else "password")
         if args.command == "export":
             _check_export_target(Path(args.file))
+        if args.command == "import":
+            _check_import_files(args)
         with database_uri(settings) as uri:
-            return asyncio.run(_run(commands, args, settings, uri, text, stdout))
+            return asyncio.run(_run(commands, args, settings, uri, text, stdout, stderr))
     except (StoreError, ConfigError, DataDirError, BackupError) as e:
         print("error: %s" % e, file=stderr)
         return 1
@@ -200,10 +207,18 @@ def _check_export_target(path: Path) -> None:
         raise StoreError("%s: no such folder" % path.parent)
 
 
-async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO) -> int:
+def _check_import_files(args: argparse.Namespace) -> None:
+    """The export and the media are there to read, before any database is opened."""
+    if not Path(args.file).is_file():
+        raise StoreError("%s: no such file" % args.file)
+    if args.media and not Path(args.media).exists():
+        raise StoreError("--media %s: no such folder or zip file" % args.media)
+
+
+async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO, err: TextIO) -> int:
     async with open_database(uri, settings.database_name, platform=settings) as db:
         handler = getattr(commands, "%s_%s" % (args.command, args.action))
-        return await handler(commands.Context(db, settings, args, text, out))
+        return await handler(commands.Context(db, settings, args, text, out, err))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
 from typing import Any, TextIO
 
 from cms.config import Settings
@@ -20,6 +21,7 @@ class Context:
     args: argparse.Namespace
     stdin_text: str | None
     out: TextIO
+    err: TextIO = sys.stderr
 
     def say(self, text: str) -> None:
         print(text, file=self.out)
@@ -116,4 +118,42 @@ async def export_site(ctx: Context) -> int:
     media = counts.get("media_files", counts.get("media", 0))
     ctx.say("exported %s (%s) to %s: %d posts and pages, %d media files"
             % (args.site, args.format, args.file, counts["posts"], media))
+    return 0
+
+
+async def import_wordpress(ctx: Context) -> int:
+    return await _import(ctx)
+
+
+async def import_ghost(ctx: Context) -> int:
+    return await _import(ctx)
+
+
+async def _import(ctx: Context) -> int:
+    """``import wordpress|ghost FILE --site NAME [--media DIR|ZIP]``: a progress bar on a terminal's
+    stderr, the closing report on stdout. Items that failed are listed there; exit status 1 only
+    when the file could not be imported at all (and nothing was written)."""
+    from tqdm import tqdm
+
+    from cms.importers import jobs
+
+    args = ctx.args
+    site = await _site(ctx.db, args.site)
+    owner = await SiteStore(ctx.db, site).members.owner()
+    if owner is None:
+        raise NotFound("the site %s has no owner to run the import as" % args.site)
+    bar = tqdm(total=0, unit=" items", file=ctx.err, disable=not ctx.err.isatty(), dynamic_ncols=True)
+
+    def progress(phase: str, done: int, total: int, counts: dict) -> None:
+        bar.set_description(phase)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    try:
+        report = await jobs.run(ctx.db, site, args.action, args.file, owner["_id"], media=args.media,
+                                max_image_bytes=ctx.settings.max_upload_mb * 1024 * 1024, progress=progress)
+    finally:
+        bar.close()
+    ctx.say(report.text())
     return 0

@@ -150,6 +150,16 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("metadata.site_id", 1), ("metadata.item_id", 1)], {}),
     ],
 }
+# --- imports (cms/store/imports.py) ---
+INDEXES["import_jobs"] = [
+    ([("site_id", 1), ("slot", 1)], {"unique": True}),  # one running import per site
+    ([("site_id", 1), ("created_at", -1)], {}),
+]
+INDEXES["import_items"] = [([("site_id", 1), ("source", 1), ("kind", 1), ("source_id", 1)], {"unique": True})]
+INDEXES["imported_comments"] = [
+    ([("site_id", 1), ("source", 1), ("source_id", 1)], {"unique": True}),
+    ([("site_id", 1), ("post_id", 1)], {}),
+]
 # which posts show a media item (Media.usage)
 INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
 # The embedded server's planner uses single-field indexes only, never a compound

@@ -485,6 +485,10 @@ class Posts:
             "media_ids": media_ids,
         }
 
+    async def free_slug(self, type: str, base: str) -> str:
+        """``base`` if no post of that type has it here, else the first free ``base-2``, ``base-3``..."""
+        return await self._free_slug(type, base)
+
     async def _free_slug(self, type: str, base: str) -> str:
         candidate, n = base, 1
         while await self._posts.find_one({"type": type, "slug": candidate}, {"_id": 1}):

@@ -1,0 +1,103 @@
+"""``python -m cms import wordpress|ghost FILE --site NAME [--media DIR|ZIP]`` against a real database."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_commands import cms, env  # noqa: F401  (the fixture)
+from tests.images import jpeg, png_transparent
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
+WXR = FIXTURES / "wordpress-6.5.xml"
+
+
+def uploads(root: Path) -> Path:
+    """A WordPress uploads folder as a site's backup holds it: the files the export refers to."""
+    folder = root / "wp-content" / "uploads" / "2024" / "05"
+    folder.mkdir(parents=True)
+    (folder / "lake.jpg").write_bytes(jpeg(400, 300, "steelblue"))
+    (folder / "hill.png").write_bytes(png_transparent(500, 250))
+    return root / "wp-content" / "uploads"
+
+
+async def owned_site(world, name: str = "lake"):
+    store = await world.site(name)
+    owner = await world.member(store, "owner", email="owner@%s.example" % name)
+    return store, owner
+
+
+async def test_import_wordpress_with_media_folder_prints_the_report(world, db, env, tmp_path):  # noqa: F811
+    store, _ = await owned_site(world)
+    code, out, err = await cms(env, "import", "wordpress", str(WXR), "--site", "lake", "--media",
+                               str(uploads(tmp_path)))
+    assert code == 0, err
+    assert "imported 10, skipped 2, converted with warnings" in out
+    assert "failed 0" in out
+    assert "a menu item" in out and "'wp_block' items are not imported" in out
+    assert "media files 2; comments kept 2 (pending 1 and spam 1 not imported)" in out
+    assert err == ""  # no progress bar when stderr is not a terminal
+    post = await db.posts.find_one({"site_id": store.site_id, "slug": "morning-at-the-lake"})
+    assert post["featured_image"]["alt"] == "Mist over the lake"
+    assert "/media/" in post["markdown"] and "lakeside.example/wp-content" not in post["markdown"]
+    job = await db.import_jobs.find_one({"site_id": store.site_id})
+    assert job["status"] == "done" and job["report"]["counts"]["imported"] == 10
+
+
+async def test_a_second_run_changes_nothing(world, db, env, tmp_path):  # noqa: F811
+    store, _ = await owned_site(world)
+    media = uploads(tmp_path)
+    zipped = tmp_path / "uploads.zip"
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for path in media.rglob("*.*"):
+            archive.write(path, "wp-content/uploads/" + path.relative_to(media).as_posix())
+    code, out, err = await cms(env, "import", "wordpress", str(WXR), "--site", "lake", "--media", str(zipped))
+    assert code == 0, err
+    before = [p async for p in db.posts.find({"site_id": store.site_id}).sort("_id", 1)]
+    files = await db.media_items.count_documents({"site_id": store.site_id})
+    code, out, err = await cms(env, "import", "wordpress", str(WXR), "--site", "lake", "--media", str(zipped))
+    assert code == 0, err
+    assert "imported 0, skipped 12" in out and "imported before" in out
+    assert [p async for p in db.posts.find({"site_id": store.site_id}).sort("_id", 1)] == before
+    assert await db.media_items.count_documents({"site_id": store.site_id}) == files == 2
+    assert await db.imported_comments.count_documents({"site_id": store.site_id}) == 2
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the file is not XML"),
+    (b'{"db": []}', "the file is not XML"),
+    (b"<html><body>hi</body></html>", "not a WordPress export"),
+    (WXR.read_bytes()[:9000], "not complete, well-formed XML"),
+    (b'<?xml version="1.0"?>\n<!DOCTYPE rss [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+     b'<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><item><title>&xxe;</title></item></channel></rss>',
+     "DOCTYPE"),
+    (b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+     + b"".join(b'<!ENTITY lol%d "%s">' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10) for n in range(1, 10))
+     + b']>\n<rss xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>&lol9;</title></channel></rss>',
+     "DOCTYPE"),
+])
+async def test_bad_files_are_one_line_and_change_nothing(world, db, env, tmp_path, content, message):  # noqa: F811
+    store, _ = await owned_site(world)
+    path = tmp_path / "export.xml"
+    path.write_bytes(content)
+    code, out, err = await cms(env, "import", "wordpress", str(path), "--site", "lake")
+    assert code == 1, out
+    assert len(err.strip().splitlines()) == 1 and message in err, err
+    assert await db.posts.count_documents({"site_id": store.site_id}) == 0
+    assert await db.invitations.count_documents({"site_id": store.site_id}) == 0
+    job = await db.import_jobs.find_one({"site_id": store.site_id})
+    assert job["status"] == "failed" and message in job["error"]
+
+
+async def test_missing_file_site_or_media_refused_before_anything(world, db, env, tmp_path):  # noqa: F811
+    await owned_site(world)
+    for args, message in [
+        (["import", "wordpress", str(tmp_path / "nope.xml"), "--site", "lake"], "no such file"),
+        (["import", "wordpress", str(WXR), "--site", "nosuch"], "no site named"),
+        (["import", "wordpress", str(WXR), "--site", "lake", "--media", str(tmp_path / "gone")], "no such folder"),
+    ]:
+        code, out, err = await cms(env, *args)
+        assert code == 1 and message in err, err
+    assert await db.import_jobs.count_documents({}) == 0
