@@ -8,6 +8,7 @@ through `Posts.visible`.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import tornado.web
@@ -70,8 +71,33 @@ class ListHandler(ReaderHandler):
         return True
 
 
+# WordPress's plain permalinks, ``/?p=123`` and ``/?page_id=45``: the redirects table keys
+# paths only, so the home page answers them from what the import recorded (cms/store/imports.py).
+WORDPRESS_QUERIES = (("p", "post"), ("page_id", "page"))
+WORDPRESS_ID = re.compile(r"[0-9]{1,12}")
+
+
 class IndexHandler(ListHandler):
+    async def old_address(self) -> bool:
+        """Answer 301 for an imported WordPress post's plain permalink; False when it is not one."""
+        for argument, kind in WORDPRESS_QUERIES:
+            wanted = self.get_query_argument(argument, "")
+            if wanted and WORDPRESS_ID.fullmatch(wanted):
+                post_id = await self.store.imported_items.imported_as("wordpress", kind, wanted)
+                post = await self.store.posts.get(post_id) if post_id else None
+                if post is not None and await self.store.posts.get_visible(kind, post["slug"]):
+                    self.redirect(("/posts/%s" if kind == "post" else "/%s") % post["slug"], permanent=True)
+                    return True
+        return False
+
+    async def serve_cached(self) -> None:
+        # Before any kept page: an old address is never kept as the home page.
+        if not await self.old_address():
+            await super().serve_cached()
+
     async def get(self) -> None:
+        if await self.old_address():
+            return
         page = await self.store.posts.published(self.page_number(), self.per_page)
         self.require_page(page)
         self.render("index.html", page=page, authors=await self.authors_of(page.items), base_path="/")

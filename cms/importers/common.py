@@ -37,11 +37,13 @@ from cms.render_pool import RenderRefused
 from cms.store import Invalid, SiteStore, StoreError, Users
 from cms.store.imports import MAX_REPORT_LINES, ImportedComments, ImportedItems
 from cms.store.media import process_upload
+from cms.store.redirects import normalise_from
 from cms.text.slugs import is_slug, slugify
 
 log = logging.getLogger(__name__)
 
 BATCH = 20  # entries read per turn of the reading thread
+REDIRECTS_BATCH = 200  # old addresses written at once
 PROGRESS_EVERY = 1.0  # seconds between progress reports of a long run
 _SIZE_SUFFIX = re.compile(r"-(?:\d+x\d+|scaled|rotated|e\d{10,})(?=\.[A-Za-z0-9]+$)")
 _MEDIA_ROOTS = ("wp-content/uploads/", "content/images/")
@@ -281,6 +283,7 @@ class ImportRun:
         self.pending_people: dict[str, Author] = {}  # Author.key -> those with no account here
         self._media_cache: dict[str, dict | None] = {}
         self._last_progress = 0.0
+        self._redirects: list[tuple[str, str, Entry]] = []
         self.done = 0
 
     async def _tell(self, phase: str, force: bool = False) -> None:
@@ -307,6 +310,7 @@ class ImportRun:
                     await self._one(entry)
                     self.done += 1
                     await self._tell("importing")
+        await self._write_redirects()
         if self.report.counts["sticky"]:
             self.report.note("%d sticky/featured posts: the platform has no pinned posts, so they are listed "
                              "in import_items (sticky) only" % self.report.counts["sticky"])
@@ -356,9 +360,12 @@ class ImportRun:
         if record["done"]:
             why = "imported before" if existing else "imported before, then deleted here"
             self.report.add("skipped", "%s: %s" % (describe(entry), why))
+            if existing is not None:
+                await self._redirect(entry, existing)  # a table that came after the first run
             return
         if existing is None:
-            await self._create(entry, record["target_id"])
+            existing = await self._create(entry, record["target_id"])
+        await self._redirect(entry, existing)
         await self.items.mark_done(record["_id"], old_paths=entry.old_paths, sticky=entry.sticky,
                                    parent=entry.parent, title=entry.title[:200])
         await self._comments(entry, record["target_id"])
@@ -370,7 +377,7 @@ class ImportRun:
             for warning in entry.warnings:
                 self.report.add("warnings", "%s: %s" % (describe(entry), warning))
 
-    async def _create(self, entry: Entry, post_id: str) -> None:
+    async def _create(self, entry: Entry, post_id: str) -> dict:
         found: dict[str, str] = {}
         for url in entry.images:
             item = await self._media(url, entry)
@@ -389,7 +396,7 @@ class ImportRun:
             markdown = "*(empty)*\n"
             entry.warnings.append("no content: imported with the text *(empty)*")
         slug = await self._slug(entry)
-        await self.store.posts.create(
+        post = await self.store.posts.create(
             title=title[:200], markdown=markdown, author_id=self.people.get(entry.author or "", self.run_by),
             type=entry.kind, slug=slug, tags=entry.tags[:20], status=entry.status, published_at=entry.published_at,
             custom_excerpt=entry.custom_excerpt[:2000] or None, featured_image=featured, editor_id=self.run_by,
@@ -398,6 +405,44 @@ class ImportRun:
             entry.warnings.append("%d tags: the first 20 kept" % len(entry.tags))
         if len(entry.title) > 200:
             entry.warnings.append("title cut to 200 characters")
+        return post
+
+    # --- old addresses ---
+
+    async def _redirect(self, entry: Entry, post: dict) -> None:
+        """Queue a 301 from each old path of the entry to where the post is now.
+
+        Old addresses with a query (WordPress's ``/?p=123``) are not paths the
+        redirects table keys; the home page answers them from ``import_items``
+        (`cms.handlers.public.IndexHandler`).
+        """
+        target = ("/posts/%s" if post["type"] == "post" else "/%s") % post["slug"]
+        for old in entry.old_paths:
+            if "?" in old:
+                continue
+            try:
+                if normalise_from(old) == target:
+                    continue
+            except Invalid as error:
+                entry.warnings.append("old address %s not redirected: %s" % (old[:200], error))
+                continue
+            self._redirects.append((old, target, entry))
+        if len(self._redirects) >= REDIRECTS_BATCH:
+            await self._write_redirects()
+
+    async def _write_redirects(self) -> None:
+        queued, self._redirects = self._redirects, []
+        if not queued:
+            return
+        try:
+            await self.store.redirects.add_many([(old, new) for old, new, _ in queued], source="import")
+        except Invalid:
+            for old, new, entry in queued:  # one at a time, to name the one refused
+                try:
+                    await self.store.redirects.add_many([(old, new)], source="import")
+                except Invalid as error:
+                    self.report.add("warnings", "%s: old address %s not redirected: %s" % (
+                        describe(entry), old[:200], error))
 
     async def _slug(self, entry: Entry) -> str | None:
         """The entry's own slug when it is free here; else the next free one (``slug-2``...)."""

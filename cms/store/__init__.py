@@ -10,6 +10,7 @@ import functools
 
 from cms.store.autosaves import Autosaves
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
+from cms.store.imports import ImportedItems, ImportJobs
 from cms.store.invitations import Invitations
 from cms.store.media import Media
 from cms.store.members import ROLES, Members
@@ -65,6 +66,14 @@ class SiteStore:
     @functools.cached_property
     def invitations(self) -> Invitations:
         return Invitations(self.db, self.site_id)
+
+    @functools.cached_property
+    def import_jobs(self) -> ImportJobs:
+        return ImportJobs(self.db, self.site_id)
+
+    @functools.cached_property
+    def imported_items(self) -> ImportedItems:
+        return ImportedItems(self.db, self.site_id)
 
     @functools.cached_property
     def redirects(self) -> Redirects:

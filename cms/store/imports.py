@@ -102,6 +102,11 @@ class ImportedItems:
     async def get(self, source: str, kind: str, source_id: str) -> dict | None:
         return await self._items.find_one({"source": source, "kind": kind, "source_id": str(source_id)})
 
+    async def imported_as(self, source: str, kind: str, source_id: str) -> str | None:
+        """The id of what the source item became here, once it is done; else None."""
+        record = await self.get(source, kind, source_id)
+        return record["target_id"] if record is not None and record["done"] else None
+
     async def reserve(self, source: str, kind: str, source_id: str, **fields: Any) -> dict:
         """The record of this source item, made now (with a fresh ``target_id``) if there is none."""
         record = {"_id": new_id(), "source": source, "kind": kind, "source_id": str(source_id),
