@@ -28,6 +28,7 @@ from cms.handlers.account import account_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.export import export_routes
 from cms.handlers.media import media_routes
 from cms.handlers.redirects_admin import redirects_admin_routes
 from cms.handlers.refused import RefusedHandler
@@ -106,6 +107,7 @@ class CMSApplication(tornado.web.Application):
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes() + redirects_admin_routes()
+            + export_routes()
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
