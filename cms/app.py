@@ -22,18 +22,21 @@ from cms import render_pool
 from cms.accesslog import AccessLog
 from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
+from cms.domains import DomainTokens
 from cms.fastpath import kept_answer
 from cms.handlers import health, platform, public
 from cms.handlers.account import account_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.domains import domain_routes
 from cms.handlers.export import export_routes
 from cms.handlers.media import media_routes
 from cms.handlers.redirects_admin import redirects_admin_routes
 from cms.handlers.refused import RefusedHandler
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
+from cms.handlers.wellknown import wellknown_routes
 from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
@@ -54,10 +57,11 @@ SLUG_ANY_CASE = r"([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)"
 
 
 def health_routes() -> list[URLSpec]:
+    """On every host, the platform's and unknown ones included."""
     return [
         URLSpec(r"/healthz", health.HealthHandler, name="healthz"),
         URLSpec(r"/readyz", health.ReadyHandler, name="readyz"),
-    ]
+    ] + wellknown_routes()
 
 
 def static_routes() -> list[URLSpec]:
@@ -103,10 +107,11 @@ class CMSApplication(tornado.web.Application):
         self.page_cache = PageCache()  # rendered reader pages (cms.pagecache)
         self.request_limits = RequestLimits()  # sizes and deadlines of every request (cms.limits)
         self.monitor = DatabaseMonitor(db)  # is the database there? (cms.supervisor)
+        self.domain_tokens = DomainTokens(settings.ensure_cookie_secret())  # custom domains' proofs (cms.domains)
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
-            + site_admin_routes() + redirects_admin_routes()
+            + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + export_routes()
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),

@@ -118,6 +118,9 @@ class Settings:
     max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
     smtp_url: str | None = None  # SMTP_URL: where mail goes (cms.mail); None: kept in the outbox and logged
     site_quota_mb: int = 1024  # CMS_SITE_QUOTA_MB: media storage of a site with no quota of its own
+    # CMS_DNS_TARGET: what owners point a custom domain at (a host name for a CNAME, or
+    # an IP address for an A record); None: the site's own <name>.<base domain>.
+    dns_target: str | None = None
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -157,6 +160,7 @@ class Settings:
             max_upload_mb=max_upload_mb,
             smtp_url=(env.get("SMTP_URL") or "").strip() or None,
             site_quota_mb=site_quota_mb,
+            dns_target=(env.get("CMS_DNS_TARGET") or "").strip() or None,
         )
         return settings
 
