@@ -406,16 +406,29 @@ class SiteHandler(BaseHandler):
     def canonical_location(self) -> str | None:
         """Where this GET belongs when that is not here: the site's primary address
         (another of its hosts, another spelling of it: ``MAG.LOCALHOST``, a trailing
-        dot), the path without a trailing slash, the canonical query; else None."""
+        dot) with the canonical query, and without a trailing slash; else None.
+
+        A trailing slash alone moves only once the page is found (`render`): ``/posts/``
+        is the page ``posts``, and where there is none it stays a plain 404.
+        """
         site_origin = self.site_origin()
         path = self.request.path
         if path != "/" and path.endswith("/"):
             path = path.rstrip("/") or "/"
+            self._without_slash = site_origin + path + ("?" + self.request.query if self.request.query else "")
         query = self.canonical_query()
         here = "%s://%s" % (self.request.protocol, self.request.host)
-        if (here, self.request.path, self.request.query) == (site_origin, path, query):
+        if (here, self.request.query) == (site_origin, query):
             return None
         return site_origin + path + ("?" + query if query else "")
+
+    _without_slash: str | None = None
+
+    def render(self, template_name: str, **kwargs: Any) -> Any:
+        if self._without_slash is not None:  # the page is there: at its one address
+            self.redirect(self._without_slash, permanent=True)
+            return None
+        return super().render(template_name, **kwargs)
 
     async def serve_cached(self) -> None:
         cache = self.application.page_cache

@@ -94,3 +94,9 @@ async def test_absolute_urls_of_feeds_sitemap_and_robots_are_the_primary_address
     post = await client.get("mag", "/posts/story-1")
     assert og_url_of(post.body) == base + "/posts/story-1"
     assert json_ld_of(post.body)["url"] == base + "/posts/story-1"
+
+
+async def test_a_trailing_slash_on_a_missing_page_is_a_plain_404(world, client):
+    await magazine(world)
+    for path in ["/posts/missing/", "/tags/nothing/", "/posts/", "/nowhere/"]:
+        assert (await client.get("mag", path)).code == 404, path
