@@ -81,8 +81,9 @@ def _parser() -> argparse.ArgumentParser:
                              "Markdown files for static site generators; wxr: for WordPress")
     export.add_argument("--base-url", help="the site's address in the WXR file (default: its address here)")
     export.set_defaults(action="site")
-    imports = commands.add_parser("import", help="import a WordPress (WXR) or Ghost (JSON) export into a site")
-    imports.add_argument("action", choices=["wordpress", "ghost"], metavar="wordpress|ghost")
+    imports = commands.add_parser("import", help="import a WordPress (WXR) or Ghost (JSON) export, or a site "
+                                                  "archive made by export (into a new, empty site), into a site")
+    imports.add_argument("action", choices=["wordpress", "ghost", "archive"], metavar="wordpress|ghost|archive")
     imports.add_argument("file", metavar="FILE", help="the export file")
     imports.add_argument("--site", required=True)
     imports.add_argument("--media", metavar="DIR|ZIP", help="the uploads folder or zip, for the images")
@@ -213,6 +214,8 @@ def _check_import_files(args: argparse.Namespace) -> None:
         raise StoreError("%s: no such file" % args.file)
     if args.media and not Path(args.media).exists():
         raise StoreError("--media %s: no such folder or zip file" % args.media)
+    if args.media and args.action == "archive":
+        raise StoreError("--media is for wordpress and ghost: a site archive carries its media")
 
 
 async def _run(commands, args, settings: Settings, uri: str, text: str | None, out: TextIO, err: TextIO) -> int:

@@ -157,3 +157,23 @@ async def _import(ctx: Context) -> int:
         bar.close()
     ctx.say(report.text())
     return 0
+
+
+async def import_archive(ctx: Context) -> int:
+    """``import archive FILE --site NAME``: a site archive (made by ``export``) into the site NAME,
+    which must have no posts or media yet (cms/export/restore_site.py); the report on stdout."""
+    from cms.export.restore_site import restore_archive
+
+    args = ctx.args
+    site = await _site(ctx.db, args.site)
+    report = await restore_archive(ctx.db, site, args.file)
+    ctx.say("imported %s into %s: %d posts and pages, %d revisions, %d media files, %d redirects"
+            % (args.file, args.site, report.posts, report.revisions, report.media, report.redirects))
+    for member in report.members:
+        ctx.say("member added: %s" % member)
+    for email, role, token in report.invited:
+        # As the admin's People page does: the inviter gets the one-time link to pass on.
+        ctx.say("invited %s as %s: %sinvitation?token=%s" % (email, role, site_url(ctx.settings, args.site), token))
+    for note in report.notes:
+        ctx.say("note: %s" % note)
+    return 0

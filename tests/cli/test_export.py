@@ -1,4 +1,5 @@
-"""``python -m cms export --site NAME FILE [--format ...]`` against a real database."""
+"""``python -m cms export --site NAME FILE [--format ...]`` and ``import archive FILE --site NAME``
+against a real database."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import zipfile
 import pytest
 
 from tests.cli.test_commands import cms, env  # noqa: F401  (env is a fixture)
-from tests.export_site import rich_site
+from tests.conftest import TEST_PASSWORD
+from tests.export_site import new_site, rich_site, snapshot
 
 
 async def test_export_writes_each_format_and_says_what_it_wrote(env, world, db, tmp_path):  # noqa: F811
@@ -58,3 +60,54 @@ async def test_export_with_an_unknown_format_is_a_usage_error(env, db, tmp_path,
     code, _, _ = await cms(env, "export", "--site", "rich", str(tmp_path / "out"), "--format", "pdf")
     assert code == 2 and "invalid choice: 'pdf'" in capsys.readouterr().err  # argparse's own usage line
     assert not (tmp_path / "out").exists()
+
+
+async def test_a_site_exported_and_imported_on_the_command_line_is_the_same_site(env, world, db, tmp_path):  # noqa: F811
+    await rich_site(world, tmp_path)
+    archive = tmp_path / "rich.zip"
+    assert (await cms(env, "export", "--site", "rich", str(archive)))[0] == 0
+    await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    code, out, err = await cms(env, "import", "archive", str(archive), "--site", "copy")
+    assert code == 0, err
+    assert out.splitlines()[0] == ("imported %s into copy: 4 posts and pages, 6 revisions, 2 media files, "
+                                   "2 redirects" % archive)
+    assert "member added: editor-rich@example.com (editor)" in out
+    before, after = await snapshot(db, "rich"), await snapshot(db, "copy")
+    assert after["posts"] == before["posts"] and after["revisions"] == before["revisions"]
+
+
+async def test_import_archive_prints_invitation_links_for_people_without_an_account(env, world, db, tmp_path):  # noqa: F811
+    rich = await rich_site(world, tmp_path)
+    archive = tmp_path / "rich.zip"
+    assert (await cms(env, "export", "--site", "rich", str(archive)))[0] == 0
+    await db.users.delete_one({"_id": rich["author"]["_id"]})  # someone this platform no longer knows
+    await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    code, out, err = await cms(env, "import", "archive", str(archive), "--site", "copy")
+    assert code == 0, err
+    invited = [line for line in out.splitlines() if line.startswith("invited ")]
+    assert len(invited) == 1 and invited[0].startswith(
+        "invited author-rich@example.com as author: http://copy.localhost:8888/invitation?token=")
+    assert await db.users.count_documents({"email": "author-rich@example.com"}) == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["import", "archive", "ARCHIVE", "--site", "rich"], "already has posts or media"),  # not a new site
+    (["import", "archive", "ARCHIVE", "--site", "copy", "--media", "MEDIA"], "--media is for wordpress"),
+    (["import", "archive", "NOTZIP", "--site", "copy"], "is not a site archive"),
+    (["import", "archive", "ARCHIVE", "--site", "nowhere"], "no site named 'nowhere'"),
+])
+async def test_import_archive_refuses_bad_input_in_one_line_and_changes_nothing(env, world, db, tmp_path,  # noqa: F811
+                                                                                args, message):
+    await rich_site(world, tmp_path)
+    archive = tmp_path / "rich.zip"
+    assert (await cms(env, "export", "--site", "rich", str(archive)))[0] == 0
+    copy = await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    (tmp_path / "notes.txt").write_text("not a zip")
+    paths = {"ARCHIVE": str(archive), "NOTZIP": str(tmp_path / "notes.txt"), "MEDIA": str(tmp_path)}
+    before = (await db.posts.count_documents({}), await db.media_items.count_documents({}),
+              await db.memberships.count_documents({}))
+    code, out, err = await cms(env, *[paths.get(a, a) for a in args])
+    assert code == 1 and out == "" and len(err.strip().splitlines()) == 1 and message in err, err
+    assert (await db.posts.count_documents({}), await db.media_items.count_documents({}),
+            await db.memberships.count_documents({})) == before
+    assert await copy.invitations.pending() == []
