@@ -31,9 +31,11 @@ from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
 from cms.handlers.domains import domain_routes
 from cms.handlers.export import export_routes
+from cms.handlers.handover import handover_platform_routes, handover_site_routes
 from cms.handlers.media import media_routes
 from cms.handlers.redirects_admin import redirects_admin_routes
 from cms.handlers.refused import RefusedHandler
+from cms.handlers.signup import signup_routes
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
 from cms.handlers.wellknown import wellknown_routes
@@ -90,7 +92,9 @@ def reader_routes() -> list[URLSpec]:
 
 
 def platform_routes() -> list[URLSpec]:
-    return [URLSpec(r"/", platform.LandingHandler, name="landing")]
+    """The bare base domain: landing, sign-in, Your sites, sign-up (cms/handlers/platform.py,
+    signup.py, handover.py)."""
+    return platform.platform_routes() + signup_routes() + handover_platform_routes()
 
 
 class CMSApplication(tornado.web.Application):
@@ -113,6 +117,7 @@ class CMSApplication(tornado.web.Application):
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + export_routes()
+            + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]

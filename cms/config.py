@@ -16,6 +16,9 @@ from urllib.parse import quote, unquote, urlencode, urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEMES_DIR = REPO_ROOT / "themes"
+# CMS_SIGNUP: "open" (anyone may start a site), "invite" (with a code from
+# `python -m cms signup-invite`), "closed" (only operators create sites).
+SIGNUP_MODES = ("open", "invite", "closed")
 
 
 class ConfigError(Exception):
@@ -121,6 +124,9 @@ class Settings:
     # CMS_DNS_TARGET: what owners point a custom domain at (a host name for a CNAME, or
     # an IP address for an A record); None: the site's own <name>.<base domain>.
     dns_target: str | None = None
+    # CMS_SIGNUP: who may start a site from the platform page (`SIGNUP_MODES`).
+    signup: str = "open"
+    sites_per_account: int = 5  # CMS_SITES_PER_ACCOUNT: sites one account may own
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -134,6 +140,10 @@ class Settings:
         # connection closes): keep the limit where an upload still gets its 413.
         max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1, maximum=90))
         site_quota_mb = int(_number(env, "CMS_SITE_QUOTA_MB", 1024, int, minimum=1))
+        signup = (env.get("CMS_SIGNUP") or "open").strip().lower()
+        if signup not in SIGNUP_MODES:
+            raise ConfigError("CMS_SIGNUP must be one of %s, got %r" % (", ".join(SIGNUP_MODES), env["CMS_SIGNUP"]))
+        sites_per_account = int(_number(env, "CMS_SITES_PER_ACCOUNT", 5, int, minimum=1, maximum=1000))
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
@@ -161,6 +171,8 @@ class Settings:
             smtp_url=(env.get("SMTP_URL") or "").strip() or None,
             site_quota_mb=site_quota_mb,
             dns_target=(env.get("CMS_DNS_TARGET") or "").strip() or None,
+            signup=signup,
+            sites_per_account=sites_per_account,
         )
         return settings
 

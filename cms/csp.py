@@ -16,8 +16,13 @@ from __future__ import annotations
 HSTS = "max-age=31536000"
 
 
-def policy(frame_ancestors: str, nonce: str | None = None) -> str:
-    """The policy of a page that may be framed by ``frame_ancestors`` (``'self'`` or ``'none'``)."""
+def policy(frame_ancestors: str, nonce: str | None = None, form_action: str = "'self'") -> str:
+    """The policy of a page that may be framed by ``frame_ancestors`` (``'self'`` or ``'none'``).
+
+    ``form_action``: where its forms may lead. Browsers check the redirects a form's
+    answer makes too, so the platform's pages, whose forms end on a site's host
+    (a handover), widen it to the sites' hosts.
+    """
     own = "'self' 'nonce-%s'" % nonce if nonce else "'self'"
     return "; ".join([
         "default-src 'none'",
@@ -32,6 +37,6 @@ def policy(frame_ancestors: str, nonce: str | None = None) -> str:
         "manifest-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
-        "form-action 'self'",
+        "form-action %s" % form_action,
         "frame-ancestors %s" % frame_ancestors,
     ])

@@ -124,6 +124,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("id_hash", 1)], {"unique": True}),
         ([("site_id", 1), ("user_id", 1), ("last_seen", -1)], {}),
         ([("user_id", 1)], {}),  # sign out everywhere: every site at once
+        ([("parent", 1)], {"sparse": True}),  # sign out on the platform: the sessions it handed to sites
         ([("last_seen", 1)], {"expireAfterSeconds": 14 * 24 * 3600}),  # idle sessions (store/sessions.py IDLE)
     ],
     "outbox": [  # cms/store/outbox.py
@@ -132,6 +133,13 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("site_id", 1), ("created_at", -1)], {}),
         ([("created_at", -1)], {}),
         ([("finished_at", 1)], {"expireAfterSeconds": 30 * 24 * 3600}),  # outbox.KEEP_DAYS
+    ],
+    "handovers": [  # cms/store/handovers.py: one-time tokens from the platform to a site
+        ([("token_hash", 1)], {"unique": True}),
+        ([("expires_at", 1)], {"expireAfterSeconds": 0}),
+    ],
+    "signup_codes": [  # cms/store/signup.py: invitation codes to start a site (CMS_SIGNUP=invite)
+        ([("code_hash", 1)], {"unique": True}),
     ],
     "sign_in_failures": [
         ([("site_id", 1), ("key", 1), ("at", 1)], {}),

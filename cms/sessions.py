@@ -9,6 +9,8 @@ request came over https (``request.protocol``, which the app rewrites from
 ``X-Forwarded-Proto`` behind a trusted proxy). A session is good only on the
 site it was made on, and only while the person's ``session_version`` is the
 one it was made with ("sign out everywhere" and a new password move it on).
+The platform's own host (the bare base domain) has sessions too, under
+`PLATFORM`: "Your sites", and the handovers to each site (cms/store/handovers.py).
 
 Every way of signing in (password, Google, accepting an invitation) calls
 `start`; only handlers that act for a signed-in person call `load` (reader
@@ -22,6 +24,7 @@ import re
 from typing import Any
 
 from cms.store import Sessions, Users
+from cms.store.changes import PLATFORM
 from cms.store.sessions import IDLE
 
 log = logging.getLogger(__name__)
@@ -30,16 +33,25 @@ COOKIE = "cms_session"
 MAX_AGE_DAYS = IDLE.days  # the cookie lives as long as the server keeps an idle session
 
 
-async def start(handler: Any, user: dict) -> dict:
-    """Sign ``user`` in on the handler's site: a new session and its cookie.
+def scope_of(handler: Any) -> Any:
+    """Where a session of this request lives: the site's id, or `PLATFORM` on the
+    platform's own host (the bare base domain), or None (an unknown host)."""
+    if handler.site is not None:
+        return handler.site["_id"]
+    return PLATFORM if getattr(handler, "is_platform", False) else None
+
+
+async def start(handler: Any, user: dict, parent: Any = None) -> dict:
+    """Sign ``user`` in on the handler's site (or the platform): a new session and its cookie.
 
     A session this browser had here ends: a new sign-in never reuses an id
     (no session fixation), and leaves no orphan in the account page's list.
+    ``parent``: the platform session that handed this sign-in over to a site.
     """
-    store = Sessions(handler.db, handler.site["_id"])
+    store = Sessions(handler.db, scope_of(handler))
     if getattr(handler, "session", None) is not None:
         await store.replace(handler.session)
-    token, session = await store.start(user, device_of(handler.request.headers.get("User-Agent", "")))
+    token, session = await store.start(user, device_of(handler.request.headers.get("User-Agent", "")), parent)
     handler.set_signed_cookie(
         COOKIE,
         token,
@@ -55,8 +67,8 @@ async def start(handler: Any, user: dict) -> dict:
 async def end(handler: Any) -> None:
     """Sign out here: the session ends on the server, and the browser forgets the cookie."""
     token = _token(handler)
-    if token and handler.site is not None:
-        await Sessions(handler.db, handler.site["_id"]).end(token)
+    if token and scope_of(handler) is not None:
+        await Sessions(handler.db, scope_of(handler)).end(token)
     handler.clear_cookie(COOKIE)
     handler.session = None
 
@@ -64,9 +76,9 @@ async def end(handler: Any) -> None:
 async def load(handler: Any) -> tuple[dict | None, dict | None]:
     """The signed-in user of this request on this site and their session, or (None, None)."""
     token = _token(handler)
-    if not token or handler.site is None:
+    if not token or scope_of(handler) is None:
         return None, None
-    store = Sessions(handler.db, handler.site["_id"])
+    store = Sessions(handler.db, scope_of(handler))
     session = await store.find(token)
     if session is None:
         return None, None

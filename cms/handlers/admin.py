@@ -33,6 +33,7 @@ from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
+from cms.store.signup import first_steps
 from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
@@ -201,8 +202,10 @@ class DashboardHandler(AdminHandler):
         posts = self.store.posts
         drafts = await posts.admin_list("post", state="draft", per_page=5)
         published = await posts.admin_list("post", state="published", per_page=5)
+        # A site started on the sign-up page: its owner's short list of what to do first.
+        steps = await first_steps(self.db, self.site) if self.at_least("admin") else None
         self.render(
-            "admin/dashboard.html", nav="dashboard", counts=await posts.state_counts("post"),
+            "admin/dashboard.html", nav="dashboard", first_steps=steps, counts=await posts.state_counts("post"),
             page_counts=await posts.state_counts("page"), drafts=drafts.items,
             scheduled=await posts.upcoming(5), published=published.items,
         )

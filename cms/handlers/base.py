@@ -131,6 +131,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     frame_policy = "SAMEORIGIN"  # the admin says DENY: its forms must not be framed
     frame_ancestors = "'self'"  # the same in the Content-Security-Policy (the admin: 'none')
+    form_action = "'self'"  # where forms may lead (the platform's pages: to the sites too)
     _csp_nonce: str | None = None
 
     def set_default_headers(self) -> None:
@@ -139,7 +140,7 @@ class BaseHandler(tornado.web.RequestHandler):
         self.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
         self.set_header("X-Frame-Options", self.frame_policy)
         self._csp_nonce = None  # an error page starts over (clear() calls this again)
-        self.set_header("Content-Security-Policy", csp.policy(self.frame_ancestors))
+        self.set_header("Content-Security-Policy", csp.policy(self.frame_ancestors, form_action=self.form_action))
         if self.request.protocol == "https":
             self.set_header("Strict-Transport-Security", csp.HSTS)
 
@@ -148,7 +149,7 @@ class BaseHandler(tornado.web.RequestHandler):
         ``nonce="{{ csp_nonce() }}"``). A reader page that uses one is not kept."""
         if self._csp_nonce is None:
             self._csp_nonce = secrets.token_urlsafe(16)
-            self.set_header("Content-Security-Policy", csp.policy(self.frame_ancestors, self._csp_nonce))
+            self.set_header("Content-Security-Policy", csp.policy(self.frame_ancestors, self._csp_nonce, self.form_action))
         return self._csp_nonce
 
     def set_cookie(self, name: str, value: str | bytes, *args: Any, **kwargs: Any) -> None:

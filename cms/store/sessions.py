@@ -44,14 +44,18 @@ class Sessions:
     def __init__(self, db, site_id: Any) -> None:
         self._sessions = Scoped(db.sessions, site_id, affects_pages=False)
 
-    async def start(self, user: dict, device: str) -> tuple[str, dict]:
-        """A new session of ``user`` here, and its id (the only time it exists in clear)."""
+    async def start(self, user: dict, device: str, parent: Any = None) -> tuple[str, dict]:
+        """A new session of ``user`` here, and its id (the only time it exists in clear).
+
+        ``parent``: the platform session that handed this one over (`cms.store.handovers`);
+        it ends with it.
+        """
         token = secrets.token_urlsafe(32)
         now = utcnow()
         session = {
             "_id": new_id(), "id_hash": id_hash(token), "user_id": user["_id"],
             "version": user.get("session_version", 1), "created_at": now, "last_seen": now,
-            "device": device[:MAX_DEVICE],
+            "device": device[:MAX_DEVICE], **({"parent": parent} if parent is not None else {}),
         }
         await self._sessions.insert_one(session)
         return token, session
@@ -64,6 +68,11 @@ class Sessions:
         if session is None or session["last_seen"] < utcnow() - IDLE:
             return None
         return session
+
+    async def alive(self, session_id: Any) -> bool:
+        """Whether the session with that ``_id`` still runs here (not ended, not idle too long)."""
+        session = await self._sessions.find_one({"_id": session_id}, {"last_seen": 1})
+        return session is not None and session["last_seen"] >= utcnow() - IDLE
 
     async def touch(self, session: dict) -> None:
         """Note that the session is in use, at most every `TOUCH_EVERY` (not a write per request)."""
@@ -117,3 +126,9 @@ class PersonSessions:
         if keep is not None:
             query["_id"] = {"$ne": keep}
         return (await self._collection.delete_many(query)).deleted_count
+
+    async def end_handed(self, parent: Any) -> int:
+        """End the sessions that their platform session ``parent`` handed to sites
+        (`cms.store.handovers`), on every site; the number ended."""
+        return (await self._collection.delete_many({"user_id": self._user_id, "parent": parent})).deleted_count
+

@@ -19,10 +19,20 @@ from cms.store.errors import Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
 
 SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
-# Names that would shadow the platform's own hosts or confuse readers.
+# Names that would shadow the platform's own hosts or pages, mail and DNS
+# conventions, or pass for the operators: ``sites`` is the wildcard Route's own
+# host (openshift/template.yaml), the others what people expect a platform to own.
 RESERVED_NAMES = frozenset(
-    {"www", "admin", "api", "app", "platform", "static", "media", "mail", "smtp", "ftp", "root", "help", "status"}
+    {"www", "admin", "api", "app", "platform", "static", "media", "mail", "smtp", "ftp", "root", "help", "status",
+     "console", "signup", "signin", "login", "logout", "auth", "account", "accounts", "sites", "new", "handover",
+     "imap", "pop", "pop3", "webmail", "mx", "ns", "ns1", "ns2", "dns", "cdn", "assets", "files", "docs",
+     "support", "security", "abuse", "postmaster", "hostmaster", "webmaster", "autoconfig", "autodiscover",
+     "wpad", "localhost", "operator", "operators", "billing", "blog-admin"}
 )
+# A name people choose for themselves (`validate_new_site_name`) is at least
+# this long; operators may still make shorter ones from the command line.
+MIN_CHOSEN_NAME = 3
+MAX_NAME = 40
 LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 MAX_TITLE = 120
 MAX_TAGLINE = 200
@@ -37,6 +47,19 @@ def validate_site_name(name: str) -> str:
         )
     if name in RESERVED_NAMES:
         raise Invalid("the site name %r is reserved" % name)
+    return name
+
+
+def validate_new_site_name(name: str) -> str:
+    """A name someone picks on the sign-up page: the rules of `validate_site_name`,
+    plus at least `MIN_CHOSEN_NAME` characters and no ``--`` (``xn--`` names are
+    punycode, and look like another name in a browser)."""
+    name = (name or "").strip().lower()
+    if len(name) < MIN_CHOSEN_NAME or len(name) > MAX_NAME or not SITE_NAME_RE.match(name) or "--" in name:
+        raise Invalid("use %d to %d lowercase letters, digits and single hyphens, starting and ending with a "
+                      "letter or digit" % (MIN_CHOSEN_NAME, MAX_NAME))
+    if name in RESERVED_NAMES:
+        raise Invalid("%s is reserved for the platform" % name)
     return name
 
 
@@ -73,7 +96,11 @@ class Sites:
         tagline: str = "",
         timezone: str = "UTC",
         language: str = "en",
+        created_by: Any = None,
+        first_steps: dict | None = None,
     ) -> dict:
+        """A new site; ``created_by``: the account that started it on the sign-up page,
+        ``first_steps``: what its dashboard's first steps point at (`cms.store.signup`)."""
         from cms.themes import registry
 
         validate_site_name(name)
@@ -94,6 +121,8 @@ class Sites:
             "language": language,
             "status": "active",
             "created_at": dt.datetime.now(dt.timezone.utc),
+            **({"created_by": created_by} if created_by is not None else {}),
+            **({"first_steps": first_steps} if first_steps is not None else {}),
         }
         try:
             await self._collection.insert_one(site)
@@ -240,7 +269,8 @@ class Sites:
             raise Invalid(str(e)) from None
         site = await self._collection.find_one_and_update(
             {"_id": site_id},
-            {"$set": {"theme": theme, "theme_settings": clean}},
+            # theme_chosen: the dashboard's first steps tick "pick a theme".
+            {"$set": {"theme": theme, "theme_settings": clean, "theme_chosen": True}},
             return_document=pymongo.ReturnDocument.AFTER,
         )
         if site is None:

@@ -13,17 +13,18 @@ import re
 
 import pytest
 
-from cms.handlers import auth
+from cms.handlers import auth, handover
 from cms.handlers.admin import ROLE_RANK, AdminBase, has_role
 from cms.store import ROLES
 from tests.admin_session import Session, form, signed_in
 
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 # Public by design: anyone may try to sign in (with a password or Google), signing
-# out needs no role, and an invitation's holder is not a member yet.
+# out needs no role, an invitation's holder is not a member yet, and a handover
+# token from the platform is a sign-in (its holder's membership is checked there).
 NO_ROLE = {(auth.LoginHandler, "GET"), (auth.LoginHandler, "POST"), (auth.LogoutHandler, "GET"),
            (auth.LogoutHandler, "POST"), (auth.GoogleLoginHandler, "GET"), (auth.InvitationHandler, "GET"),
-           (auth.InvitationHandler, "POST")}
+           (auth.InvitationHandler, "POST"), (handover.HandoverHandler, "GET")}
 
 
 def admin_endpoints(app) -> list[tuple[str, type, str]]:

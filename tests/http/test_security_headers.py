@@ -59,13 +59,13 @@ class Inline(html.parser.HTMLParser):
             self.found.append("a[href=javascript:]")
 
 
-def assert_strict(directives: dict[str, list[str]]) -> None:
+def assert_strict(directives: dict[str, list[str]], form_action: tuple[str, ...] = ("'self'",)) -> None:
     assert directives["default-src"] == ["'none'"]
     for name in ("script-src", "style-src"):
         assert "'unsafe-inline'" not in directives[name] and "'unsafe-eval'" not in directives[name]
         assert "'self'" in directives[name]
     assert directives["base-uri"] == ["'none'"]
-    assert directives["form-action"] == ["'self'"]
+    assert directives["form-action"] == list(form_action)
     assert directives["object-src"] == ["'none'"]
 
 
@@ -165,7 +165,8 @@ async def test_platform_pages_have_a_policy_and_a_fresh_nonce_for_their_inline_s
         for host, path in [("localhost", "/"), ("unknown.example.org", "/")]:
             response = await client.fetch(host, path)
             directives = policy(response)
-            assert_strict(directives)
+            # The platform's forms (start a site, open its admin) end on the sites' hosts.
+            assert_strict(directives, ("'self'", "*.localhost:*") if host == "localhost" else ("'self'",))
             page = Inline(response.body.decode())
             assert page.found == []
             nonces = [v[len("'nonce-"):-1] for v in directives["style-src"] if v.startswith("'nonce-")]

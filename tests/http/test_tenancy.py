@@ -76,7 +76,7 @@ async def test_bare_base_domain_is_the_platform_landing_page(world, client):
     await two_sites(world)
     response = await client.fetch("localhost", "/")
     assert response.code == 200
-    assert b"Many blogs, one install" in response.body
+    assert b"Start your blog" in response.body
     assert b"Ruby site" not in response.body and b"writer" not in response.body
     assert (await client.fetch("localhost", "/posts/hello")).code == 404
 

@@ -1,0 +1,132 @@
+"""Starting a blog from the platform page: ``/new`` (a site: name, title, theme),
+``/new/name`` (is that name free? as the person types) and ``/signup`` (an
+account, by e-mail or Google).
+
+``CMS_SIGNUP`` decides who may start a site: ``open`` anyone signed in on the
+platform, ``invite`` those with a code from ``python -m cms signup-invite``,
+``closed`` nobody (operators create sites with the CLI). One account owns at
+most ``CMS_SITES_PER_ACCOUNT`` sites. The new site's owner lands in its admin
+through a handover (cms/handlers/handover.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import tornado.web
+
+from cms.handlers.handover import send_to_site
+from cms.handlers.platform import PlatformPage
+from cms.ratelimit import RateLimiter
+from cms.store import Duplicate, Invalid
+from cms.store.signup import NewSites, PersonSites, SignupCodes
+from cms.store.sites import MAX_NAME, MAX_TITLE, MIN_CHOSEN_NAME, validate_new_site_name
+
+log = logging.getLogger(__name__)
+
+CLOSED = "Sign-up is closed on this platform: its operators create sites."
+NEED_CODE = "Starting a site here needs an invitation code. Ask the platform's operators for one."
+BAD_CODE = "That invitation code is not valid: it may have been used already, or expired."
+AT_LIMIT = "You own %d sites, the most one account may have here."
+TAKEN = "%s is taken: try another name."
+CHECKS_TOO_FAST = "Too many checks at once: wait a second."
+# Availability is asked for as a person types: generous, but bounded per client address.
+CHECKS_PER_SECOND, CHECKS_AT_ONCE = 3, 20
+
+
+class NewSiteHandler(PlatformPage):
+    """``/new``: a signed-in person starts a site and lands in its admin as owner."""
+
+    def show(self, status: int = 200, error: str | None = None, blocked: bool = False, **form: str) -> None:
+        self.set_status(status)
+        values = {"name": "", "title": "", "theme": self.themes.default, "code": ""}
+        values.update(form)
+        self.render("platform/new_site.html", error=error, blocked=blocked, form=values, themes=self.themes.themes(),
+                    min_name=MIN_CHOSEN_NAME, max_name=MAX_NAME, max_title=MAX_TITLE)
+
+    async def refusal(self) -> str | None:
+        """Why this person may not start a site now (sign-up closed, at the limit), or None."""
+        if self.cms.signup == "closed":
+            return CLOSED
+        owned = await PersonSites(self.db, self.current_user["_id"]).owned()
+        if owned >= self.cms.sites_per_account:
+            return AT_LIMIT % owned
+        return None
+
+    async def get(self) -> None:
+        if not self.require_user():
+            return
+        refused = await self.refusal()
+        self.show(403 if refused else 200, refused, blocked=bool(refused))
+
+    async def post(self) -> None:
+        if not self.require_user():
+            return
+        form = {key: self.get_body_argument(key, "")[:200] for key in ("name", "title", "theme", "code")}
+        form["name"] = form["name"].strip().lower()
+        refused = await self.refusal()
+        if refused:
+            self.show(403, refused, blocked=True, **form)
+            return
+        sites = NewSites(self.db)
+        try:
+            name = validate_new_site_name(form["name"])
+        except Invalid as error:
+            self.show(400, "That name cannot be used: %s." % error, **form)
+            return
+        if not await sites.available(name):
+            self.show(409, TAKEN % name, **form)
+            return
+        codes, used = SignupCodes(self.db), None
+        if self.cms.signup == "invite":
+            if not form["code"].strip():
+                self.show(403, NEED_CODE, **form)
+                return
+            used = await codes.use(form["code"])
+            if used is None:
+                self.show(403, BAD_CODE, **form)
+                return
+        try:
+            site = await sites.start(self.current_user, name, form["title"], form["theme"] or self.themes.default)
+        except (Invalid, Duplicate) as error:
+            if used is not None:
+                await codes.give_back(used)
+            status = 409 if isinstance(error, Duplicate) else 400
+            self.show(status, TAKEN % name if status == 409 else "%s." % str(error).capitalize(), **form)
+            return
+        self.forget_cached_sites()
+        await send_to_site(self, site, "/admin/")
+
+
+class NameCheckHandler(PlatformPage):
+    """``/new/name?name=``: whether a site name is free and allowed, as JSON, for the
+    form's as-you-type check. Site names are public (they are addresses), so anyone
+    may ask, at a pace per client address (`CHECKS_PER_SECOND`, `CHECKS_AT_ONCE`)."""
+
+    def initialize(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def get(self) -> None:
+        if not self.limiter.allow(self.request.remote_ip):
+            self.set_status(429)
+            self.finish({"available": False, "message": CHECKS_TOO_FAST})
+            return
+        raw = self.get_query_argument("name", "")[:100].strip().lower()
+        try:
+            name = validate_new_site_name(raw)
+        except Invalid as error:
+            self.finish({"name": raw, "available": False, "message": "%s." % str(error).capitalize()})
+            return
+        if not await NewSites(self.db).available(name):
+            self.finish({"name": name, "available": False, "message": TAKEN % name})
+            return
+        self.finish({"name": name, "available": True, "message": "%s.%s is free." % (name, self.cms.base_domain)})
+
+
+def signup_routes() -> list[tornado.web.URLSpec]:
+    URLSpec = tornado.web.URLSpec
+    return [
+        URLSpec(r"/new", NewSiteHandler, name="platform-new-site"),
+        URLSpec(r"/new/name", NameCheckHandler, {"limiter": RateLimiter(CHECKS_PER_SECOND, CHECKS_AT_ONCE)},
+                name="platform-name-check"),
+    ]

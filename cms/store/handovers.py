@@ -1,0 +1,78 @@
+"""Handover tokens: one sign-in on the platform carried to a site's host.
+
+Site hosts are other origins than the platform, so the platform's session
+cookie never reaches them. "Open the admin" on the platform makes a token for
+one person, one site and the platform session it came from, and sends the
+browser to ``http://<site>/admin/handover?token=...``; the site exchanges the
+token for a session of its own, linked to that platform session (so that
+signing out on the platform ends it too, `cms.store.sessions.end_handed`).
+
+Only the token's SHA-256 is stored (``token_hash``, unique). A token is good
+for `LIFETIME` and once: redeeming is one atomic ``find_one_and_delete`` scoped
+to the site that redeems it, so a token made for another site is not found
+(and stays unused), and a second use finds nothing. ``expires_at`` carries a
+TTL index that removes tokens nobody redeemed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from cms.store.ids import new_id
+from cms.store.scoped import Scoped
+
+LIFETIME = dt.timedelta(seconds=60)
+MAX_TOKEN = 100
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+@dataclasses.dataclass
+class Redeemed:
+    """What a token redeemed: who, and the platform session it came from."""
+
+    user_id: Any
+    platform_session_id: Any
+
+
+class Expired(Exception):
+    """The token was real, but too old; it is used up now all the same."""
+
+
+class Handovers:
+    """The handover tokens of one site (the site that will redeem them)."""
+
+    def __init__(self, db, site_id: Any) -> None:
+        self._tokens = Scoped(db.handovers, site_id, affects_pages=False)
+
+    async def issue(self, user_id: Any, platform_session_id: Any, lifetime: dt.timedelta = LIFETIME) -> str:
+        """A new token for ``user_id`` on this site (the only time it exists in clear)."""
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        await self._tokens.insert_one({
+            "_id": new_id(), "token_hash": token_hash(token), "user_id": user_id,
+            "platform_session_id": platform_session_id, "created_at": now, "expires_at": now + lifetime,
+        })
+        return token
+
+    async def redeem(self, token: Any) -> Redeemed | None:
+        """Use the token up: who it signs in, or None when this site has no such token
+        (never made, made for another site, or used already). `Expired` when too old."""
+        if not isinstance(token, str) or not token or len(token) > MAX_TOKEN:
+            return None
+        found = await self._tokens.find_one_and_delete({"token_hash": token_hash(token)})
+        if found is None:
+            return None
+        if found["expires_at"] <= utcnow():
+            raise Expired()
+        return Redeemed(found["user_id"], found["platform_session_id"])
