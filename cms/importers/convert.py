@@ -30,7 +30,7 @@ import html
 import re
 from typing import Callable
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, Comment, Tag
 from markdownify import MarkdownConverter
 
 from cms.text.markdown import sanitize
@@ -163,6 +163,8 @@ class _Converter(MarkdownConverter):
         return src, " ".join((el.get("alt") or "").split())
 
     def convert_img(self, el, text, parent_tags):
+        if el.find_parent(class_="kg-bookmark-card") is not None:
+            return ""  # the icon and thumbnail of a Ghost link preview: the link is what counts
         src, alt = self._image(el)
         if not src:
             return ""
@@ -181,6 +183,12 @@ class _Converter(MarkdownConverter):
 
     def convert_figure(self, el, text, parent_tags):
         classes = el.get("class") or []
+        if "kg-bookmark-card" in classes:  # Ghost's link preview: its title, linked
+            link = el.find("a")
+            title = el.find(class_="kg-bookmark-title")
+            url = link.get("href", "") if link is not None else ""
+            label = " ".join((title or link or el).get_text(" ").split()) if url else ""
+            return "\n\n[%s](%s)\n\n" % (label.replace("[", "").replace("]", "") or url, url) if url else ""
         images = el.find_all("img")
         if "wp-block-gallery" in classes or len(images) > 1:
             return self._gallery(images)
@@ -193,8 +201,6 @@ class _Converter(MarkdownConverter):
             figure.append(_copy(link if link is not None and link in el.descendants else images[0]))
             figure.append(_copy(caption))
             return self._kept(figure)
-        if el.find("table") is not None:
-            return self.process_tag(el.find("table"), parent_tags) if hasattr(self, "process_tag") else text
         return "\n\n%s\n\n" % text.strip() if text.strip() else ""
 
     def convert_ul(self, el, text, parent_tags):
@@ -228,8 +234,7 @@ class _Converter(MarkdownConverter):
         if not url.startswith(("http://", "https://", "/")):
             self.warnings.append("an embedded %s without an address was left out" % el.name)
             return ""
-        self.warnings.append("embedded %s shown as a link: %s" % (el.name if el.name != "figure" else "content",
-                                                                   url[:120]))
+        self.warnings.append("embedded content shown as a link: %s" % url[:120])
         return "\n\n<%s>\n\n" % url if url.startswith("http") else "\n\n[%s](%s)\n\n" % (url, url)
 
     convert_iframe = convert_video = convert_audio = lambda self, el, text, parent_tags: self._embed(el)
@@ -305,5 +310,5 @@ def replace_urls(markdown: str, found: dict[str, str]) -> str:
     return markdown
 
 
-__all__ = ["Converted", "NavigableString", "autop", "expand_shortcodes", "replace_urls", "to_markdown",
+__all__ = ["Converted", "autop", "expand_shortcodes", "replace_urls", "to_markdown",
            "wordpress_html"]

@@ -101,3 +101,39 @@ async def test_missing_file_site_or_media_refused_before_anything(world, db, env
         code, out, err = await cms(env, *args)
         assert code == 1 and message in err, err
     assert await db.import_jobs.count_documents({}) == 0
+
+
+async def test_import_ghost_with_its_images(world, db, env, tmp_path):  # noqa: F811
+    store, owner = await owned_site(world, "harbour")
+    images = tmp_path / "content" / "images" / "2024" / "05"
+    images.mkdir(parents=True)
+    (images / "harbour.jpg").write_bytes(jpeg(400, 300, "navy"))
+    (images / "net.png").write_bytes(png_transparent(500, 250))
+    code, out, err = await cms(env, "import", "ghost", str(FIXTURES / "ghost-5.json"), "--site", "harbour",
+                               "--media", str(tmp_path / "content"))
+    assert code == 0, err
+    assert "imported 6, skipped 0" in out and "failed 0" in out and "people invited 2" in out
+    welcome = await db.posts.find_one({"site_id": store.site_id, "slug": "welcome"})
+    assert welcome["featured_image"]["alt"] == "Boats at low tide"
+    assert welcome["featured_image"]["caption"] == "Photo: Ana"
+    assert welcome["tags"] == ["Harbour", "Tides Times"] and welcome["author_id"] == owner["_id"]
+    assert "__GHOST_URL__" not in welcome["markdown"] and "srcset" in welcome["html"]
+    invited = sorted([i["email"] async for i in db.invitations.find({"site_id": store.site_id})])
+    assert invited == ["ana@harbour.example", "rui@harbour.example"]
+    # No account was made for them: invitations only.
+    assert await db.users.count_documents({"email": {"$in": invited}}) == 0
+    about = await db.posts.find_one({"site_id": store.site_id, "type": "page", "slug": "about"})
+    assert about["status"] == "published"
+    redirect = await db.redirects.find_one({"site_id": store.site_id, "from": "/welcome"})
+    assert redirect["to"] == "/posts/welcome"
+
+
+async def test_authors_who_are_members_keep_their_posts(world, db, env):  # noqa: F811
+    store, owner = await owned_site(world, "harbour")
+    ana = await world.member(store, "author", email="ana@harbour.example")
+    code, out, err = await cms(env, "import", "ghost", str(FIXTURES / "ghost-4-mobiledoc.json"), "--site", "harbour")
+    assert code == 0, err
+    post = await db.posts.find_one({"site_id": store.site_id, "slug": "from-the-old-blog"})
+    assert post["author_id"] == ana["_id"]
+    assert "image not imported (no --media given)" in out
+    assert await db.invitations.count_documents({"site_id": store.site_id}) == 0
