@@ -22,6 +22,10 @@ class SeoMeta(ThemedModule):
         request = self.request
         base = self.handler.site_origin()  # the primary address, never the Host's spelling
         canonical = base + (path if path is not None else request.path)
+        number = getattr(self.handler, "page_shown", 1)
+        if number > 1:  # each page of a list is its own page: its own address and title (issue 15.4)
+            canonical += "?page=%d" % number
+            title = "%s — Page %d" % (title, number)
         site = self.handler.site or {}
         if isinstance(image, dict):
             image = image.get("url")

@@ -277,7 +277,10 @@ class BaseHandler(tornado.web.RequestHandler):
         # not), and int() of thousands of digits is refused by Python itself.
         if not PAGE_NUMBER.fullmatch(raw) or int(raw) == 0:
             raise tornado.web.HTTPError(404)
-        return int(raw)
+        self.page_shown = int(raw)
+        return self.page_shown
+
+    page_shown = 1  # the page of a list this answer shows (its canonical URL and title say it)
 
     async def not_found(self) -> None:
         """Answer 404 -- unless the site's redirects table knows where the page went

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 import tornado.web
 
@@ -55,6 +56,14 @@ class ListHandler(ReaderHandler):
 
     async def authors_of(self, posts: list[dict]) -> dict[Any, dict]:
         return await Users(self.db).by_ids([p["author_id"] for p in posts])
+
+    def canonical_query(self) -> str:
+        """Page 1 has one address, the bare one: ``?page=1`` answers 301 to it."""
+        query = self.request.query
+        arguments = parse_qsl(query, keep_blank_values=True)
+        if ("page", "1") not in arguments:
+            return query
+        return urlencode([argument for argument in arguments if argument != ("page", "1")])
 
     def require_page(self, page: Page) -> None:
         if not page.exists:

@@ -100,3 +100,41 @@ async def test_a_trailing_slash_on_a_missing_page_is_a_plain_404(world, client):
     await magazine(world)
     for path in ["/posts/missing/", "/tags/nothing/", "/posts/", "/nowhere/"]:
         assert (await client.get("mag", path)).code == 404, path
+
+
+def title_of(body: bytes) -> str:
+    return re.search(rb"<title>(.*?)</title>", body, re.S).group(1).decode()
+
+
+async def paged_magazine(world):
+    """Two pages of everything: the theme's 10 posts a page, 12 posts of one tag and author."""
+    store = await world.site("mag", title="The Magazine")
+    ada = await world.member(store, "owner", name="Ada", username="ada")
+    for n in range(1, 13):
+        await world.post(store, ada, "Story %d" % n, tags=["Python"])
+    return store
+
+
+@pytest.mark.parametrize("path", ["/", "/tags/python", "/authors/ada"])
+async def test_each_page_of_a_list_is_canonical_to_itself_with_its_number_in_the_title(world, client, path):
+    """15.4: ``?page=2`` was canonical to page 1 and repeated its title."""
+    await paged_magazine(world)
+    base = "http://mag.localhost:%d" % client.port
+    first, second = await client.get("mag", path), await client.get("mag", path + "?page=2")
+    assert first.code == second.code == 200
+    assert canonical_of(first.body) == base + path
+    assert canonical_of(second.body) == base + path + "?page=2"
+    assert og_url_of(second.body) == base + path + "?page=2"
+    assert "Page 2" in title_of(second.body) and "Page" not in title_of(first.body)
+    assert title_of(first.body) != title_of(second.body)
+
+
+@pytest.mark.parametrize("asked, bare", [
+    ("/?page=1", "/"), ("/tags/python?page=1", "/tags/python"), ("/authors/ada?page=1", "/authors/ada"),
+    ("/tags/python/?page=1", "/tags/python"), ("/search?q=story&page=1", "/search?q=story"),
+])
+async def test_page_one_asked_by_number_answers_301_to_the_bare_url(world, client, asked, bare):
+    await paged_magazine(world)
+    response = await client.get("mag", asked)
+    assert response.code == 301
+    assert response.headers["Location"] == "http://mag.localhost:%d%s" % (client.port, bare)
