@@ -81,6 +81,13 @@ def _parser() -> argparse.ArgumentParser:
                              "Markdown files for static site generators; wxr: for WordPress")
     export.add_argument("--base-url", help="the site's address in the WXR file (default: its address here)")
     export.set_defaults(action="site")
+    signup = commands.add_parser("signup", help="sign-up on the platform page").add_subparsers(
+        dest="action", required=True)
+    signup_invite = signup.add_parser("invite", help="make an invitation code that starts one site "
+                                                     "(CMS_SIGNUP=invite)")
+    signup_invite.add_argument("--days", type=float, default=30, help="how long it stays good (default: 30)")
+    signup_invite.add_argument("--note", default="", help="whom it is for (kept with it, for operators)")
+
     imports = commands.add_parser("import", help="import a WordPress (WXR) or Ghost (JSON) export, or a site "
                                                   "archive made by export (into a new, empty site), into a site")
     imports.add_argument("action", choices=["wordpress", "ghost", "archive"], metavar="wordpress|ghost|archive")

@@ -78,6 +78,19 @@ async def user_create(ctx: Context) -> int:
     return 0
 
 
+async def signup_invite(ctx: Context) -> int:
+    """``signup invite [--days N] [--note TEXT]``: a code that starts one site on the platform page."""
+    from cms.store.signup import SignupCodes
+
+    code = await SignupCodes(ctx.db).create(note=ctx.args.note, days=ctx.args.days)
+    port = "" if ctx.settings.port in (80, 443) else ":%d" % ctx.settings.port
+    ctx.say("invitation code: %s" % code)
+    ctx.say("good for one site for %g days at http://%s%s/new" % (ctx.args.days, ctx.settings.base_domain, port))
+    if ctx.settings.signup != "invite":
+        ctx.say("note: CMS_SIGNUP is %s here, so sign-up does not ask for codes" % ctx.settings.signup)
+    return 0
+
+
 async def post_create(ctx: Context) -> int:
     db, args, body = ctx.db, ctx.args, ctx.stdin_text
     store = SiteStore(db, await _site(db, args.site))

@@ -32,6 +32,7 @@ from cms.store.sites import MAX_TITLE, Sites, validate_new_site_name
 log = logging.getLogger(__name__)
 
 CODE_DAYS = 30
+MAX_CODE_DAYS = 366
 MAX_CODE = 100
 ABOUT_SLUG = "about"
 ABOUT_DRAFT = (
@@ -56,8 +57,8 @@ class SignupCodes:
 
     async def create(self, note: str = "", days: float = CODE_DAYS) -> str:
         """A new code, good for one site within ``days`` (the only time it exists in clear)."""
-        if days <= 0:
-            raise Invalid("a code must be valid for some days")
+        if not 0 < days <= MAX_CODE_DAYS:  # NaN too
+            raise Invalid("a code must be valid for more than 0 and at most %d days" % MAX_CODE_DAYS)
         code = secrets.token_urlsafe(12)
         now = utcnow()
         await self._codes.insert_one({"_id": new_id(), "code_hash": _hash(code), "note": " ".join(note.split())[:200],

@@ -242,3 +242,33 @@ async def test_a_database_newer_than_the_code_is_one_line_and_left_alone(db, env
 
     await Platform(db).set_schema_version(migrations.LATEST + 1)
     await assert_refused(db, env, "site", "create", "later", message="newer than this code knows")
+
+
+async def test_signup_invite_makes_a_code_that_starts_one_site(db, env):
+    from cms.store.signup import SignupCodes
+
+    code, out, err = await cms({**env, "CMS_SIGNUP": "invite"}, "signup", "invite", "--note", "for Ada")
+    assert code == 0, err
+    made = out.splitlines()[0].removeprefix("invitation code: ")
+    assert made and "/new" in out and "note:" not in out
+    assert await SignupCodes(db).is_open(made)
+    assert made not in repr(await db.signup_codes.find_one({}))  # only its hash is kept
+    assert (await db.signup_codes.find_one({}))["note"] == "for Ada"
+    # Said plainly when the platform does not ask for codes.
+    code, out, _ = await cms(env, "signup", "invite")
+    assert code == 0 and "CMS_SIGNUP is open" in out
+
+
+async def test_signup_invite_refuses_a_code_good_for_no_time(db, env):
+    before = await db.signup_codes.count_documents({})
+    for days in ("0", "-1", "nan", "inf", "1000"):
+        code, out, err = await cms(env, "signup", "invite", "--days", days)
+        assert code == 1 and err.strip().splitlines() == [
+            "error: a code must be valid for more than 0 and at most 366 days"], days
+    assert (await cms(env, "signup", "invite", "--days", "soon"))[0] == 2  # argparse's usage error
+    assert await db.signup_codes.count_documents({}) == before
+
+
+async def test_an_unknown_signup_mode_is_one_line(db, env):
+    code, _, err = await cms({**env, "CMS_SIGNUP": "sometimes"}, "signup", "invite")
+    assert code == 1 and err.strip() == "error: CMS_SIGNUP must be one of open, invite, closed, got 'sometimes'"
