@@ -26,6 +26,7 @@ from cms.domains import DomainTokens
 from cms.fastpath import kept_answer
 from cms.handlers import health, platform, public
 from cms.handlers.account import account_routes
+from cms.handlers.accounts import accounts_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
@@ -115,6 +116,7 @@ class CMSApplication(tornado.web.Application):
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
+            + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + export_routes()
             + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform

@@ -7,9 +7,10 @@ import dataclasses
 import sys
 from typing import Any, TextIO
 
+from cms import accounts
 from cms.config import Settings
 from cms.store import ROLES, Invalid, NotFound, Sites, SiteStore, Users
-from cms.store.users import generate_password, normalize_email, validate_password
+from cms.store.users import generate_password, is_confirmed, normalize_email, validate_password
 
 
 @dataclasses.dataclass
@@ -61,7 +62,7 @@ async def user_create(ctx: Context) -> int:
     store = SiteStore(db, await _site(db, args.site))
     users = Users(db)
     user = await users.by_email(email)
-    if user is not None:
+    if user is not None and is_confirmed(user):
         if stdin_text is not None:
             raise Invalid("%s already has an account; its password stays as it is" % email)
         await store.members.add(user["_id"], args.role)
@@ -70,6 +71,17 @@ async def user_create(ctx: Context) -> int:
     generated = stdin_text is None
     password = generate_password() if generated else stdin_text.rstrip("\r\n")
     validate_password(password)
+    if user is not None and await accounts.claim(db, user, name=args.name):
+        # Someone chose a password for this address without confirming it: the operator's
+        # word is the confirmation now, that password goes (cms.accounts), and a new one is set.
+        ctx.say("%s had an unconfirmed account (a password someone chose without confirming the address): "
+                "that password is removed" % email)
+        await users.set_password(user["_id"], password)
+        await store.members.add(user["_id"], args.role)
+        ctx.say("added %s to %s as %s" % (email, args.site, args.role))
+        if generated:
+            ctx.say("password: %s" % password)
+        return 0
     user = await users.create(email, password, name=args.name, username=args.username)
     await store.members.add(user["_id"], args.role)
     ctx.say("created %s (%s) as %s of %s" % (email, user["username"], args.role, args.site))

@@ -141,6 +141,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "signup_codes": [  # cms/store/signup.py: invitation codes to start a site (CMS_SIGNUP=invite)
         ([("code_hash", 1)], {"unique": True}),
     ],
+    "tokens": [  # cms/store/tokens.py
+        ([("token_hash", 1)], {"unique": True}),
+        ([("user_id", 1)], {}),
+        ([("expires_at", 1)], {"expireAfterSeconds": 24 * 3600}),  # a day after expiry: "expired", then unknown
+    ],
     "sign_in_failures": [
         ([("site_id", 1), ("key", 1), ("at", 1)], {}),
         ([("at", 1)], {"expireAfterSeconds": 15 * 60}),  # cms/store/throttle.py's window

@@ -87,6 +87,16 @@ class MailServer:
         return self.to(address)[count - 1]
 
 
+def wait_for_blocking(server: MailServer, address: str, count: int = 1, seconds: float = 20.0):
+    """`MailServer.wait_for` for a test that blocks (selenium): the ``count``-th message to ``address``."""
+    deadline = time.monotonic() + seconds
+    while len(server.to(address)) < count:
+        if time.monotonic() > deadline:
+            raise AssertionError("no e-mail #%d to %s within %.0fs" % (count, address, seconds))
+        time.sleep(0.02)
+    return server.to(address)[count - 1]
+
+
 def text_of(message: email.message.EmailMessage) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 

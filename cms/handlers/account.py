@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 # Fixed notices after a redirect (``?done=key``): nothing typed is echoed.
 DONE = {"profile": "Your account is saved.", "password": "Your password is changed. Every other session of yours has ended.",
-        "session": "That device is signed out."}
+        "session": "That device is signed out.",
+        "reset": "Your new password is set. Every other session of yours has ended.",
+        "password-removed": ("A password for your address had been set by someone who could not confirm it; "
+                             "it is removed. Sign in with Google, or set a password of your own below.")}
 ACTIONS = ("profile", "password")
 
 

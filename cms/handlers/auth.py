@@ -22,18 +22,20 @@ import tornado.auth
 import tornado.httpclient
 import tornado.web
 
-from cms import sessions
+from cms import accounts, sessions
 from cms.handlers.admin import AdminHandler, requires
 from cms.next_url import safe_next
 from cms.store import Duplicate, Invalid, PersonSessions, StoreError, Users
 from cms.store.changes import PLATFORM
 from cms.store.invitations import is_open
 from cms.store.throttle import Throttle, key_for
-from cms.store.users import check_password, dummy_hash, validate_password
+from cms.store.users import check_password, dummy_hash, hash_password, is_confirmed, validate_password
 
 log = logging.getLogger(__name__)
 
 FAILED = "That e-mail and password do not match an account of this site."
+NOT_CONFIRMED = ("This account's e-mail address is not confirmed yet: open the link we sent to it. "
+                 "No e-mail? Use \u201cForgot password?\u201d to get a link.")
 TOO_MANY = "Too many failed attempts. Wait a few minutes, then try again."
 
 
@@ -58,7 +60,13 @@ class LoginHandler(AdminHandler):
             self.set_status(429)
             self.render("admin/login.html", error=TOO_MANY, email=email, next=target)
             return
-        user = await Users(self.db).authenticate(email, password)
+        user = await Users(self.db).authenticate(email, password, unconfirmed=True)
+        if user is not None and not is_confirmed(user):
+            # The right password, but the address is not proven: it signs in nowhere yet.
+            log.info("sign-in of an unconfirmed account on %s", self.site["name"])
+            self.set_status(401)
+            self.render("admin/login.html", error=NOT_CONFIRMED, email=email, next=target)
+            return
         role = await self.store.members.role_of(user["_id"]) if user else None
         if user is None or role is None:
             log.info("failed sign-in on %s", self.site["name"])
@@ -142,6 +150,8 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
     tests point them at a stand-in); 404 when no client id is configured.
     """
 
+    password_removed = False  # an unconfirmed account's password was dropped by this sign-in
+
     async def prepare(self) -> None:
         await super().prepare()
         if not self.cms.google_client_id:
@@ -193,6 +203,9 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
             return
         await sessions.start(self, user)
         log.info("%s signed in with Google on %s", user["_id"], self.site["name"])
+        if self.password_removed:  # tell the person (cms.handlers.account DONE)
+            self.redirect("/admin/account?done=password-removed", status=303)
+            return
         self.redirect(safe_next(kept.get("next")), status=303)
 
     def start(self) -> None:
@@ -223,6 +236,11 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
             user = await users.by_email(email)
             if user is not None and user.get("google_sub") not in (None, sub):
                 return None, GOOGLE_NOT_MEMBER  # that e-mail's account is tied to another Google account
+            if user is not None and not is_confirmed(user):
+                # Someone chose a password for this address without proving it was theirs:
+                # Google has just proven whose it is. Their password goes (cms.accounts.claim).
+                self.password_removed = await accounts.claim(self.db, user, name=str(info.get("name") or ""))
+                user = await users.by_id(user["_id"])
         role = await self.store.members.role_of(user["_id"]) if user else None
         if role is None and verified and email:
             invitation = await self.store.invitations.open_for(email)
@@ -253,20 +271,28 @@ INVITATION_EXPIRED = "This invitation has expired. Ask the person who invited yo
 INVITATION_PASSWORD = ("That password cannot be used. If you already have an account with this e-mail, type its "
                        "password; if not, choose a new one: 10 to 72 characters, not a common one.")
 INVITATION_FAILED = "Your account could not be made just now. Please open the link again."
+JOINED, REFUSED, SENT = "joined", "refused", "sent"  # what accepting an invitation did
 
 
 class InvitationHandler(AdminHandler):
     """``/invitation?token=...``: the invitee types a password (or uses Google) and joins.
 
-    Someone whose e-mail already has an account confirms with that account's
-    password: a link must not be a way to take an account over. Anyone else
-    chooses a password for a new account. The inviter holds the link too, so
-    the page must not become a way to guess a password or learn whether the
-    e-mail has an account: the page reads the same either way, a refused
-    password (wrong for the account, or too weak for a new one) gets one
-    answer, and refusals count with the sign-in form's throttle (per e-mail
-    and per client address, on this site) and, for the invited e-mail, across
-    every site (an inviter may run many).
+    Someone whose e-mail already has a (confirmed) account joins with that
+    account's password, at once. Any other password sends an e-mail to the
+    invited address instead, and the page says so: for an address without an
+    account, a new, unconfirmed account is made and the e-mail holds its
+    confirmation link (`cms.accounts`: link plus password confirm it; only
+    then does it join the site, through the invitation, which stays open
+    meanwhile); for an address with an account, the e-mail tells its owner
+    how to join with their own password. So the person who holds the link (the
+    inviter holds it too) never gets an account the address's owner has not
+    confirmed, and the answer is the same whether or not the address has an
+    account: same page, same status, the same bcrypt work, the invitation open
+    either way. A password too weak for a new account gets one answer whoever
+    the address belongs to. Every attempt that does not sign in counts with
+    the sign-in form's throttle (per e-mail and per client address, on this
+    site) and, for the invited e-mail, across every site (an inviter may run
+    many).
     """
 
     async def invitation(self, token: str) -> dict:
@@ -278,10 +304,10 @@ class InvitationHandler(AdminHandler):
         return invitation
 
     def show(self, token: str, invitation: dict | None, status: int = 200, error: str | None = None,
-             name: str = "") -> None:
+             name: str = "", sent: bool = False) -> None:
         self.set_status(status)
         self.render("admin/invitation.html", token=token, invitation=invitation, error=error, name=name,
-                    google=bool(self.cms.google_client_id))
+                    google=bool(self.cms.google_client_id), sent=sent)
 
     async def get(self) -> None:
         token = self.get_query_argument("token", "")
@@ -296,7 +322,6 @@ class InvitationHandler(AdminHandler):
         token = self.get_body_argument("token", "")
         name = " ".join(self.get_body_argument("name", "").split())[:100]
         password = self.get_body_argument("password", "")[:1000]
-        users = Users(self.db)
         try:
             invitation = await self.invitation(token)
             # This site's sign-in limits, and one across every site for the invited e-mail.
@@ -307,48 +332,68 @@ class InvitationHandler(AdminHandler):
                 log.warning("invitation acceptance throttled on %s", self.site["name"])
                 self.show(token, invitation, 429, TOO_MANY, name)
                 return
-            user = await self.account_for(users, token, invitation, password, name)
-            if user is None:
-                log.info("refused password accepting an invitation to %s", self.site["name"])
-                await here.failed(keys)
-                await everywhere.failed(invited)
-                self.show(token, invitation, 400, INVITATION_PASSWORD, name)
-                return
-            await here.succeeded(keys[0])
-            await everywhere.succeeded(invited[0])
+            outcome, user = await self.accept(token, invitation, password, name)
         except InvitationProblem as problem:
             self.show("", None, problem.status, problem.message)
             return
+        if user is None:  # a refused password, or an e-mail sent: neither signs in
+            await here.failed(keys)
+            await everywhere.failed(invited)
+            if outcome == REFUSED:
+                log.info("refused password accepting an invitation to %s", self.site["name"])
+                self.show(token, invitation, 400, INVITATION_PASSWORD, name)
+            else:
+                self.show(token, invitation, 200, name=name, sent=True)
+            return
+        await here.succeeded(keys[0])
+        await everywhere.succeeded(invited[0])
         await add_member(self.store, user["_id"], invitation["role"])
         await sessions.start(self, user)
         log.info("%s accepted an invitation to %s as %s", user["_id"], self.site["name"], invitation["role"])
         self.redirect("/admin/", status=303)
 
-    async def account_for(self, users: Users, token: str, invitation: dict, password: str,
-                          name: str) -> dict | None:
-        """The account that accepts: the existing one (its password given) or a new one; None if refused.
-
-        The invitation is used up only once the password is accepted.
-        """
-        account = await users.by_email(invitation["email"])
-        if account is not None:
-            if await users.authenticate(invitation["email"], password) is None:
-                return None
-        else:
-            try:
-                validate_password(password)
-            except Invalid:
-                await check_password(password, await dummy_hash())  # the same bcrypt work as a wrong password
-                return None
-        if await self.store.invitations.accept(token) is None:  # used or expired a moment ago
-            raise InvitationProblem(410, INVITATION_EXPIRED)
-        if account is not None:
-            return account
+    async def accept(self, token: str, invitation: dict, password: str, name: str) -> tuple[str, dict | None]:
+        """(`JOINED`, the confirmed account whose password was given), (`REFUSED`, None) or
+        (`SENT`, None): an e-mail went to the invited address. Only a join uses the invitation up."""
+        users, email = Users(self.db), invitation["email"]
+        account = await users.by_email(email)
+        if account is not None and await users.authenticate(email, password) is not None:
+            if await self.store.invitations.accept(token) is None:  # used or expired a moment ago
+                raise InvitationProblem(410, INVITATION_EXPIRED)
+            return JOINED, account
+        if account is None:
+            await check_password(password, await dummy_hash())  # the same bcrypt work as `authenticate`
         try:
-            return await users.create(invitation["email"], password, name=name or None)
+            validate_password(password)
+        except Invalid:
+            return REFUSED, None
+        if account is not None:
+            await hash_password(password)  # the same work as making the new account below
+            await self.tell_the_account(invitation, token)
+            return SENT, None
+        try:
+            account = await users.create(email, password, name=name or None, email_confirmed=False)
         except StoreError as error:  # e.g. the e-mail was taken a moment ago
             log.warning("an invitation to %s could not make an account: %s", self.site["name"], error)
             raise InvitationProblem(409, INVITATION_FAILED) from None
+        await accounts.start_confirmation(
+            self.db, self.application.mail, account, self.here_url(""), site=self.site,
+            why="You accepted an invitation to %s as %s. Once your address is confirmed, you are in."
+                % (self.site["title"], invitation["role"]))
+        return SENT, None
+
+    async def tell_the_account(self, invitation: dict, token: str) -> None:
+        """The address has an account, and the password given is not its own: tell its owner how to join."""
+        title = self.site["title"]
+        text = (
+            "Hello,\n\n"
+            "Someone tried to accept the invitation to %s for this address with a password that is not "
+            "your account's. If it was you, open the invitation again and type your account's password "
+            "(or use \u201cForgot password?\u201d there):\n\n%s\n\n"
+            "If it was not you, ignore this e-mail: your account is unchanged.\n"
+            % (title, self.here_url("/invitation?token=" + token)))
+        await self.application.mail.send(invitation["email"], "Your invitation to %s" % title, text,
+                                         kind="invitation", site_id=self.site["_id"])
 
 
 class InvitationProblem(Exception):

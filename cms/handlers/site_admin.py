@@ -23,6 +23,7 @@ import tornado.web
 from cms import sessions
 from cms.handlers.admin import ROLE_RANK, AdminHandler, requires
 from cms.store import ROLES, Invalid, NotFound, Sites, StoreError, Users
+from cms.store.invitations import VALID_DAYS
 from cms.themes import SettingsError, Theme, check_setting
 
 log = logging.getLogger(__name__)
@@ -243,7 +244,8 @@ class UsersHandler(PeopleHandler):
 
 
 class InviteHandler(PeopleHandler):
-    """Make an invitation and show its one-time link to the inviter, to copy (no mail server)."""
+    """Make an invitation, e-mail its one-time link to the invitee (`cms.mail`) and show it to the
+    inviter too, to copy (the mail may be slow, or kept in the outbox when no SMTP server is set)."""
 
     @requires("admin")
     async def post(self) -> None:
@@ -259,7 +261,14 @@ class InviteHandler(PeopleHandler):
             await self.show(400, str(error), email=email)
             return
         log.info("%s invited a new %s to %s", self.current_user["_id"], role, self.site["name"])
-        await self.show(201, invite_link=self.absolute_url("/invitation?token=" + token), invited=invitation)
+        link = self.absolute_url("/invitation?token=" + token)
+        await self.application.mail.send(
+            invitation["email"], "You are invited to %s" % self.site["title"],
+            "Hello,\n\n%s invited you to join %s as %s.\n\nOpen this link to accept (it works once, for %d days):"
+            "\n\n%s\n\nIf you did not expect this, ignore this e-mail.\n"
+            % (self.current_user.get("name") or "Someone", self.site["title"], role, VALID_DAYS, link),
+            kind="invitation", site_id=self.site["_id"])
+        await self.show(201, invite_link=link, invited=invitation)
 
 
 class RoleHandler(PeopleHandler):

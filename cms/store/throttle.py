@@ -20,7 +20,9 @@ WINDOW = dt.timedelta(minutes=15)
 # "invited": wrong passwords typed on invitation pages for an e-mail, counted
 # platform-wide (`Throttle(db, PLATFORM)`): an inviter controls their own sites,
 # so a per-site count would grow with every site they run.
-LIMITS = {"email": 10, "ip": 50, "account": 10, "invited": 10}
+# "reset" / "reset-ip": password reset links asked for, per address (platform-wide) and per
+# client (per site): every request counts, since each one sends an e-mail.
+LIMITS = {"email": 10, "ip": 50, "account": 10, "invited": 10, "reset": 5, "reset-ip": 30}
 
 
 def key_for(kind: str, value: str) -> str:

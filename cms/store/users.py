@@ -1,4 +1,11 @@
-"""People: one account across the platform, found by e-mail or username."""
+"""People: one account across the platform, found by e-mail or username.
+
+``email_confirmed`` says whether the person proved the address is theirs
+(`cms.accounts`): accounts made by operators (``user create``) or from a
+Google account's verified address are; an account made with a password
+through a link (an invitation, a sign-up) is not until its confirmation
+link is opened, and until then its password signs in nowhere.
+"""
 
 from __future__ import annotations
 
@@ -78,6 +85,15 @@ async def dummy_hash() -> str:
     return _dummy_hashes[BCRYPT_COST]
 
 
+def is_confirmed(user: dict) -> bool:
+    """Whether the person proved the address is theirs (accounts from before confirmations were).
+
+    Read as a truth value: nx-27017 stores a boolean written by ``$set`` as 1 or 0
+    (tests/http/test_embedded_database.py), where MongoDB keeps true and false.
+    """
+    return bool(user.get("email_confirmed", True))
+
+
 def normalize_email(email: str) -> str:
     email = (email or "").strip().lower()
     if not EMAIL_RE.match(email) or len(email) > 254:
@@ -92,8 +108,11 @@ class Users:
         self._collection = db.users
 
     async def create(
-        self, email: str, password: str, name: str | None = None, username: str | None = None, bio: str = ""
+        self, email: str, password: str, name: str | None = None, username: str | None = None, bio: str = "",
+        email_confirmed: bool = True,
     ) -> dict:
+        """A new account with a password. ``email_confirmed=False`` for one made through a link
+        (invitation, sign-up): it signs in only once `cms.accounts.confirm` has run."""
         email = normalize_email(email)
         validate_password(password)
         username = (username or "").strip().lower() or await self._free_username(email.split("@")[0])
@@ -105,7 +124,7 @@ class Users:
             raise Duplicate("the username %r is taken" % username)
         return await self._insert(
             email, username, name or username, bio, "a user with that e-mail or username already exists",
-            password_hash=await hash_password(password),
+            password_hash=await hash_password(password), email_confirmed=email_confirmed,
         )
 
     async def create_external(self, email: str, name: str, google_sub: str) -> dict:
@@ -113,10 +132,10 @@ class Users:
         email = normalize_email(email)
         return await self._insert(
             email, await self._free_username(email.split("@")[0]), " ".join((name or "").split()) or email.split("@")[0],
-            "", "a user with that e-mail already exists", google_sub=google_sub,
+            "", "a user with that e-mail already exists", google_sub=google_sub, email_confirmed=True,
         )
 
-    async def _insert(self, email: str, username: str, name: str, bio: str, taken: str, **sign_in: str) -> dict:
+    async def _insert(self, email: str, username: str, name: str, bio: str, taken: str, **sign_in: Any) -> dict:
         """Store a new account; ``sign_in`` is how it signs in (a password hash, a Google subject)."""
         user = {
             "_id": new_id(),
@@ -165,12 +184,34 @@ class Users:
     async def by_username(self, username: str) -> dict | None:
         return await self._collection.find_one({"username": username})
 
-    async def authenticate(self, email: str, password: str) -> dict | None:
-        """The user with that e-mail and password, or None; the same work either way."""
+    async def authenticate(self, email: str, password: str, unconfirmed: bool = False) -> dict | None:
+        """The user with that e-mail and password, or None; the same work either way.
+
+        An account whose address is not confirmed is None too, unless ``unconfirmed``
+        (the sign-in form then says why instead of "wrong password").
+        """
         user = await self.by_email(email)
         hashed = user.get("password_hash") if user else None
         ok = await check_password(password or "", hashed or await dummy_hash())
-        return user if ok and hashed else None
+        if not (ok and hashed):
+            return None
+        return user if unconfirmed or is_confirmed(user) else None
+
+    async def confirm_email(self, user_id: Any) -> None:
+        await self._collection.update_one({"_id": user_id}, {"$set": {"email_confirmed": True}})
+
+    async def claim_unconfirmed(self, user_id: Any, name: str | None = None) -> bool:
+        """Drop the password of an unconfirmed account and confirm it (its address's owner is here).
+
+        One atomic update, so only one caller sees True; every session ends (``session_version``).
+        """
+        change: dict[str, Any] = {"$unset": {"password_hash": ""}, "$set": {"email_confirmed": True},
+                                  "$inc": {"session_version": 1}}
+        name = " ".join((name or "").split())[:MAX_NAME]
+        if name:
+            change["$set"]["name"] = name  # not the name the other person typed
+        result = await self._collection.update_one({"_id": user_id, "email_confirmed": False}, change)
+        return result.modified_count == 1
 
     async def bump_session_version(self, user_id: Any) -> int:
         """Sign the person out everywhere: every cookie with the old version stops working."""

@@ -68,6 +68,19 @@ def live_app(settings):
 
 
 @pytest.fixture
+def mail_live_app(settings, smtp_server):
+    """A live app whose e-mail goes to the test SMTP server (``app.smtp_server``)."""
+    settings.smtp_url = smtp_server.url()
+    app = LiveApp(settings)
+    app.smtp_server = smtp_server
+    app.start()
+    try:
+        yield app
+    finally:
+        app.stop()
+
+
+@pytest.fixture
 def google_live_app(settings):
     """A live app whose Google sign-in goes to the loopback stand-in (`tests.google_standin`)."""
     from tests.google_standin import CLIENT_ID, CLIENT_SECRET, GoogleStandIn

@@ -12,8 +12,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.conftest import TEST_PASSWORD
-from tests.e2e.admin_fixtures import browser, google_live_app, live_app, second_browser  # noqa: F401
+from tests.e2e.admin_fixtures import browser, google_live_app, live_app, mail_live_app, second_browser  # noqa: F401
 from tests.e2e.test_admin_browser import sign_in
+from tests.mail_server import link_in, wait_for_blocking
 
 pytestmark = pytest.mark.e2e
 
@@ -123,7 +124,9 @@ def test_google_sign_in_round_trip_through_the_stand_in(google_live_app, browser
     assert app.call(lambda: app.world.users.by_id(user["_id"]))["google_sub"] == "sub-gina"
 
 
-def test_invite_then_accept_then_sign_in(live_app, browser):  # noqa: F811
+def test_invite_then_accept_then_confirm_then_sign_in(mail_live_app, browser):  # noqa: F811
+    live_app = mail_live_app  # noqa: F811
+
     async def setup():
         store = await live_app.world.site("alpha", title="Alpha Blog")
         return await live_app.world.member(store, "admin", name="Ada Admin")
@@ -143,6 +146,12 @@ def test_invite_then_accept_then_sign_in(live_app, browser):  # noqa: F811
     browser.get(link)
     assert "Join Alpha Blog" in browser.find_element(By.TAG_NAME, "h1").text
     browser.find_element(By.NAME, "name").send_keys("Nina Newbie")
+    browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.TAG_NAME, "h1").text == "Check your e-mail")
+    # The invitation came by e-mail too; the second message is the confirmation link.
+    assert link_in(wait_for_blocking(live_app.smtp_server, "newbie@example.com")) == link
+    browser.get(link_in(wait_for_blocking(live_app.smtp_server, "newbie@example.com", count=2)))
     browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
     assert heading(browser) == "Dashboard"

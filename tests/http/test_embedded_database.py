@@ -119,6 +119,22 @@ async def test_find_compares_datetime_ranges_to_the_whole_second(db):
     assert [d async for d in db.scratch.find({"when": {"$lte": when.replace(second=49)}})] == []
 
 
+async def test_a_boolean_written_by_set_comes_back_as_an_integer(db):
+    """MongoDB keeps ``true``/``false`` whatever wrote them; nx-27017 keeps a boolean written
+    by ``$set`` as 1 or 0 (an inserted one stays a boolean), and ``{"f": True}`` matches 1.
+
+    Workaround: flags are read as truth values, never compared with ``is``
+    (`cms.store.users.is_confirmed` for ``email_confirmed``), and a filter on a flag
+    only ever looks for the value it was inserted with (`Outbox.claim_unlogged`).
+    """
+    await db.scratch.insert_one({"_id": "a", "on": False})
+    assert (await db.scratch.find_one({"_id": "a"}))["on"] is False
+    await db.scratch.update_one({"_id": "a"}, {"$set": {"on": True}})
+    stored = (await db.scratch.find_one({"_id": "a"}))["on"]
+    assert stored == 1 and stored is not True  # MongoDB: True
+    assert await db.scratch.count_documents({"on": True}) == 1
+
+
 async def test_find_one_and_replace_or_update_refused_by_a_unique_index_answers_none(db):
     """MongoDB raises DuplicateKeyError; nx-27017 answers None, as if nothing matched.
 

@@ -16,6 +16,7 @@ from cms.store import Sites, Users
 from cms.store.invitations import token_hash
 from tests.admin_session import Session, signed_in
 from tests.conftest import TEST_PASSWORD
+from tests.mail_server import link_in
 
 
 def shown(text: str) -> bytes:
@@ -215,7 +216,7 @@ async def invite(session: Session, email: str, role: str) -> str:
     return link.split("localhost:%s" % link.split(":")[2].split("/")[0], 1)[1]
 
 
-async def test_invite_accept_with_a_new_password_then_sign_in(client, world, db):
+async def test_invite_accept_with_a_new_password_confirm_then_sign_in(client, world, db, mail):
     alpha = await world.site("alpha", title="Alpha")
     admin = await world.member(alpha, "admin")
     session = await signed_in(client, "alpha", admin)
@@ -235,7 +236,12 @@ async def test_invite_accept_with_a_new_password_then_sign_in(client, world, db)
     assert weak.code == 400 and b"10 to 72 characters" in weak.body
     long = await invitee.post("/invitation", {"token": token, "name": "New Comer", "password": "long enough " * 7})
     assert long.code == 400 and b"10 to 72 characters" in long.body
-    joined = await invitee.post("/invitation", {"token": token, "name": "New Comer", "password": TEST_PASSWORD})
+    sent = await invitee.post("/invitation", {"token": token, "name": "New Comer", "password": TEST_PASSWORD})
+    assert sent.code == 200 and b"Check your e-mail" in sent.body and "cms_session" not in invitee.cookies
+    # The invitation itself went to the invitee by e-mail; then the confirmation link.
+    assert link_in(await mail.wait_for("newcomer@example.com")).endswith(path)
+    confirm = link_in(await mail.wait_for("newcomer@example.com", count=2)).split(":%d" % client.port, 1)[1]
+    joined = await invitee.post(confirm, {"password": TEST_PASSWORD})
     assert joined.code == 303 and joined.headers["Location"] == "/admin/"
     dashboard = await invitee.get("/admin/")
     assert dashboard.code == 200 and b"New Comer" in dashboard.body and b"Tags" in dashboard.body
@@ -255,7 +261,7 @@ async def test_an_existing_account_accepts_with_its_own_password_and_an_expired_
     page = await invitee.get("/invitation?token=" + token)
     assert b"already have an account" in page.body and b"beta" not in page.body
     wrong = await invitee.post("/invitation", {"token": token, "password": "not the password"})
-    assert wrong.code == 400 and b"cannot be used" in wrong.body  # the same words as a weak new password
+    assert wrong.code == 200 and b"Check your e-mail" in wrong.body  # the same answer as a new account's
     assert await alpha.members.role_of(elsewhere["_id"]) is None
     ok = await invitee.post("/invitation", {"token": token, "password": TEST_PASSWORD, "name": "Ignored"})
     assert ok.code == 303

@@ -22,6 +22,7 @@ from cms.runtime import open_platform
 from cms.store.platform import Platform
 from tests import platform_dump
 from tests.admin_session import Session
+from tests.conftest import TEST_PASSWORD
 
 
 async def until(condition, seconds: float = 10) -> None:
@@ -189,3 +190,14 @@ async def test_excerpts_saved_before_are_cut_from_paragraphs_by_the_upgrade(db, 
     assert (await db.posts.find_one({"_id": elsewhere["_id"]}))["excerpt"] == "Its words."
     home = (await client.get("old")).body
     assert b"Opening words. More." in home and b"import asyncio" not in home
+
+
+async def test_accounts_from_before_confirmations_are_confirmed_by_the_upgrade(db, world, client):
+    store = await world.site("old")
+    old = await world.member(store)
+    await db.users.update_one({"_id": old["_id"]}, {"$unset": {"email_confirmed": ""}})  # as code before stored it
+    unconfirmed = await world.users.create("new@example.com", TEST_PASSWORD, email_confirmed=False)
+    await migrations.migrate(db)
+    assert (await db.users.find_one({"_id": old["_id"]}))["email_confirmed"]
+    assert (await db.users.find_one({"_id": unconfirmed["_id"]}))["email_confirmed"] is False  # an inserted False
+    assert (await Session(client, "old").login(old["email"])).code == 303
