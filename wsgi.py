@@ -35,6 +35,10 @@ def create_application(env: Mapping[str, str] | None = None) -> CMSApplication:
             "MONGODB_SERVICE_HOST with MONGODB_USER/MONGODB_PASSWORD/MONGODB_DATABASE) and COOKIE_SECRET; "
             "for a local run without one, use `python -m cms serve`"
         )
+    if settings.metrics_port:
+        from cms.metrics import watch_database_commands
+
+        watch_database_commands()  # before make_app makes the client
     application = make_app(settings)
     log.info(
         "application for %s (database %r, trust proxy: %s)",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import Mapping, TextIO
@@ -17,6 +18,7 @@ from typing import Mapping, TextIO
 import pymongo.errors
 
 from cms import db as database
+from cms import logs
 from cms.backup import BackupError
 from cms.config import ConfigError, Settings
 from cms.datadir import DataDirError
@@ -116,7 +118,12 @@ def main(
     # serve is a long-running process whose log is its record; any other command
     # promises its outcome in one line, so only warnings and errors join it.
     level = logging.INFO if args.command == "serve" else logging.WARNING
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        log_format = logs.log_format(env if env is not None else os.environ)
+    except logs.LogFormatError as e:
+        print("error: %s" % e, file=stderr)
+        return 1
+    logs.configure(log_format, level)  # text, or one JSON object a line (cms.logs)
     try:
         settings = Settings.from_env(env)
         if args.command == "serve":

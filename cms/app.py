@@ -44,7 +44,9 @@ from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
 from cms.mail import Mailer
+from cms.metrics import RequestMetrics, Sampler
 from cms.pagecache import PageCache
+from cms.requestid import EchoRequestId, RequestIds
 from cms.supervisor import DatabaseMonitor
 from cms.tenancy import SiteResolver
 from cms.themes import registry
@@ -104,7 +106,11 @@ class CMSApplication(tornado.web.Application):
     def __init__(self, settings: Settings, db: Any, **tornado_settings: Any) -> None:
         self.cms_settings = settings
         self.db = db
-        self.access_log = AccessLog()  # one line a request, written in batches (cms.accesslog)
+        # Prometheus metrics (cms.metrics) only when a port is there to serve them.
+        self.metrics = RequestMetrics() if settings.metrics_port else None
+        # One line a request, written in batches, as text or JSON (cms.accesslog).
+        self.access_log = AccessLog(json=settings.log_format == "json", metrics=self.metrics)
+        self.request_ids = RequestIds()  # X-Request-ID, taken or made (cms.requestid)
         self.changes = ChangeWatcher(db)  # the change counters, polled in the background
         self.resolver = SiteResolver(db, settings.base_domain, self.changes)
         self.platform_loader = template.Loader(str(PLATFORM_TEMPLATES), whitespace="single")
@@ -114,6 +120,7 @@ class CMSApplication(tornado.web.Application):
         self.monitor = DatabaseMonitor(db)  # is the database there? (cms.supervisor)
         self.domain_tokens = DomainTokens(settings.ensure_cookie_secret())  # custom domains' proofs (cms.domains)
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
+        self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
@@ -124,7 +131,7 @@ class CMSApplication(tornado.web.Application):
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),
                URLSpec(r"/.*", NotFoundHandler)]
         )
-        super().__init__(site_routes, **tornado_settings)
+        super().__init__(site_routes, transforms=[EchoRequestId], **tornado_settings)
         # Added after the default host so that it is tried first (Tornado
         # inserts host rules ahead of the wildcard).
         self.add_handlers(
@@ -143,9 +150,12 @@ class CMSApplication(tornado.web.Application):
 
     def stop_background_work(self) -> None:
         """What a stopping process ends once no request can need it any more (``serve``
-        and gunicorn's ``worker_exit`` alike): the change watcher's poll, the access
-        log's last lines, the mail sender, and this process's image and Markdown worker processes."""
+        and gunicorn's ``worker_exit`` alike): the change watcher's poll, the metrics'
+        sampler, the access log's last lines, the mail sender, and this process's image
+        and Markdown worker processes."""
         self.changes.stop()
+        if self.sampler is not None:
+            self.sampler.stop()
         self.mail.stop()
         self.access_log.flush()
         images_pool.pool.stop()
@@ -159,6 +169,7 @@ class CMSApplication(tornado.web.Application):
         return self.in_flight.start_request(super().start_request, server_conn, request_conn)
 
     def find_handler(self, request: HTTPServerRequest, **kwargs: Any):
+        self.request_ids.assign(request)
         if self.cms_settings.trust_proxy:
             apply_forwarded_headers(request)
         if self.request_limits.refusal(request, streams_body=False) is None:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
+from cms import logs
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 THEMES_DIR = REPO_ROOT / "themes"
 # CMS_SIGNUP: "open" (anyone may start a site), "invite" (with a code from
@@ -127,6 +129,8 @@ class Settings:
     # CMS_SIGNUP: who may start a site from the platform page (`SIGNUP_MODES`).
     signup: str = "open"
     sites_per_account: int = 5  # CMS_SITES_PER_ACCOUNT: sites one account may own
+    log_format: str = "text"  # CMS_LOG_FORMAT: text, or json (one object a line; cms.logs)
+    metrics_port: int | None = None  # CMS_METRICS_PORT: Prometheus metrics there (cms.metrics); unset: none
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -144,6 +148,11 @@ class Settings:
         if signup not in SIGNUP_MODES:
             raise ConfigError("CMS_SIGNUP must be one of %s, got %r" % (", ".join(SIGNUP_MODES), env["CMS_SIGNUP"]))
         sites_per_account = int(_number(env, "CMS_SITES_PER_ACCOUNT", 5, int, minimum=1, maximum=1000))
+        try:
+            log_format = logs.log_format(env)
+        except logs.LogFormatError as e:
+            raise ConfigError(str(e)) from None
+        metrics_port = int(_number(env, "CMS_METRICS_PORT", 0, int, minimum=1, maximum=65535)) or None
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
@@ -173,6 +182,8 @@ class Settings:
             dns_target=(env.get("CMS_DNS_TARGET") or "").strip() or None,
             signup=signup,
             sites_per_account=sites_per_account,
+            log_format=log_format,
+            metrics_port=metrics_port,
         )
         return settings
 

@@ -54,11 +54,13 @@ class _Date:
 class KeptAnswer(httputil.HTTPMessageDelegate):
     """Writes one kept page to the connection; quacks enough like a handler for the access log."""
 
-    def __init__(self, application: Any, request: httputil.HTTPServerRequest, entry: Entry) -> None:
+    def __init__(self, application: Any, request: httputil.HTTPServerRequest, entry: Entry, site_name: str) -> None:
         self.application = application
         self.request = request
         self.entry = entry
         self._status = entry.status
+        self.site_name = site_name  # for the access log
+        self.response_size = 0
 
     def get_status(self) -> int:
         return self._status
@@ -83,12 +85,14 @@ class KeptAnswer(httputil.HTTPMessageDelegate):
         if gzipped:
             headers["Content-Encoding"] = "gzip"
         headers["Etag"] = etag
+        headers["X-Request-ID"] = request.request_id  # cms.requestid (find_handler gave it one)
         if etag_matches(request.headers.get("If-None-Match", ""), etag):
             self._status, body = 304, b""
             for name in ("Content-Encoding", "Content-Language", "Content-Type"):
                 headers.pop(name, None)
         else:
             headers["Content-Length"] = str(len(body))
+        self.response_size = len(body)
         start_line = httputil.ResponseStartLine("", self._status, httputil.responses.get(self._status, "OK"))
         connection = request.connection
         connection.write_headers(start_line, headers, body if request.method != "HEAD" else None)
@@ -124,7 +128,7 @@ def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAn
     entry = application.page_cache.peek(key, counter)
     if entry is None or entry.headers is None:
         return None
-    return KeptAnswer(application, request, entry)
+    return KeptAnswer(application, request, entry, site["name"])
 
 
 class _Nobody(httputil.HTTPConnection):

@@ -214,3 +214,9 @@ def shutdown() -> None:
         current, _pool = _pool, None
     if current is not None and _pool_pid == os.getpid():
         current.shutdown()
+
+
+def waiting() -> int:
+    """Renders scheduled and not finished in this process (0 before its pool exists): for cms.metrics."""
+    current = _pool
+    return current.waiting if current is not None and _pool_pid == os.getpid() else 0

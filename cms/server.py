@@ -21,7 +21,7 @@ import signal
 from tornado.httpserver import HTTPServer
 
 from cms import db as database
-from cms import listening
+from cms import listening, metrics
 from cms.app import CMSApplication, make_app
 from cms.commands import site_url
 from cms.config import Settings
@@ -45,6 +45,8 @@ def serve(settings: Settings, host: str | None = None, port: int | None = None) 
     # embedded server starts) must still unwind through database_server, which
     # stops that server. From the loop's first step on, `_signal_event` has them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
+    if settings.metrics_port:
+        metrics.watch_database_commands()  # before the first client is made
     with database_server(settings, role="serve") as (uri, embedded), \
             listening.announced(settings.data_dir, settings.port):  # for commands' addresses (cms.listening)
         asyncio.run(_serve(settings, uri, embedded))
@@ -67,6 +69,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         server.listen(settings.port, settings.host)
         app.monitor.start()
         app.mail.start()  # the outbox's sender (cms.mail)
+        metrics_server = _serve_metrics(app, settings)
         moved = MovedClients(app, settings.database_name)
         supervisor = EmbeddedSupervisor(embedded, app.monitor, moved.use) if embedded else None
         if supervisor:
@@ -83,10 +86,22 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         if supervisor:
             await supervisor.stop()
         await app.monitor.stop()
+        if metrics_server is not None:
+            metrics_server.stop()
         app.stop_background_work()  # the poll, the access log, the image and Markdown workers
         moved.close()
     # open_database has closed the client; database_server stops an embedded server.
     log.info("stopped")
+
+
+def _serve_metrics(app: CMSApplication, settings: Settings) -> metrics.MetricsServer | None:
+    """``/metrics`` on ``CMS_METRICS_PORT``, apart from the sites' port; None when unset."""
+    if app.sampler is None or not settings.metrics_port:
+        return None
+    app.sampler.start()
+    server = metrics.MetricsServer(app.sampler)
+    server.listen(settings.metrics_port, settings.host)
+    return server
 
 
 async def print_sites(db: database.Database, settings: Settings) -> None:

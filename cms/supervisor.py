@@ -71,6 +71,7 @@ class DatabaseMonitor:
         self.indexes_ready = True  # `start(ensure_indexes=True)` makes it earn this
         self.healthy = True  # False once the embedded server could not be restarted
         self.refused: str | None = None  # why this code must not serve this database (cms.migrations)
+        self.failures = 0  # times a request or ping found it unreachable (cms.metrics reads it)
         self._wake: asyncio.Event | None = None
         self._task: asyncio.Future | None = None
 
@@ -118,6 +119,7 @@ class DatabaseMonitor:
 
     def report_failure(self, error: BaseException) -> None:
         """A request (or a ping) could not reach the database: answer 503s until it can."""
+        self.failures += 1
         if self.available:
             log.warning("database unavailable: %s", one_line(error))
             self.available = False

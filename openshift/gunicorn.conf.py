@@ -17,10 +17,20 @@ Starting: the worker serves at once, even with the database down; its
 `cms.supervisor.DatabaseMonitor` makes the indexes once the database answers
 (retried until they are), and ``/readyz`` says 503 until then.
 
+Logs: every record to stdout, as text or, with ``CMS_LOG_FORMAT=json`` (the
+template's default), one JSON object a line (`cms.logs`).
+
+Metrics: with ``CMS_METRICS_PORT`` set, the workers keep their values in
+files under ``PROMETHEUS_MULTIPROC_DIR`` (made empty here, in the temporary
+directory: ``/tmp``, the pod's one writable place) and the master serves
+their sum on that port from a thread (`cms.metrics`); a worker's files are
+retired when it exits.
+
 Environment: ``PORT`` (8080), ``WEB_CONCURRENCY`` (2 workers),
 ``CMS_SHUTDOWN_GRACE`` (25 s), ``GRACEFUL_TIMEOUT`` (the grace plus a 2 s
 margin; openshift/template.yaml sets 30 s: with the preStop pause before
-SIGTERM it must fit in the pod's ``terminationGracePeriodSeconds``, 45 s).
+SIGTERM it must fit in the pod's ``terminationGracePeriodSeconds``, 45 s),
+``CMS_LOG_FORMAT``, ``CMS_METRICS_PORT``.
 """
 
 from __future__ import annotations
@@ -28,8 +38,16 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
+
+# The configuration is read by the master before it imports the app: `cms` from the source.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cms.logs import gunicorn_logconfig, log_format  # noqa: E402
 
 bind = "0.0.0.0:%s" % os.environ.get("PORT", "8080")
 worker_class = "tornado"
@@ -45,20 +63,52 @@ errorlog = "-"
 # Tornado writes one line a request to the "tornado.access" logger (status,
 # method, path, client address as X-Forwarded-For gave it, time). Requests,
 # the app's own messages and gunicorn's go to stdout; nothing is printed twice.
-logconfig_dict = {
-    "root": {"level": "INFO", "handlers": ["console"]},
-    "loggers": {
-        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.error"},
-        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False, "qualname": "gunicorn.access"},
-    },
-}
+logconfig_dict = gunicorn_logconfig(log_format(os.environ))
 preload_app = False  # each worker imports wsgi.py, and so has its own database client
+metrics_port = int(os.environ.get("CMS_METRICS_PORT") or 0)
+if metrics_port:
+    # Before any worker imports prometheus_client: it picks its storage at import.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(tempfile.gettempdir(), "cms-metrics"))
+
+
+def on_starting(server: Any) -> None:
+    """An empty metrics directory: files of an earlier master's workers would be summed too."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if metrics_port and directory:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        for stale in Path(directory).glob("*.db"):  # prometheus_client's files only
+            stale.unlink()
+
+
+def when_ready(server: Any) -> None:
+    """The master serves every worker's metrics, summed, on CMS_METRICS_PORT (never the app's port)."""
+    if not metrics_port:
+        return
+    from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)
+    start_http_server(metrics_port, "0.0.0.0", registry=registry)
+    server.log.info("metrics of every worker on port %d", metrics_port)
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A gone worker's gauges stop counting (its counters stay in the sums)."""
+    if metrics_port:
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def post_worker_init(worker: Any) -> None:
     """Once the worker has its app: watch the database (and make the indexes), and drain on SIGTERM."""
     _monitor_the_database(worker)
     _drain_before_stopping(worker)
+    sampler = getattr(worker.wsgi, "sampler", None)
+    if sampler is not None:  # page cache, render pool and database counters into the metrics
+        from tornado.ioloop import IOLoop
+
+        IOLoop.current().add_callback(sampler.start)
     from cms.lifecycle import settle_heap
 
     settle_heap()

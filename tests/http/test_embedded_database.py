@@ -219,6 +219,15 @@ async def test_gridfs_chunks_are_not_seen_by_plain_queries_nor_listed_by_their_m
 # --- the query planner (issue 13) ---------------------------------------------------
 
 
+async def test_an_unknown_command_answers_ok(db):
+    """MongoDB fails it (``CommandNotFound``, code 59); nx-27017 answers ``ok: 1``.
+
+    Nothing in the app sends one; the failed-command metric's test
+    (tests/http/test_metrics.py) fails a command with an unknown aggregation stage instead.
+    """
+    assert (await db.command("noSuchCommand"))["ok"] == 1  # MongoDB: OperationFailure
+
+
 async def plan(db, collection: str, filter: dict) -> str:
     """The embedded server's plan for a find: SQLite's EXPLAIN QUERY PLAN, in one line."""
     answer = await db.command({"explain": {"find": collection, "filter": filter}})
