@@ -24,7 +24,7 @@ from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
 from cms.domains import DomainTokens
 from cms.fastpath import kept_answer
-from cms.handlers import health, platform, public
+from cms.handlers import cards, health, platform, public
 from cms.handlers.account import account_routes
 from cms.handlers.accounts import accounts_routes
 from cms.handlers.admin import admin_routes
@@ -91,6 +91,8 @@ def reader_routes() -> list[URLSpec]:
         URLSpec(r"/sitemap\.xml", public.SitemapHandler, name="sitemap"),
         URLSpec(r"/sitemap-([a-z0-9-]{1,20})\.xml", public.SitemapHandler, name="sitemap-file"),
         URLSpec(r"/robots\.txt", public.RobotsHandler, name="robots"),
+        URLSpec(r"/cards/([0-9a-f]{24})-([0-9]{1,9})\.png", cards.CardHandler, name="card"),
+        URLSpec(r"/apple-touch-icon\.png", cards.TouchIconHandler, name="touch-icon"),
     ]
 
 

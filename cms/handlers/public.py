@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, urlencode
 
 import tornado.web
 
+from cms.handlers import cards
 from cms.handlers.base import SiteHandler
 from cms.store import Page, Users
 from cms.text import feed as feed_text
@@ -30,13 +31,20 @@ class ReaderHandler(SiteHandler):
     (``"sidebar": true`` in theme.json), so sidebar-less themes cost nothing."""
 
     sidebar: dict | None = None
+    logo: dict | None = None  # the site's logo with its size (cms/handlers/cards.py)
 
     async def prepare(self) -> None:
         await super().prepare()
         if self._finished:  # answered from the page cache
             return
+        self.logo = await cards.site_logo(self)
         if self.theme.option("sidebar"):
             self.sidebar = await self.sidebar_data()
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        namespace = super().get_template_namespace()
+        namespace["site_logo"] = self.logo
+        return namespace
 
     async def sidebar_data(self) -> dict:
         """Ready-made data of the sidebar widgets (TagCloud, RecentPosts)."""

@@ -30,6 +30,7 @@ import multiprocessing
 import os
 import resource
 import threading
+from typing import Any, Callable, TypeVar
 
 import pebble
 
@@ -38,6 +39,7 @@ from cms.images.process import Limits, Processed, Rejected, process_file
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+T = TypeVar("T")
 
 
 def _limit_memory(max_bytes: int) -> None:
@@ -103,6 +105,21 @@ class ImagePool:
             raise Rejected("Images cannot be processed right now; try again in a moment.", 503) from None
         except asyncio.CancelledError:
             future.cancel()  # the client went away: stop the work too
+            raise
+        finally:
+            self.busy -= 1
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        """``function(*args)`` in a worker, under the same time and memory budget: for
+        images the site draws itself (cms/images/cards.py), which must not block the loop."""
+        if self.busy >= self.workers + self.max_waiting:
+            raise Rejected("Too many images are being processed right now; try again in a minute.", 503)
+        future = self._running().schedule(function, args=args, timeout=self.timeout)
+        self.busy += 1
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            future.cancel()
             raise
         finally:
             self.busy -= 1

@@ -182,7 +182,8 @@ def test_seo_meta_for_a_post_has_open_graph_twitter_and_safe_json_ld(application
     data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
     assert data["@type"] == "BlogPosting" and data["headline"] == title
     assert data["author"] == {"@type": "Person", "name": "Eve <evil>", "url": "http://demo.localhost:8888/authors/eve"}
-    assert data["datePublished"] == "2026-03-14T09:30:00Z" and data["image"].endswith("/media/cover.jpg")
+    assert data["datePublished"] == "2026-03-14T09:30:00Z"
+    assert data["image"]["@type"] == "ImageObject" and data["image"]["url"].endswith("/media/cover.jpg")
 
 
 def test_seo_meta_for_a_listing_describes_the_website(application):
