@@ -44,9 +44,14 @@ def _parser() -> argparse.ArgumentParser:
     site_create.add_argument("name")
     site_create.add_argument("--title")
     site_create.add_argument("--theme", default="journal")
-    site_domains = site.add_parser("domains", help="set a site's custom domains (none: clear them)")
+    site_domains = site.add_parser("domains", help="list a site's custom domains, or set them (verified)")
     site_domains.add_argument("name")
-    site_domains.add_argument("domains", nargs="*", metavar="DOMAIN")
+    site_domains.add_argument("domains", nargs="*", metavar="DOMAIN",
+                              help="exactly these domains serve the site, verified by you (replacing the others)")
+    site_domains.add_argument("--clear", action="store_true", help="remove every custom domain")
+    site_domains.add_argument("--route-yaml", action="store_true",
+                              help="print an OpenShift Route for each verified domain (oc apply -f -)")
+    site_domains.add_argument("--app", default="cms", help="the template's NAME: Service and labels (default cms)")
 
     user = commands.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)
     user_create = user.add_parser("create", help="create a user, or add an existing one to a site")

@@ -47,10 +47,31 @@ async def site_create(ctx: Context) -> int:
 
 
 async def site_domains(ctx: Context) -> int:
-    site = await _site(ctx.db, ctx.args.name)
-    domains = await Sites(ctx.db).set_domains(site["_id"], ctx.args.domains, ctx.settings.base_domain)
-    ctx.say("%s answers at: %s" % (site["name"], ", ".join(
-        [site_url(ctx.settings, site["name"])] + ["http://%s/" % d for d in domains])))
+    """List a site's domains; with DOMAINs (or ``--clear``) set them first; with
+    ``--route-yaml`` print the OpenShift Routes of the verified ones instead."""
+    from cms import routes
+    from cms.store.domains import SiteDomains
+    from cms.tenancy import primary_host
+
+    args = ctx.args
+    site = await _site(ctx.db, args.name)
+    domains = SiteDomains(ctx.db, site["_id"], ctx.settings.base_domain)
+    if args.clear and args.domains:
+        raise Invalid("give domains or --clear, not both")
+    if args.clear or args.domains:
+        await domains.replace(args.domains)
+    listed = await domains.list()
+    if args.route_yaml:
+        ctx.say(routes.route_list_yaml([d.name for d in listed if d.verified], args.app, site["name"]))
+        return 0
+    site = await _site(ctx.db, args.name)
+    primary = primary_host(site, ctx.settings.base_domain)
+    address = site_url(ctx.settings, site["name"]) if primary.endswith("." + ctx.settings.base_domain) \
+        else "http://%s/" % primary
+    ctx.say("%s answers at %s (and redirects its other addresses there)" % (site["name"], address))
+    for domain in listed:
+        ctx.say(" ".join([domain.name, "verified" if domain.verified else "unverified"]
+                         + (["primary"] if domain.primary else [])))
     return 0
 
 

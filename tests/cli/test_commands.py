@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 
 import pytest
 
@@ -216,11 +217,67 @@ async def test_site_domains_sets_and_clears_custom_domains(db, env):
     await cms(env, "site", "create", "garden")
     code, out, err = await cms(env, "site", "domains", "garden", "Blog.Example.org", "www.blog.example.org")
     assert code == 0, err
-    assert "http://blog.example.org/" in out
+    assert "blog.example.org verified" in out
     assert (await db.sites.find_one({"name": "garden"}))["domains"] == ["blog.example.org", "www.blog.example.org"]
-    code, _, err = await cms(env, "site", "domains", "garden")
+    code, _, err = await cms(env, "site", "domains", "garden", "--clear")
     assert code == 0, err
     assert "domains" not in await db.sites.find_one({"name": "garden"})
+
+
+async def test_site_domains_lists_them_with_their_state_and_changes_nothing(db, env):
+    from cms.store.domains import SiteDomains
+
+    await cms(env, "site", "create", "garden")
+    await cms(env, "site", "domains", "garden", "blog.example.org", "old.example.org")
+    site = await db.sites.find_one({"name": "garden"})
+    domains = SiteDomains(db, site["_id"], "localhost")
+    await domains.make_primary("blog.example.org")
+    await domains.add("new.example.org", lambda name: "t" * 16 + "." + "m" * 22)
+    before = await db.sites.find_one({"name": "garden"})
+    code, out, err = await cms(env, "site", "domains", "garden")
+    assert code == 0, err
+    assert out.splitlines() == [
+        "garden answers at http://blog.example.org/ (and redirects its other addresses there)",
+        "blog.example.org verified primary",
+        "old.example.org verified",
+        "new.example.org unverified",
+    ]
+    assert await db.sites.find_one({"name": "garden"}) == before
+    await assert_refused(db, env, "site", "domains", "nowhere", message="no site named 'nowhere'")
+
+
+async def test_site_domains_route_yaml_is_one_route_per_verified_domain_like_the_templates(db, env):
+    """Issue 17.6: each verified custom domain gets a Route as the template's own: edge TLS,
+    HSTS, the same timeout and service; unverified domains get none."""
+    import yaml
+
+    from cms.store.domains import SiteDomains
+    from tests.deploy.test_manifests import app_objects, one
+
+    await cms(env, "site", "create", "garden")
+    await cms(env, "site", "domains", "garden", "blog.example.org", "www.blog.example.org")
+    site = await db.sites.find_one({"name": "garden"})
+    await SiteDomains(db, site["_id"], "localhost").add("pending.example.org", lambda name: "t" * 16 + "." + "m" * 22)
+    code, out, err = await cms(env, "site", "domains", "garden", "--route-yaml")
+    assert code == 0, err
+    document = yaml.safe_load(out)
+    assert document["apiVersion"] == "v1" and document["kind"] == "List"
+    routes = document["items"]
+    assert sorted(r["spec"]["host"] for r in routes) == ["blog.example.org", "www.blog.example.org"]
+    template_route = one(app_objects(), "Route", "cms")
+    for route in routes:
+        assert route["apiVersion"] == "route.openshift.io/v1" and route["kind"] == "Route"
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", route["metadata"]["name"])
+        assert len(route["metadata"]["name"]) <= 63
+        assert route["metadata"]["labels"]["app"] == "cms"
+        assert route["metadata"]["annotations"] == template_route["metadata"]["annotations"]
+        spec = route["spec"]
+        assert spec["to"] == template_route["spec"]["to"] and spec["port"] == template_route["spec"]["port"]
+        assert spec["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
+        assert spec["wildcardPolicy"] == "None"
+    assert len({r["metadata"]["name"] for r in routes}) == 2
+    code, out, err = await cms(env, "site", "domains", "garden", "--clear", "--route-yaml")
+    assert code == 0 and yaml.safe_load(out)["items"] == []
 
 
 @pytest.mark.parametrize(
