@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     user_create.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
     user_create.add_argument("--name")
     user_create.add_argument("--username")
+    user_admin = user.add_parser("admin", help="make an account a platform admin (/console on the platform host)")
+    user_admin.add_argument("email")
+    user_admin.add_argument("--revoke", action="store_true", help="take the platform admin's rights away")
 
     backup = commands.add_parser("backup", help="back up the whole platform into DIR, while it serves")
     backup.add_argument("dir", metavar="DIR", help="a new or empty directory (with --keep: the folder of backups)")

@@ -30,6 +30,7 @@ from cms.handlers.accounts import accounts_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.console import console_routes
 from cms.handlers.domains import domain_routes
 from cms.handlers.export import export_routes
 from cms.handlers.handover import handover_platform_routes, handover_site_routes
@@ -138,7 +139,9 @@ class CMSApplication(tornado.web.Application):
         # inserts host rules ahead of the wildcard).
         self.add_handlers(
             re.escape(settings.base_domain) + "$",
-            health_routes() + static_routes() + platform_routes() + [URLSpec(r"/.*", NotFoundHandler)],
+            health_routes() + static_routes() + platform_routes()
+            + console_routes()  # /console: the operators' (cms.handlers.console)
+            + [URLSpec(r"/.*", NotFoundHandler)],
         )
 
     def use_database(self, db: Any) -> None:

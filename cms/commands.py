@@ -124,6 +124,17 @@ async def signup_invite(ctx: Context) -> int:
     return 0
 
 
+async def user_admin(ctx: Context) -> int:
+    """Platform admins use the operators' console; only this command makes (or unmakes) one."""
+    user = await Users(ctx.db).set_platform_admin(ctx.args.email, not ctx.args.revoke)
+    if ctx.args.revoke:
+        ctx.say("%s is no longer a platform admin" % user["email"])
+    else:
+        port = "" if ctx.settings.port in (80, 443) else ":%d" % ctx.settings.port
+        ctx.say("%s is a platform admin: http://%s%s/console" % (user["email"], ctx.settings.base_domain, port))
+    return 0
+
+
 async def post_create(ctx: Context) -> int:
     db, args, body = ctx.db, ctx.args, ctx.stdin_text
     store = SiteStore(db, await _site(db, args.site))

@@ -23,6 +23,7 @@ import logging
 import re
 from typing import Any
 
+from cms.httperrors import Refusal
 from cms.store import Sessions, Users
 from cms.store.changes import PLATFORM
 from cms.store.sessions import IDLE
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 COOKIE = "cms_session"
 MAX_AGE_DAYS = IDLE.days  # the cookie lives as long as the server keeps an idle session
+DISABLED = "This account has been disabled by the platform's operators."
 
 
 def scope_of(handler: Any) -> Any:
@@ -47,7 +49,11 @@ async def start(handler: Any, user: dict, parent: Any = None) -> dict:
     A session this browser had here ends: a new sign-in never reuses an id
     (no session fixation), and leaves no orphan in the account page's list.
     ``parent``: the platform session that handed this sign-in over to a site.
+    An account the platform's operators disabled gets no session (a 403 that says so).
     """
+    if user.get("disabled"):  # (1 rather than True on nx-27017: read as a truth value)
+        log.info("refused a sign-in of the disabled account %s", user["_id"])
+        raise Refusal(403, DISABLED)
     store = Sessions(handler.db, scope_of(handler))
     if getattr(handler, "session", None) is not None:
         await store.replace(handler.session)
@@ -83,7 +89,7 @@ async def load(handler: Any) -> tuple[dict | None, dict | None]:
     if session is None:
         return None, None
     user = await Users(handler.db).by_id(session["user_id"])
-    if user is None or user.get("session_version", 1) != session.get("version"):
+    if user is None or user.get("session_version", 1) != session.get("version") or user.get("disabled"):
         return None, None
     await store.touch(session)
     return user, session

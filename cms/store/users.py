@@ -19,9 +19,10 @@ import bcrypt
 import pymongo
 
 from cms.store.changes import Changes
-from cms.store.errors import Duplicate, Invalid, WrongPassword
+from cms.store.errors import Duplicate, Invalid, NotFound, WrongPassword
 from cms.store.ids import new_id
 from cms.store.scoped import find_one_and_modify
+from cms.store.sessions import PersonSessions
 from cms.text.slugs import slugify
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$|^[^@\s]+@localhost$")
@@ -283,3 +284,28 @@ class Users:
         validate_password(new)
         await self.set_password(user_id, new)
         return await self.by_id(user_id) or user
+
+    # --- what the platform's operators change (cms/handlers/console.py, the CLI) ------
+
+    async def set_platform_admin(self, email: str, admin: bool = True) -> dict:
+        """Make the account of ``email`` a platform admin (``/console``), or no longer one."""
+        user = await self.by_email(normalize_email(email))
+        if user is None:
+            raise NotFound("no account with the e-mail %s" % email)
+        update = {"$set": {"platform_admin": True}} if admin else {"$unset": {"platform_admin": ""}}
+        await self._collection.update_one({"_id": user["_id"]}, update)
+        return {**user, "platform_admin": admin}
+
+    async def set_disabled(self, user_id: Any, disabled: bool) -> dict:
+        """Disable an account (it cannot sign in, and every session of it ends at once,
+        in every process: ``session_version`` moves on, and the sessions are deleted),
+        or enable it again."""
+        update: dict = {"$set": {"disabled": True}, "$inc": {"session_version": 1}} if disabled \
+            else {"$unset": {"disabled": ""}}
+        user = await self._collection.find_one_and_update(
+            {"_id": user_id}, update, return_document=pymongo.ReturnDocument.AFTER)
+        if user is None:
+            raise NotFound("no such account")
+        if disabled:
+            await PersonSessions(self._collection.database, user_id).end_all()
+        return user

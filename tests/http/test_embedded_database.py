@@ -333,3 +333,34 @@ async def test_a_projection_of_a_dotted_field_comes_back_flat(db):
     await db.scratch.insert_one({"f": {"url": "/media/a.jpg", "alt": "A"}})
     found = await db.scratch.find_one({}, {"f.url": 1, "_id": 0})
     assert found == {"f.url": "/media/a.jpg"}  # MongoDB: {"f": {"url": "/media/a.jpg"}}
+
+
+async def test_a_boolean_written_by_set_reads_back_as_one(db):
+    """MongoDB keeps ``True``; nx-27017 stores a boolean written by ``$set`` as ``1``
+    (one inserted with the document stays ``True``). Workaround: the account flags
+    ``platform_admin`` and ``disabled`` are read as truth values (`cms.sessions`,
+    `cms.handlers.console`), never compared with ``is True``."""
+    await db.scratch.insert_one({"_id": "a", "inserted": True})
+    await db.scratch.update_one({"_id": "a"}, {"$set": {"flag": True}})
+    found = await db.scratch.find_one({"_id": "a"})
+    assert found["inserted"] is True
+    assert found["flag"] == 1 and found["flag"] is not True  # MongoDB: True
+    assert await db.scratch.count_documents({"flag": True}) == 1  # the query still matches
+
+
+async def test_group_max_of_dates_is_text_and_sum_of_a_missing_field_is_none(db):
+    """In ``$group``, MongoDB's ``$max`` of datetimes is a datetime and ``$sum`` over
+    documents without the field is 0; nx-27017 answers the date's extended-JSON text
+    and None. Workarounds: `cms.store.console.as_datetime` and ``or 0`` in
+    `Console.numbers`."""
+    import datetime as dt
+
+    from cms.store.console import as_datetime
+
+    when = dt.datetime(2026, 11, 26, 11, 31, 56, 497000, tzinfo=dt.timezone.utc)
+    await db.scratch.insert_many([{"k": 1, "at": when}, {"k": 1, "at": when - dt.timedelta(days=1)}])
+    row = [r async for r in db.scratch.aggregate(
+        [{"$group": {"_id": "$k", "last": {"$max": "$at"}, "total": {"$sum": "$missing"}}}])][0]
+    assert isinstance(row["last"], str) and "$date" in row["last"]  # MongoDB: the datetime
+    assert as_datetime(row["last"]) == when == as_datetime(when)
+    assert row["total"] is None  # MongoDB: 0
