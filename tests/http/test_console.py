@@ -11,27 +11,20 @@ import logging
 import zipfile
 
 import pytest
-import tornado.web
 
-from cms import sessions
-from cms.store import Sessions
-from cms.store.changes import PLATFORM
 from cms.store.outbox import Outbox
 from tests import images
 from tests.admin_session import Session, signed_in
 from tests.conftest import TEST_PASSWORD
 from tests.http.test_media import upload
+from tests.platform_session import Platform
 
 
-async def platform_session(client, app, user: dict) -> Session:
-    """A browser signed in on the platform host as ``user``: the session the platform's
-    sign-in starts (cms/sessions.py, scope `PLATFORM`), and its signed cookie."""
-    session = Session(client, "platform")
-    session.host = "localhost"
-    token, _ = await Sessions(app.db, PLATFORM).start(user, "test")
-    signed = tornado.web.create_signed_value(app.settings["cookie_secret"], sessions.COOKIE, token,
-                                             key_version=app.settings["key_version"])
-    session.cookies[sessions.COOKIE] = signed.decode()
+async def platform_session(client, user: dict) -> Platform:
+    """A browser signed in on the platform host as ``user``, through its sign-in page."""
+    session = Platform(client)
+    answer = await session.sign_in(user["email"])
+    assert answer.code == 303, answer.body[:300]
     return session
 
 
@@ -49,7 +42,7 @@ async def platform(world, client, app):
     ops = await world.users.create("ops@example.com", TEST_PASSWORD, name="Olga Ops")
     await world.users.set_platform_admin("ops@example.com")
     return {"alpha": alpha, "beta": beta, "ann": alpha_owner, "bob": beta_owner, "ops": ops,
-            "operator": await platform_session(client, app, ops)}
+            "operator": await platform_session(client, ops)}
 
 
 async def test_only_platform_admins_get_the_console_and_only_on_the_platform_host(platform, world, client, app):
@@ -57,7 +50,7 @@ async def test_only_platform_admins_get_the_console_and_only_on_the_platform_hos
     assert anonymous.code == 302 and anonymous.headers["Location"] == "/signin?next=%2Fconsole"
     assert (await client.fetch("localhost", "/console/sites", method="POST", body="")).code == 403
 
-    ann = await platform_session(client, app, platform["ann"])  # signed in, not a platform admin
+    ann = await platform_session(client, platform["ann"])  # signed in, not a platform admin
     assert (await ann.get("/console")).code == 403
     assert (await ann.get("/console/sites")).code == 403
 
@@ -240,14 +233,19 @@ async def test_disabling_an_account_ends_its_sessions_at_once_and_refuses_its_si
     operator, ann = platform["operator"], platform["ann"]
     on_alpha = await signed_in(client, "alpha", ann)
     assert (await on_alpha.get("/admin/")).code == 200
+    on_platform = await platform_session(client, ann)
+    assert (await on_platform.get("/sites")).code == 200
     path = "/console/accounts/%s" % ann["_id"]
     await operator.get(path)
 
     assert (await operator.post(path + "/disable")).code == 303
     assert (await on_alpha.get("/admin/")).code == 302  # signed out: sent to sign in
+    assert (await on_platform.get("/sites")).code == 302
     again = Session(client, "alpha")
     refused = await again.login(ann["email"])
     assert refused.code == 403 and b"This account has been disabled by the platform&#x27;s operators." in refused.body
+    on_the_platform = await Platform(client).sign_in(ann["email"])
+    assert on_the_platform.code == 403 and b"disabled by the platform" in on_the_platform.body
     assert b'id="disabled"' in (await operator.get(path)).body
 
     assert (await operator.post(path + "/enable")).code == 303
