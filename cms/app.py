@@ -34,6 +34,7 @@ from cms.handlers.console import console_routes
 from cms.handlers.domains import domain_routes
 from cms.handlers.export import export_routes
 from cms.handlers.handover import handover_platform_routes, handover_site_routes
+from cms.handlers.imports import import_routes
 from cms.handlers.media import media_routes
 from cms.handlers.redirects_admin import redirects_admin_routes
 from cms.handlers.refused import RefusedHandler
@@ -129,6 +130,7 @@ class CMSApplication(tornado.web.Application):
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + export_routes()
+            + import_routes()  # /admin/import: WordPress and Ghost exports (cms/importers/)
             + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
             + [URLSpec(r"/%s/?" % SLUG, public.PageHandler, name="page"),

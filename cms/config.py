@@ -121,6 +121,7 @@ class Settings:
     # fits in OpenShift's default terminationGracePeriodSeconds (30 s).
     shutdown_grace: float = 25.0
     max_upload_mb: int = 20  # CMS_MAX_UPLOAD_MB: the largest image file an author may upload
+    max_import_mb: int = 100  # CMS_MAX_IMPORT_MB: the largest export (plus media zip) the Import page takes
     smtp_url: str | None = None  # SMTP_URL: where mail goes (cms.mail); None: kept in the outbox and logged
     site_quota_mb: int = 1024  # CMS_SITE_QUOTA_MB: media storage of a site with no quota of its own
     # CMS_DNS_TARGET: what owners point a custom domain at (a host name for a CNAME, or
@@ -143,6 +144,8 @@ class Settings:
         # Tornado refuses request bodies over 100 MB outright (no answer, the
         # connection closes): keep the limit where an upload still gets its 413.
         max_upload_mb = int(_number(env, "CMS_MAX_UPLOAD_MB", 20, int, minimum=1, maximum=90))
+        # An import's body is streamed to a file (cms/uploads.py), so it may exceed Tornado's default 100 MB.
+        max_import_mb = int(_number(env, "CMS_MAX_IMPORT_MB", 100, int, minimum=1, maximum=4096))
         site_quota_mb = int(_number(env, "CMS_SITE_QUOTA_MB", 1024, int, minimum=1))
         signup = (env.get("CMS_SIGNUP") or "open").strip().lower()
         if signup not in SIGNUP_MODES:
@@ -177,6 +180,7 @@ class Settings:
             trust_proxy=_truthy(env.get("CMS_TRUST_PROXY")),
             shutdown_grace=shutdown_grace,
             max_upload_mb=max_upload_mb,
+            max_import_mb=max_import_mb,
             smtp_url=(env.get("SMTP_URL") or "").strip() or None,
             site_quota_mb=site_quota_mb,
             dns_target=(env.get("CMS_DNS_TARGET") or "").strip() or None,

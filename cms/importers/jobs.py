@@ -55,21 +55,24 @@ async def run(db, site: dict, kind: str, path: str, run_by: str, job: dict | Non
     return report
 
 
-def in_background(db, site: dict, kind: str, path: str, run_by: str, job: dict, max_image_bytes: int) -> asyncio.Task:
-    """Run the import after this request; the uploaded file at ``path`` is removed when it ends."""
+def in_background(db, site: dict, kind: str, path: str, run_by: str, job: dict, max_image_bytes: int,
+                  media: str | None = None) -> asyncio.Task:
+    """Run the import after this request; the uploaded files (``path``, ``media``) are removed when it ends."""
 
     async def go() -> None:
         try:
-            await run(db, site, kind, path, run_by, job=job, max_image_bytes=max_image_bytes)
+            await run(db, site, kind, path, run_by, job=job, media=media, max_image_bytes=max_image_bytes)
         except ImportFailed as error:
             log.info("site %s: import %s refused: %s", site.get("name"), job["_id"], error)
         except Exception:
             pass  # logged, and the job says so (`run`)
         finally:
-            try:
-                os.unlink(path)
-            except FileNotFoundError:
-                pass
+            for uploaded in (path, media):
+                if uploaded:
+                    try:
+                        os.unlink(uploaded)
+                    except FileNotFoundError:
+                        pass
 
     task = asyncio.ensure_future(go())
     _running.add(task)
