@@ -14,9 +14,11 @@ prove it owns it gets it, so nobody can hold a name by adding it without
 ever proving it. One that already serves another site is refused.
 
 Every change is a compare-and-swap on ``domains_rev`` over the whole state
-(read, edit, write if nobody wrote meanwhile): the embedded server does not
-create arrays with ``$addToSet`` nor match ``$ne`` on a missing field as
-MongoDB does, and whole-state writes keep the three fields consistent anyway.
+(read, edit, write if nobody wrote meanwhile): the embedded server neither
+creates a missing array with ``$addToSet`` nor matches a dotted ``$ne`` on a
+missing field in an update's filter (both pinned in
+tests/http/test_embedded_database.py), and whole-state writes keep the three
+fields consistent anyway.
 """
 
 from __future__ import annotations

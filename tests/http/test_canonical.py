@@ -138,3 +138,21 @@ async def test_page_one_asked_by_number_answers_301_to_the_bare_url(world, clien
     response = await client.get("mag", asked)
     assert response.code == 301
     assert response.headers["Location"] == "http://mag.localhost:%d%s" % (client.port, bare)
+
+
+async def test_a_sites_domain_never_shows_another_sites_pages_or_urls(world, client):
+    """Cross-site: at A's primary domain, B's slugs are 404 and A's sitemap lists A alone."""
+    from cms.store.domains import SiteDomains
+
+    alpha, _ = await magazine(world)
+    beta = await world.site("beta", title="Beta")
+    await world.post(beta, await world.member(beta, "owner"), "Only on beta")
+    await world.sites.set_domains(alpha.site_id, ["blog.example.org"])
+    await SiteDomains(world.db, alpha.site_id).make_primary("blog.example.org")
+    assert (await client.fetch("blog.example.org", "/posts/only-on-beta")).code == 404
+    assert (await client.get("beta", "/posts/only-on-beta")).code == 200
+    # Beta's own address stays beta's, not redirected to alpha's domain.
+    beta_page = await client.get("beta", "/posts/only-on-beta")
+    assert canonical_of(beta_page.body) == "http://beta.localhost:%d/posts/only-on-beta" % client.port
+    sitemap = (await client.fetch("blog.example.org", "/sitemap.xml")).body
+    assert b"beta" not in sitemap.lower() and b"http://blog.example.org:" in sitemap

@@ -364,3 +364,25 @@ async def test_group_max_of_dates_is_text_and_sum_of_a_missing_field_is_none(db)
     assert isinstance(row["last"], str) and "$date" in row["last"]  # MongoDB: the datetime
     assert as_datetime(row["last"]) == when == as_datetime(when)
     assert row["total"] is None  # MongoDB: 0
+
+
+async def test_add_to_set_on_a_missing_field_creates_nothing(db):
+    """MongoDB creates the array; nx-27017 matches the document and leaves it as it was.
+
+    Workaround: `cms.store.domains.SiteDomains` writes whole arrays with ``$set``,
+    as a compare-and-swap on ``domains_rev``.
+    """
+    await db.scratch.insert_one({"_id": 1})
+    result = await db.scratch.update_one({"_id": 1}, {"$addToSet": {"domains": "a.example.com"}})
+    assert result.matched_count == 1 and result.modified_count == 0  # MongoDB: 1 modified
+    assert await db.scratch.find_one({"_id": 1}) == {"_id": 1}  # MongoDB: domains: ["a.example.com"]
+
+
+async def test_an_update_filter_with_ne_on_a_missing_dotted_field_matches_nothing(db):
+    """MongoDB's update matches (a missing field is "not equal"); nx-27017's count does
+    too, but its update does not. Workaround: the same compare-and-swap (cms/store/domains.py)."""
+    await db.scratch.insert_one({"_id": 1})
+    condition = {"_id": 1, "claims.name": {"$ne": "a.example.com"}}
+    assert await db.scratch.count_documents(condition) == 1
+    result = await db.scratch.update_one(condition, {"$push": {"claims": {"name": "a.example.com"}}})
+    assert result.matched_count == 0  # MongoDB: 1
