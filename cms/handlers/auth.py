@@ -151,6 +151,7 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
     """
 
     password_removed = False  # an unconfirmed account's password was dropped by this sign-in
+    password_removed_page = "/admin/account?done=password-removed"  # where the person is told so
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -160,6 +161,11 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
         self._OAUTH_AUTHORIZE_URL = urls.get("authorize", self._OAUTH_AUTHORIZE_URL)
         self._OAUTH_ACCESS_TOKEN_URL = urls.get("token", self._OAUTH_ACCESS_TOKEN_URL)
         self._OAUTH_USERINFO_URL = urls.get("userinfo", self._OAUTH_USERINFO_URL)
+
+    @property
+    def where(self) -> str:
+        """For the log: this site's name, or the platform (`cms.handlers.platform` signs in there too)."""
+        return self.site["name"] if self.site else "the platform"
 
     def get_google_oauth_settings(self) -> dict[str, str]:
         return {"key": self.cms.google_client_id or "", "secret": self.cms.google_client_secret or ""}
@@ -184,7 +190,7 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
             kept = {}
         state = self.get_query_argument("state", "")
         if not isinstance(kept, dict) or not state or not hmac.compare_digest(str(kept.get("state", "")), state):
-            log.info("Google callback on %s with a missing or wrong state", self.site["name"])
+            log.info("Google callback on %s with a missing or wrong state", self.where)
             self.fail(400, GOOGLE_STALE)
             return
         if self.get_query_argument("error", None) is not None:
@@ -194,7 +200,7 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
             access = await self.get_authenticated_user(self.redirect_uri, self.get_query_argument("code"))
             info = await self.oauth2_request(self._OAUTH_USERINFO_URL, access_token=access["access_token"])
         except (tornado.httpclient.HTTPClientError, OSError, KeyError, ValueError) as error:
-            log.warning("Google sign-in on %s failed: %s", self.site["name"], error)
+            log.warning("Google sign-in on %s failed: %s", self.where, error)
             self.fail(502, GOOGLE_UNREACHABLE)
             return
         user, message = await self.google_member(info or {})
@@ -202,9 +208,9 @@ class GoogleLoginHandler(AdminHandler, tornado.auth.GoogleOAuth2Mixin):
             self.fail(401, message)
             return
         await sessions.start(self, user)
-        log.info("%s signed in with Google on %s", user["_id"], self.site["name"])
+        log.info("%s signed in with Google on %s", user["_id"], self.where)
         if self.password_removed:  # tell the person (cms.handlers.account DONE)
-            self.redirect("/admin/account?done=password-removed", status=303)
+            self.redirect(self.password_removed_page, status=303)
             return
         self.redirect(safe_next(kept.get("next")), status=303)
 

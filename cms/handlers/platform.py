@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import tornado.web
 
-from cms import sessions
+from cms import accounts, sessions
 from cms.config import REPO_ROOT
 from cms.handlers.auth import GoogleLoginHandler
 from cms.handlers.base import BaseHandler, PlatformHandler
@@ -25,6 +25,7 @@ from cms.store import PersonSessions, Users
 from cms.store.changes import PLATFORM
 from cms.store.signup import PersonSites
 from cms.store.throttle import Throttle, key_for
+from cms.store.users import is_confirmed
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,8 @@ class YourSitesHandler(PlatformPage):
         owned = sum(1 for row in rows if row["role"] == "owner")
         self.render("platform/sites.html", rows=rows, site_address=self.site_address,
                     may_start=self.cms.signup != "closed" and owned < self.cms.sites_per_account,
-                    created=self.get_query_argument("created", ""))
+                    created=self.get_query_argument("created", ""),
+                    password_removed=self.get_query_argument("notice", "") == "password-removed")
 
 
 class PlatformGoogleHandler(GoogleLoginHandler):
@@ -159,6 +161,7 @@ class PlatformGoogleHandler(GoogleLoginHandler):
 
     frame_policy = "DENY"
     frame_ancestors = "'none'"
+    password_removed_page = "/sites?notice=password-removed"
 
     async def prepare(self) -> None:
         # The site's checks (a site host, a role there) do not apply here: the platform's do.
@@ -203,6 +206,11 @@ class PlatformGoogleHandler(GoogleLoginHandler):
         if user is not None:
             if user.get("google_sub") not in (None, sub):
                 return None, GOOGLE_NOT_MEMBER  # that e-mail's account is tied to another Google account
+            if not is_confirmed(user):
+                # A password someone chose for this address without proving it theirs:
+                # Google has proven whose it is, and that password goes (cms.accounts.claim).
+                self.password_removed = await accounts.claim(self.db, user, name=str(info.get("name") or ""))
+                user = await users.by_id(user["_id"]) or user  # its session version moved on
             await users.link_google(user["_id"], sub)
             return user, ""
         if self.cms.signup == "closed":

@@ -13,6 +13,7 @@ from tests.cli.test_commands import cms, env  # noqa: F401
 from tests.conftest import TEST_PASSWORD
 from tests.http.test_google_auth import app, google, google_round_trip  # noqa: F401
 from tests.mail_server import link_in, text_of
+from tests.platform_session import Platform
 
 ATTACKER_PASSWORD = "mallory chose this one"
 
@@ -117,3 +118,16 @@ async def test_user_create_never_hands_the_inviter_s_account_to_an_operator_s_ne
     assert (await Session(client, "beta").login("new@example.org", ATTACKER_PASSWORD)).code == 401
     assert (await Session(client, "alpha").login("new@example.org", ATTACKER_PASSWORD)).code == 401
     assert (await Session(client, "beta").login("new@example.org", password)).code == 303
+
+
+async def test_signing_up_with_google_on_the_platform_drops_the_inviter_s_password(client, world, db, mail, google):  # noqa: F811
+    await accept_for_someone_else(client, world, mail)
+    google.sign_in_as("new@example.org", sub="sub-real", name="Real Person")
+    platform = Platform(client)
+    back = await google_round_trip(platform, google, next="/sites")
+    assert back.code == 303 and back.headers["Location"] == "/sites?notice=password-removed"
+    told = await platform.get(back.headers["Location"])
+    assert told.code == 200 and b'id="password-removed"' in told.body
+    user = await Users(db).by_email("new@example.org")
+    assert "password_hash" not in user and user["name"] == "Real Person"
+    assert (await Platform(client).sign_in("new@example.org", ATTACKER_PASSWORD)).code == 401
