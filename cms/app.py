@@ -26,7 +26,7 @@ from cms.domains import DomainTokens
 from cms.fastpath import kept_answer
 from cms.handlers import cards, health, platform, public
 from cms.handlers.account import account_routes
-from cms.handlers.accounts import accounts_routes
+from cms.handlers.accounts import accounts_routes, platform_accounts_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
@@ -101,7 +101,7 @@ def reader_routes() -> list[URLSpec]:
 def platform_routes() -> list[URLSpec]:
     """The bare base domain: landing, sign-in, Your sites, sign-up (cms/handlers/platform.py,
     signup.py, handover.py)."""
-    return platform.platform_routes() + signup_routes() + handover_platform_routes()
+    return platform.platform_routes() + signup_routes() + handover_platform_routes() + platform_accounts_routes()
 
 
 class CMSApplication(tornado.web.Application):

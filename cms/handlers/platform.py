@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM_STATIC = REPO_ROOT / "cms" / "static" / "platform"
 HOME = "/sites"  # where a platform sign-in leads
-FORGOT_URL: str | None = None  # the password reset page (cms.mail's), linked from the sign-in form
+FORGOT_URL: str | None = "/reset"  # the password reset page (cms.handlers.accounts), linked from the sign-in form
 SIGNIN_FAILED = "That e-mail and password do not match an account."
 TOO_MANY = "Too many failed attempts. Wait a few minutes, then try again."
 CLOSED_GOOGLE = "Sign-up is closed on this platform, and that Google account has none here."

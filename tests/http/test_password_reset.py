@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from cms import accounts
 from cms.store import Users
 from cms.store.tokens import Tokens
 from cms.store.users import is_confirmed
 from tests.admin_session import Session
 from tests.conftest import TEST_PASSWORD
 from tests.mail_server import link_in
+from tests.platform_session import Platform
 
 NEW_PASSWORD = "a brand new passphrase"
 
@@ -33,7 +35,7 @@ async def test_the_sign_in_form_offers_a_reset_and_it_answers_the_same_for_any_a
     unknown = await ask_for_reset(client, "alpha", "nobody@example.com")
     assert known.code == unknown.code == 200
     strip = lambda body: body.split(b'name="_xsrf"')[0]  # noqa: E731 (the XSRF token differs per session)
-    assert strip(known.body) == strip(unknown.body) and b"If an account of this site has that address" in known.body
+    assert strip(known.body) == strip(unknown.body) and b"If an account on Alpha has that address" in known.body
     message = await mail.wait_for("known@example.com")
     assert "/reset/" in link_in(message)
     assert mail.to("nobody@example.com") == []
@@ -117,3 +119,38 @@ async def test_a_reset_confirms_an_unconfirmed_account_and_its_password_is_the_r
     user = await Users(db).by_email("new@example.org")
     assert is_confirmed(user) and await alpha.members.role_of(user["_id"]) == "author"
     assert (await Session(client, "alpha").login("new@example.org", "someone else's password")).code == 401
+
+
+async def test_the_platform_sign_in_offers_a_reset_that_signs_in_on_the_platform(client, world, db, mail):
+    alpha = await world.site("alpha")
+    await world.member(alpha, "owner", email="me@example.com")
+    assert b'href="/reset"' in (await Platform(client).get("/signin")).body
+    asking = Platform(client)
+    await asking.get("/reset")
+    for email in ("me@example.com", "nobody@example.com"):
+        answer = await asking.post("/reset", {"email": email})
+        assert answer.code == 200 and b"we sent it a link" in answer.body
+    link = link_in(await mail.wait_for("me@example.com"))
+    assert link.startswith("http://localhost:%d/reset/" % client.port)
+    me = Platform(client)
+    done = await me.post(path_of(client, link), {"password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD})
+    assert done.code == 303 and done.headers["Location"] == "/sites"
+    assert (await me.get("/sites")).code == 200
+    assert (await Platform(client).sign_in("me@example.com", NEW_PASSWORD)).code == 303
+    assert (await Session(client, "alpha").post(path_of(client, link), {})).code == 404  # the platform's link, on a site
+    assert mail.to("nobody@example.com") == []
+
+
+async def test_sign_up_by_e_mail_confirms_on_the_platform_through_start_confirmation(client, app, db, mail):
+    """The API the platform's sign-up calls: an unconfirmed account, a link to its address."""
+    user = await Users(db).create("signup@example.org", TEST_PASSWORD, email_confirmed=False)
+    await accounts.start_confirmation(db, app.mail, user, "http://localhost:%d" % client.port)
+    link = link_in(await mail.wait_for("signup@example.org"))
+    assert link.startswith("http://localhost:%d/confirm/" % client.port)
+    assert (await Platform(client).sign_in("signup@example.org")).code == 401  # not before confirming
+    person = Platform(client)
+    assert (await person.get(path_of(client, link))).code == 200
+    done = await person.post(path_of(client, link), {"password": TEST_PASSWORD})
+    assert done.code == 303 and done.headers["Location"] == "/sites"
+    assert is_confirmed(await Users(db).by_email("signup@example.org"))
+    assert (await Platform(client).sign_in("signup@example.org")).code == 303
