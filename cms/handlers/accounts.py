@@ -117,6 +117,8 @@ class ConfirmFlow:
 class ResetRequestFlow:
     """``/reset``: an address in, the same answer out."""
 
+    writes_while_suspended = True  # the account's, not the site's: the owner may need it to read why
+
     async def get(self) -> None:
         self.show("reset_request.html", error=None, sent=False, email="")
 
@@ -144,6 +146,8 @@ class ResetRequestFlow:
 
 class ResetFlow:
     """``/reset/<token>``: choose a new password; every other session of the person ends."""
+
+    writes_while_suspended = True
 
     async def get(self, token: str) -> None:
         try:

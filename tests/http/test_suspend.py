@@ -107,6 +107,9 @@ async def test_signing_in_and_out_still_work_on_a_suspended_site(blog, world, cl
     assert REASON.encode() in (await visitor.get("/admin/")).body
     assert (await visitor.post("/logout")).code == 303
     assert (await visitor.get("/admin/")).code == 302  # signed out: to the sign-in page
+    await visitor.get("/reset")
+    forgot = await visitor.post("/reset", {"email": owner["email"]})  # the account's, not the site's
+    assert forgot.code == 200
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "x" * 501])
