@@ -32,7 +32,7 @@ from cms.store.ids import new_id
 from cms.store.users import normalize_email
 
 STATUSES = ("queued", "sending", "sent", "failed")
-MAX_ATTEMPTS = 6
+MAX_ATTEMPTS = 8  # with the sender's backoff (30 s doubling), about an hour of trying
 KEEP_DAYS = 30  # finished messages are removed after this (TTL on finished_at)
 LEASE = 120.0  # seconds a claimed message is its sender's before another may take it
 MAX_SUBJECT = 200

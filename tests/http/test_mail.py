@@ -11,6 +11,7 @@ import pytest
 
 from cms.config import ConfigError
 from cms.mail import Mailer, SmtpConfig
+from cms.mail.notices import notify_owners
 from cms.store import Invalid
 from cms.store.outbox import MAX_ATTEMPTS, Outbox
 from tests.mail_server import MailServer, link_in, self_signed, text_of
@@ -191,3 +192,22 @@ def test_smtp_url_parts_and_defaults():
     assert SmtpConfig.from_url("smtps://mail.example.org", "blogs.example").port == 465
     assert SmtpConfig.from_url("smtps://mail.example.org", "blogs.example").sender == "no-reply@blogs.example"
     assert "p@ss" not in repr(config)
+
+
+async def test_a_notice_goes_to_each_owner_of_that_site_only(app, mail, world, db):
+    alpha = await world.site("alpha", title="Alpha")
+    beta = await world.site("beta", title="Beta")
+    first = await world.member(alpha, "owner", email="first@example.com")
+    second = await world.member(alpha, "admin", email="second@example.com")
+    await alpha.members.set_role(second["_id"], "owner")
+    await world.member(alpha, "editor", email="editor@example.com")
+    await world.member(beta, "owner", email="beta-owner@example.com")
+    await beta.members.add(first["_id"], "author")
+    count = await notify_owners(db, app.mail, alpha.site, "A new comment", "Someone commented on a post.")
+    assert count == 2
+    for owner in ("first@example.com", "second@example.com"):
+        message = await mail.wait_for(owner)
+        assert message["Subject"] == "[Alpha] A new comment" and message["To"] == owner
+    await _outbox_has(db, "sent", 2)
+    assert mail.to("editor@example.com") == [] and mail.to("beta-owner@example.com") == []
+    assert {m["site_id"] for m in await Outbox(db).list()} == {alpha.site_id}
