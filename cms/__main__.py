@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     site_domains.add_argument("--clear", action="store_true", help="remove every custom domain")
     site_domains.add_argument("--route-yaml", action="store_true",
                               help="print an OpenShift Route for each verified domain (oc apply -f -)")
+    site_domains.add_argument("--with-pending", action="store_true",
+                              help="with --route-yaml: unverified domains too (their check must reach the app)")
     site_domains.add_argument("--app", default="cms", help="the template's NAME: Service and labels (default cms)")
 
     user = commands.add_parser("user", help="manage users").add_subparsers(dest="action", required=True)

@@ -62,7 +62,8 @@ async def site_domains(ctx: Context) -> int:
         await domains.replace(args.domains)
     listed = await domains.list()
     if args.route_yaml:
-        ctx.say(routes.route_list_yaml([d.name for d in listed if d.verified], args.app, site["name"]))
+        ctx.say(routes.route_list_yaml([d.name for d in listed if d.verified or args.with_pending],
+                                       args.app, site["name"]))
         return 0
     site = await _site(ctx.db, args.name)
     primary = primary_host(site, ctx.settings.base_domain)

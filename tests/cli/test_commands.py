@@ -276,6 +276,9 @@ async def test_site_domains_route_yaml_is_one_route_per_verified_domain_like_the
         assert spec["tls"] == {"termination": "edge", "insecureEdgeTerminationPolicy": "Redirect"}
         assert spec["wildcardPolicy"] == "None"
     assert len({r["metadata"]["name"] for r in routes}) == 2
+    # Before its check can reach the app on OpenShift, a pending domain needs its Route too.
+    code, out, err = await cms(env, "site", "domains", "garden", "--route-yaml", "--with-pending")
+    assert code == 0 and len(yaml.safe_load(out)["items"]) == 3
     code, out, err = await cms(env, "site", "domains", "garden", "--clear", "--route-yaml")
     assert code == 0 and yaml.safe_load(out)["items"] == []
 

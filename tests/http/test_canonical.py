@@ -156,3 +156,22 @@ async def test_a_sites_domain_never_shows_another_sites_pages_or_urls(world, cli
     assert canonical_of(beta_page.body) == "http://beta.localhost:%d/posts/only-on-beta" % client.port
     sitemap = (await client.fetch("blog.example.org", "/sitemap.xml")).body
     assert b"beta" not in sitemap.lower() and b"http://blog.example.org:" in sitemap
+
+
+async def test_a_kept_post_page_moves_when_the_primary_address_does(world, client):
+    from cms.store.domains import SiteDomains
+
+    alpha, _ = await magazine(world)
+    for _ in range(2):  # rendered, then kept
+        assert (await client.get("mag", "/posts/story-1")).code == 200
+    await world.sites.set_domains(alpha.site_id, ["blog.example.org"])
+    domains = SiteDomains(world.db, alpha.site_id)
+    await domains.make_primary("blog.example.org")
+    moved = await client.get("mag", "/posts/story-1")
+    assert moved.code == 301 and moved.headers["Location"] == "http://blog.example.org:%d/posts/story-1" % client.port
+    for _ in range(2):
+        page = await client.fetch("blog.example.org", "/posts/story-1")
+        assert canonical_of(page.body) == "http://blog.example.org:%d/posts/story-1" % client.port
+    await domains.make_primary(None)
+    moved = await client.fetch("blog.example.org", "/posts/story-1")
+    assert moved.code == 301 and moved.headers["Location"] == "http://mag.localhost:%d/posts/story-1" % client.port

@@ -103,7 +103,14 @@ class Impostor(tornado.web.RequestHandler):
 
     def get(self, token: str) -> None:
         kind = self.settings["kind"]
-        if kind == "redirect":
+        if kind == "same-host":  # a router sending http to https on the same name: followed
+            if self.get_query_argument("hop", None) is None:
+                self.redirect("http://%s/.well-known/cms-domain/%s?hop=1" % (DOMAIN, token), permanent=True)
+            else:
+                self.write(token)  # as this platform would, behind that router
+        elif kind == "loop":
+            self.redirect("http://%s/.well-known/cms-domain/%s" % (DOMAIN, token))
+        elif kind == "redirect":
             self.redirect("http://elsewhere.example.net/", permanent=True)
         elif kind == "error":
             raise tornado.web.HTTPError(500)
@@ -116,6 +123,7 @@ class Impostor(tornado.web.RequestHandler):
 @pytest.mark.parametrize("kind, message", [
     ("wrong", "answered, but not with this site's token"),
     ("redirect", "answered with a redirect to http://elsewhere.example.net/"),
+    ("loop", "redirects too many times"),
     ("error", "answered 500"),
     ("huge", "could not reach http://blog.example.org/"),
     ("refused", "the connection was refused"),
@@ -145,6 +153,21 @@ async def test_a_failed_verification_says_why_and_changes_nothing(world, client,
     assert page.code == 400 and message in error_of(page)
     assert (await SiteDomains(world.db, store.site_id).get(DOMAIN)).verified is False
     assert (await client.fetch(DOMAIN, "/posts/story")).code == 404
+
+
+async def test_a_redirect_to_the_same_name_is_followed(world, client, app):
+    store, owner = await mag_with_owner(world)
+    session = await signed_in(client, "mag", owner)
+    await action(session, "add", DOMAIN)
+    other = HTTPServer(tornado.web.Application([(r"/\.well-known/cms-domain/(.*)", Impostor)], kind="same-host"))
+    port = database.free_port()
+    other.listen(port, "127.0.0.1")
+    point(app, client, port=port)
+    try:
+        assert (await action(session, "verify", DOMAIN)).code == 303
+    finally:
+        other.stop()
+    assert (await SiteDomains(world.db, store.site_id).get(DOMAIN)).verified
 
 
 async def test_a_name_that_does_not_resolve_says_so(world, client, app):
