@@ -37,6 +37,29 @@ def etag_matches(header: str, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == etag for tag in header.split(","))
 
 
+def not_modified(request_headers: httputil.HTTPHeaders, etag: str, last_modified: str | None,
+                 shared_second: bool = False) -> bool:
+    """Whether a kept page may answer 304: ``If-None-Match`` against its ETag; without
+    one, ``If-Modified-Since`` against its ``Last-Modified`` (RFC 9110 13.1.3: a client
+    that sends both is judged by the ETag alone).
+
+    HTTP dates count whole seconds: when the page was made again within the second of
+    its previous copy (``shared_second``, `SiteHandler.finish`), a client holding that
+    second cannot be told which copy it has, and gets the page in full."""
+    if "If-None-Match" in request_headers:
+        return etag_matches(request_headers.get("If-None-Match", ""), etag)
+    since = request_headers.get("If-Modified-Since")
+    if not since or not last_modified:
+        return False
+    try:
+        asked, modified = email.utils.parsedate_to_datetime(since), email.utils.parsedate_to_datetime(last_modified)
+    except (TypeError, ValueError, IndexError):
+        return False  # not a date: answer in full
+    if asked.tzinfo is None or modified.tzinfo is None:
+        return False
+    return modified < asked if shared_second else modified <= asked
+
+
 class _Date:
     """The ``Date`` header, formatted once a second."""
 
@@ -86,7 +109,7 @@ class KeptAnswer(httputil.HTTPMessageDelegate):
             headers["Content-Encoding"] = "gzip"
         headers["Etag"] = etag
         headers["X-Request-ID"] = request.request_id  # cms.requestid (find_handler gave it one)
-        if etag_matches(request.headers.get("If-None-Match", ""), etag):
+        if not_modified(request.headers, etag, headers.get("Last-Modified"), entry.shared_second):
             self._status, body = 304, b""
             for name in ("Content-Encoding", "Content-Language", "Content-Type"):
                 headers.pop(name, None)

@@ -68,6 +68,8 @@ class Entry:
     stale_since: float | None = None  # time.monotonic() when first found stale
     headers: list[tuple[str, str]] | None = None  # as first answered, less what each answer sets (cms.fastpath)
     depends: tuple | None = None  # (type, slug): the page of one post, valid under (s, its version)
+    made_second: int | None = None  # its Last-Modified, in whole seconds (cms.fastpath.not_modified)
+    shared_second: bool = False  # made within the second of the copy before it
 
     @classmethod
     def made(cls, stamp: Any, expires: float, status: int, content_type: str, body: bytes) -> "Entry":

@@ -8,8 +8,10 @@ from ui_modules.base import ThemedModule
 class PostCard(ThemedModule):
     template = "post_card"
 
-    def render(self, post: dict, author: dict | None = None, featured: bool = False) -> str:
-        return self.render_module(post=post, author=author, featured=featured,
+    def render(self, post: dict, author: dict | None = None, featured: bool = False, first: bool = False) -> str:
+        """``first``: the first card of a list, the largest thing on screen: its image
+        loads at once and first (no ``loading=lazy``, ``fetchpriority=high``)."""
+        return self.render_module(post=post, author=author, featured=featured, first=first,
                                   image=post.get("featured_image"), hue=hue_of(post.get("slug", "")))
 
 

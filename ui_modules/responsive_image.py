@@ -24,7 +24,7 @@ class ResponsiveImage(ThemedModule):
     template = "responsive_image"
 
     def render(self, image: Any, alt: str = "", sizes: str = "100vw", css_class: str = "",
-               lazy: bool = True) -> str:
+               lazy: bool = True, priority: bool = False) -> str:
         if not image:
             return ""
         if isinstance(image, str):
@@ -33,5 +33,5 @@ class ResponsiveImage(ThemedModule):
             src=image["url"], srcset=srcset(image), sizes=sizes if image.get("variants") or image.get("webp") else "",
             webp_srcset=srcset({"variants": image.get("webp")}),
             alt=image.get("alt") or alt, width=image.get("width"), height=image.get("height"),
-            css_class=css_class, lazy=lazy,
+            css_class=css_class, lazy=lazy, priority=priority,
         )

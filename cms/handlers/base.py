@@ -21,14 +21,15 @@ import http.client
 import logging
 import re
 import secrets
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import tornado.web
-from tornado import template
+from tornado import httputil, template
 
 from cms import csp, sessions
-from cms.fastpath import page_key, revalidate
+from cms.fastpath import not_modified, page_key, revalidate
 from cms.httperrors import Refusal, Suspended
 from cms.pagecache import Entry
 from cms.store import SiteStore
@@ -195,6 +196,8 @@ class BaseHandler(tornado.web.RequestHandler):
             csp_nonce=self.csp_nonce,
             site_css_url=self.site_css_url,
             base_domain=self.cms.base_domain,
+            page_has_code=False,  # themes link pygments.css only then (cms.handlers.public.ReaderHandler)
+            site_logo=None,  # {"url", "width", "height"} on reader pages (cms.handlers.cards.site_logo)
             query="",  # the search box's value; the search page passes its own
             extra_query=None,  # query arguments Pagination keeps (the search page passes q)
         )
@@ -527,8 +530,13 @@ class SiteHandler(BaseHandler):
         if entry.headers is None:  # what cms.fastpath answers with from now on
             entry.headers = [(name, value) for name, value in self._headers.get_all()
                              if name not in PER_ANSWER_HEADERS]
+        else:  # rendered by another request: when it came to be is part of the page
+            for name, value in entry.headers:
+                if name == "Last-Modified":
+                    self.set_header(name, value)
         self.set_header("Etag", etag)  # given, so Tornado's finish hashes nothing
-        if self.check_etag_header():
+        if not_modified(self.request.headers, etag, self._headers.get("Last-Modified"),
+                        entry.shared_second):
             self.set_status(304)
             self._write_buffer = []
         else:
@@ -544,10 +552,18 @@ class SiteHandler(BaseHandler):
             if chunk is not None:
                 self.write(chunk)
             content_type = str(self._headers.get("Content-Type", "text/html; charset=UTF-8"))
+            # When this answer came to be: kept pages are made again on every change of
+            # what they show, so a crawler's If-Modified-Since gets a 304 until then.
+            now = int(time.time())
+            self.set_header("Last-Modified", httputil.format_timestamp(now))
+            previous = self.application.page_cache.newest(self._cache_key)
             entry = Entry.made(entry.stamp, entry.expires, 200, content_type, b"".join(self._write_buffer))
             if self.kept_as is not None:
                 kind, slug, version = self.kept_as
                 entry.stamp, entry.depends = (self._structure, version), (kind, slug)
+            # Made again within the second of the copy before: the dates cannot tell them apart.
+            entry.shared_second = previous is not None and previous.made_second == now
+            entry.made_second = now
             self.application.page_cache.put(self._cache_key, entry)
             return self.answer(entry)
         return super().finish(chunk)

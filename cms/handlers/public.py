@@ -24,6 +24,7 @@ MAX_QUERY = 200
 FEED_SIZE = 20
 SIDEBAR_TAGS = 24
 SIDEBAR_RECENT = 5
+HIGHLIGHTED = 'class="highlight"'  # what Pygments' code blocks are wrapped in (cms/text/markdown.py)
 
 
 class ReaderHandler(SiteHandler):
@@ -32,6 +33,7 @@ class ReaderHandler(SiteHandler):
 
     sidebar: dict | None = None
     logo: dict | None = None  # the site's logo with its size (cms/handlers/cards.py)
+    has_code = False  # a post or page with highlighted code: only then the page links pygments.css
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -44,6 +46,7 @@ class ReaderHandler(SiteHandler):
     def get_template_namespace(self) -> dict[str, Any]:
         namespace = super().get_template_namespace()
         namespace["site_logo"] = self.logo
+        namespace["page_has_code"] = self.has_code
         return namespace
 
     async def sidebar_data(self) -> dict:
@@ -126,6 +129,7 @@ class PostHandler(ReaderHandler):
         if post is None:
             await self.not_found()
         self.kept_as = ("post", slug, post.get("version"))
+        self.has_code = HIGHLIGHTED in post.get("html", "")
         older, newer = await self.store.posts.neighbours(post)
         author = await Users(self.db).by_id(post["author_id"])
         self.render("post.html", post=post, author=author, older=older, newer=newer)
@@ -139,6 +143,7 @@ class PageHandler(ReaderHandler):
         if page is None:
             await self.not_found()
         self.kept_as = ("page", slug, page.get("version"))
+        self.has_code = HIGHLIGHTED in page.get("html", "")
         self.render("page.html", post=page)
 
 
@@ -234,5 +239,6 @@ class SitemapHandler(SiteHandler):
 class RobotsHandler(SiteHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
-        self.write("User-agent: *\nDisallow: /admin/\nDisallow: /search\n\nSitemap: %s\n"
+        # /search is not disallowed: its pages say noindex, which a crawler must fetch them to see.
+        self.write("User-agent: *\nDisallow: /admin/\n\nSitemap: %s\n"
                    % self.absolute_url("/sitemap.xml"))
