@@ -18,7 +18,7 @@ import tornado.web
 
 from cms import accounts, sessions
 from cms.config import REPO_ROOT
-from cms.handlers.auth import GoogleLoginHandler
+from cms.handlers.auth import NOT_CONFIRMED, GoogleLoginHandler
 from cms.handlers.base import BaseHandler, PlatformHandler
 from cms.next_url import safe_next
 from cms.store import PersonSessions, Users
@@ -113,7 +113,12 @@ class SignInHandler(PlatformPage):
             log.warning("platform sign-in throttled")
             self.show(429, TOO_MANY, email, target)
             return
-        user = await Users(self.db).authenticate(email, password)
+        user = await Users(self.db).authenticate(email, password, unconfirmed=True)
+        if user is not None and not is_confirmed(user):
+            # The right password, but the address is not proven: it signs in nowhere yet.
+            log.info("platform sign-in of an unconfirmed account")
+            self.show(401, NOT_CONFIRMED, email, target)
+            return
         if user is None:
             log.info("failed platform sign-in")
             await throttle.failed(keys)

@@ -15,12 +15,16 @@ import logging
 
 import tornado.web
 
+from cms import accounts
 from cms.handlers.handover import send_to_site
 from cms.handlers.platform import PlatformPage
 from cms.ratelimit import RateLimiter
-from cms.store import Duplicate, Invalid
+from cms.store import Duplicate, Invalid, Users
+from cms.store.changes import PLATFORM
 from cms.store.signup import NewSites, PersonSites, SignupCodes
 from cms.store.sites import MAX_NAME, MAX_TITLE, MIN_CHOSEN_NAME, validate_new_site_name
+from cms.store.throttle import Throttle, key_for
+from cms.store.users import normalize_email, validate_password
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +34,11 @@ BAD_CODE = "That invitation code is not valid: it may have been used already, or
 AT_LIMIT = "You own %d sites, the most one account may have here."
 TAKEN = "%s is taken: try another name."
 CHECKS_TOO_FAST = "Too many checks at once: wait a second."
+HONEYPOT = "Leave the field named \u201cLeave empty\u201d empty: it is there to catch robots."
+TOO_MANY_SIGNUPS = "Too many sign-ups from here or for that address. Wait a few minutes, then try again."
+EMAIL_TAKEN = ("That address already has an account: sign in instead, or use \u201cForgot password?\u201d "
+               "on the sign-in page to choose a new password.")
+MAX_NAME_CHARS = 100
 # Availability is asked for as a person types: generous, but bounded per client address.
 CHECKS_PER_SECOND, CHECKS_AT_ONCE = 3, 20
 
@@ -98,6 +107,68 @@ class NewSiteHandler(PlatformPage):
         await send_to_site(self, site, "/admin/")
 
 
+class SignupHandler(PlatformPage):
+    """``/signup``: an account by e-mail and password (usable once the address is
+    confirmed by the link sent there), or Google (its verified address).
+
+    Throttled per client address and per e-mail address; a field people do not
+    see (``website``) catches robots that fill every field.
+    """
+
+    def show(self, status: int = 200, error: str | None = None, sent: str = "", **form: str) -> None:
+        self.set_status(status)
+        values = {"email": "", "name": ""}
+        values.update(form)
+        self.render("platform/signup.html", error=error, sent=sent, form=values)
+
+    async def get(self) -> None:
+        if self.current_user is not None:
+            self.redirect("/new" if self.cms.signup != "closed" else "/sites")
+            return
+        self.show(403 if self.cms.signup == "closed" else 200, CLOSED if self.cms.signup == "closed" else None)
+
+    async def post(self) -> None:
+        typed = {"email": self.get_body_argument("email", "").strip()[:254],
+                 "name": " ".join(self.get_body_argument("name", "").split())[:MAX_NAME_CHARS]}
+        password = self.get_body_argument("password", "")[:1000]
+        if self.cms.signup == "closed":
+            self.show(403, CLOSED, **typed)
+            return
+        if self.get_body_argument("website", ""):
+            log.info("sign-up refused: the hidden field was filled")
+            self.show(400, HONEYPOT, **typed)
+            return
+        try:
+            email = normalize_email(typed["email"])
+            validate_password(password)
+        except Invalid as error:
+            self.show(400, "%s." % str(error).capitalize(), **typed)
+            return
+        throttle = Throttle(self.db, PLATFORM)
+        keys = [key_for("signup-ip", self.request.remote_ip or ""), key_for("signup-email", email)]
+        if await throttle.blocked(keys):
+            log.warning("sign-up throttled")
+            self.show(429, TOO_MANY_SIGNUPS, **typed)
+            return
+        await throttle.failed(keys)  # every attempt counts, made or not
+        users = Users(self.db)
+        if await users.by_email(email) is not None:
+            self.show(409, EMAIL_TAKEN, **typed)
+            return
+        try:
+            user = await users.create(email, password, name=typed["name"] or None, email_confirmed=False)
+        except Duplicate:  # taken a moment ago
+            self.show(409, EMAIL_TAKEN, **typed)
+            return
+        await accounts.start_confirmation(self.db, self.application.mail, user, self.platform_origin(),
+                                          why="You started a blog on %s." % self.cms.base_domain)
+        log.info("%s signed up by e-mail; confirmation sent", user["_id"])
+        self.show(sent=email)
+
+    def platform_origin(self) -> str:
+        return "%s://%s" % (self.request.protocol, self.request.host)
+
+
 class NameCheckHandler(PlatformPage):
     """``/new/name?name=``: whether a site name is free and allowed, as JSON, for the
     form's as-you-type check. Site names are public (they are addresses), so anyone
@@ -126,6 +197,7 @@ class NameCheckHandler(PlatformPage):
 def signup_routes() -> list[tornado.web.URLSpec]:
     URLSpec = tornado.web.URLSpec
     return [
+        URLSpec(r"/signup", SignupHandler, name="platform-signup"),
         URLSpec(r"/new", NewSiteHandler, name="platform-new-site"),
         URLSpec(r"/new/name", NameCheckHandler, {"limiter": RateLimiter(CHECKS_PER_SECOND, CHECKS_AT_ONCE)},
                 name="platform-name-check"),

@@ -22,7 +22,10 @@ WINDOW = dt.timedelta(minutes=15)
 # so a per-site count would grow with every site they run.
 # "reset" / "reset-ip": password reset links asked for, per address (platform-wide) and per
 # client (per site): every request counts, since each one sends an e-mail.
-LIMITS = {"email": 10, "ip": 50, "account": 10, "invited": 10, "reset": 5, "reset-ip": 30}
+# "signup-ip" / "signup-email": accounts asked for on the platform's /signup, per client and per
+# address (platform-wide): every attempt counts, since each one may send an e-mail.
+LIMITS = {"email": 10, "ip": 50, "account": 10, "invited": 10, "reset": 5, "reset-ip": 30,
+          "signup-ip": 10, "signup-email": 3}
 
 
 def key_for(kind: str, value: str) -> str:
