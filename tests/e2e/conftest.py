@@ -61,14 +61,17 @@ async def seed_themed_sites(db) -> None:
     })
 
 
-def new_chromium(page_load_timeout: float = 30) -> Any:
-    """Debian's headless Chromium through its own chromedriver (selenium's download cannot work offline)."""
+def new_chromium(page_load_timeout: float = 30, extra_flags: tuple[str, ...] = ()) -> Any:
+    """Debian's headless Chromium through its own chromedriver (selenium's download cannot work offline).
+
+    ``extra_flags``: more command-line flags, e.g. ``--host-resolver-rules`` to send a
+    custom domain to the test server."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
+    for flag in CHROME_FLAGS + tuple(extra_flags):
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
