@@ -16,6 +16,7 @@ what it needs, always scoped to one site (`Scoped`):
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, AsyncIterator, Iterable
 
 from cms.store.ids import new_id
@@ -50,6 +51,9 @@ class SiteData:
             cursor = scoped.find(query, projection).sort("_id", 1).limit(self._batch)
             batch = [document async for document in cursor]
             for document in batch:
+                # A turn for the event loop between documents: what the caller does with each
+                # (encoding, compressing, sanitising) must not hold up other requests for a batch.
+                await asyncio.sleep(0)
                 yield document
             if len(batch) < self._batch:
                 return
