@@ -221,10 +221,12 @@ async def import_archive(ctx: Context) -> int:
     """``import archive FILE --site NAME``: a site archive (made by ``export``) into the site NAME,
     which must have no posts or media yet (cms/export/restore_site.py); the report on stdout."""
     from cms.export.restore_site import restore_archive
+    from cms.store.sites import quota_bytes
 
     args = ctx.args
     site = await _site(ctx.db, args.site)
-    report = await restore_archive(ctx.db, site, args.file)
+    report = await restore_archive(ctx.db, site, args.file,
+                                   quota_bytes=quota_bytes(site, ctx.settings.site_quota_mb))
     ctx.say("imported %s into %s: %d posts and pages, %d revisions, %d media files, %d redirects"
             % (args.file, args.site, report.posts, report.revisions, report.media, report.redirects))
     for member in report.members:

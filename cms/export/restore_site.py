@@ -39,7 +39,7 @@ import ijson
 
 from cms.export.archive import FORMAT, MEDIA_DIR, SITE_JSON, VERSION
 from cms.images import Limits, Rejected
-from cms.store import Invalid, Sites, SiteStore, StoreError, Users
+from cms.store import ROLES, Invalid, Sites, SiteStore, StoreError, Users
 from cms.store.ids import new_id
 from cms.store.posts import STATUSES, TYPES
 from cms.store.site_data import SiteData
@@ -164,6 +164,8 @@ def check(reader: ArchiveReader) -> dict:
         raise ArchiveError("the archive's time zone %r is unknown" % site.get("timezone")) from None
     for person in reader.items("people"):
         _text(person, "email", "a person")
+        if person.get("role") is not None and person.get("role") not in ROLES:
+            raise ArchiveError("%s: unknown role %r" % (person["email"], person.get("role")))
     media: set[str] = set()
     for item in reader.items("media"):
         what = "media %r" % item.get("id")
@@ -210,13 +212,14 @@ class Restore:
     """One archive into one empty site (see the module docstring)."""
 
     def __init__(self, db, site: dict, reader: ArchiveReader, progress: Callable[[str], None] | None = None,
-                 limits: Limits | None = None) -> None:
+                 limits: Limits | None = None, quota_bytes: int | None = None) -> None:
         self.db = db
         self.store = SiteStore(db, site)
         self.data = SiteData(db, site["_id"])
         self.reader = reader
         self.progress = progress or (lambda line: None)
         self.limits = limits or Limits(max_bytes=MAX_IMAGE_BYTES)
+        self.quota_bytes = quota_bytes  # the site's storage quota (cms.store.sites.quota_bytes), as for uploads
         self.report = Report()
         self.people: dict[str, Any] = {}  # e-mail -> user id of an existing account
         self.urls: dict[str, str] = {}  # old media URL -> new
@@ -285,7 +288,8 @@ class Restore:
                 except Rejected as error:
                     raise ArchiveError("media %s (%s): %s" % (item["id"], item.get("filename"), error)) from None
             uploader = self.user(item.get("uploaded_by")) or self.owner_id
-            new, _ = await self.store.media.add(processed, item.get("filename") or "image", uploader)
+            new, _ = await self.store.media.add(processed, item.get("filename") or "image", uploader,
+                                                quota_bytes=self.quota_bytes)
             await self.data.restore_media_item(new["_id"], {
                 "alt": item.get("alt") if isinstance(item.get("alt"), str) else new.get("alt", ""),
                 "created_at": parse_time(item.get("created_at"), "media created_at") or new["created_at"],
@@ -391,8 +395,9 @@ class Restore:
                                  self.remap_value(archived.get("theme_settings") or {}))
 
 
-async def restore_archive(db, site: dict, path: str | os.PathLike,
-                          progress: Callable[[str], None] | None = None) -> Report:
-    """Import the archive at ``path`` into ``site``, which must have no posts or media yet."""
+async def restore_archive(db, site: dict, path: str | os.PathLike, progress: Callable[[str], None] | None = None,
+                          quota_bytes: int | None = None) -> Report:
+    """Import the archive at ``path`` into ``site``, which must have no posts or media yet; its media
+    within ``quota_bytes`` (`OverQuota` otherwise, and nothing is left of the import)."""
     with ArchiveReader(path) as reader:
-        return await Restore(db, site, reader, progress).run()
+        return await Restore(db, site, reader, progress, quota_bytes=quota_bytes).run()

@@ -16,6 +16,7 @@ from cms import db as database
 from cms.export import export_site
 from cms.export.restore_site import ArchiveError, restore_archive
 from cms.store import Sites, SiteStore, Users
+from cms.store.errors import OverQuota
 from tests.conftest import TEST_PASSWORD
 from tests.export_site import new_site, rich_site, snapshot
 
@@ -149,6 +150,7 @@ def _rewrite(source, target, change) -> None:
     (lambda body: body.replace(b'"slug": "about"', b'"slug": "../etc"'), "slug"),
     (lambda body: body.replace(b'"original": "media/', b'"original": "elsewhere/'), "not in the archive"),
     (lambda body: body.replace(b'"published_at": "2024', b'"published_at": "x2024'), "not a date"),
+    (lambda body: body.replace(b'"role": "editor"', b'"role": "emperor"'), "unknown role"),
 ])
 async def test_a_damaged_or_foreign_archive_is_refused_and_changes_nothing(world, db, tmp_path, damage, message):
     rich = await rich_site(world, tmp_path)
@@ -174,3 +176,16 @@ async def test_a_file_that_is_not_an_archive_is_refused(db, tmp_path):
         archive.writestr("readme.txt", "hi")
     with pytest.raises(ArchiveError, match="no site.json"):
         await restore_archive(db, copy.site, other)
+
+
+async def test_an_archive_over_the_sites_storage_quota_leaves_nothing_behind(world, db, tmp_path):
+    rich = await rich_site(world, tmp_path)
+    path = tmp_path / "rich.zip"
+    await export_site(rich["store"], path)
+    copy = await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    photo_bytes = rich["photo"]["bytes"]
+    with pytest.raises(OverQuota, match="Not enough storage left"):
+        await restore_archive(db, copy.site, path, quota_bytes=photo_bytes + 1000)  # room for one file, not two
+    after = await snapshot(db, "copy")
+    assert after["posts"] == {} and after["media"] == [] and after["redirects"] == []
+    assert await copy.media.stored() == {"media_bytes": 0, "media_files": 0}
