@@ -41,6 +41,8 @@ class OverQuota(StoreError):
 
 
 def megabytes(n: int) -> str:
-    """``1.5 MB``, ``1024 MB``: how storage is shown to people."""
+    """``1.5 MB``, ``1024 MB``, ``40 KB``: how storage is shown to people."""
     mb = n / (1024 * 1024)
+    if 0 < mb < 0.1:
+        return "%d KB" % -(-n // 1024)
     return "%d MB" % mb if mb == int(mb) or mb >= 100 else "%.1f MB" % mb

@@ -67,6 +67,9 @@ async def test_only_platform_admins_get_the_console_and_only_on_the_platform_hos
     await world.users.set_platform_admin("ann@example.com", False)  # revoked: at once
     assert (await ann.get("/console")).code == 403
 
+    assert (await operator.post("/signout")).code == 303  # the console's own "Sign out" button
+    assert (await operator.get("/console")).code == 302
+
 
 async def test_the_numbers_count_the_whole_platform(platform, world, db):
     old = await world.users.create("old@example.com", TEST_PASSWORD)
