@@ -69,20 +69,16 @@ def mongodb_uri_from_env(env: Mapping[str, str]) -> str | None:
        ``MONGODB_USER``/``MONGODB_PASSWORD`` (a user of ``MONGODB_DATABASE``)
        or, without a user, ``MONGODB_ADMIN_PASSWORD`` (the ``admin`` user, who
        authenticates against the ``admin`` database), and
-       ``MONGODB_REPLICA_NAME`` for a replica set.
+       ``MONGODB_REPLICA_NAME`` for a replica set; ``MONGODB_HOSTS`` (every
+       member, ``host:port,...``), when set, replaces the service's address.
     """
     uri = (env.get("MONGODB_URI") or "").strip() or (env.get("OPENSHIFT_MONGODB_DB_URL") or "").strip()
     if uri:
         return uri
     prefix = _service_prefix(env)
-    host = (env.get(prefix + "_SERVICE_HOST") or "").strip()
-    if not host:
+    hosts = _replica_set_hosts(env) or _service_address(env, prefix)
+    if not hosts:
         return None
-    if ":" in host and not host.startswith("["):  # an IPv6 service address
-        host = "[%s]" % host
-    port = (env.get(prefix + "_SERVICE_PORT") or "27017").strip()
-    if not port.isdigit():
-        raise ConfigError("%s_SERVICE_PORT must be a port number, got %r" % (prefix, port))
     database = (env.get("MONGODB_DATABASE") or "").strip() or "cms"
     user, password = env.get("MONGODB_USER") or "", env.get("MONGODB_PASSWORD") or ""
     options: dict[str, str] = {}
@@ -97,7 +93,36 @@ def mongodb_uri_from_env(env: Mapping[str, str]) -> str | None:
         options["replicaSet"] = env["MONGODB_REPLICA_NAME"].strip()
     auth = "%s:%s@" % (quote(user, safe=""), quote(password, safe="")) if user else ""
     query = ("?" + urlencode(options)) if options else ""
-    return "mongodb://%s%s:%s/%s%s" % (auth, host, port, quote(database, safe=""), query)
+    return "mongodb://%s%s/%s%s" % (auth, hosts, quote(database, safe=""), query)
+
+
+def _service_address(env: Mapping[str, str], prefix: str) -> str | None:
+    """``host:port`` of the Service Kubernetes describes as ``<prefix>_SERVICE_HOST/_PORT``."""
+    host = (env.get(prefix + "_SERVICE_HOST") or "").strip()
+    if not host:
+        return None
+    if ":" in host and not host.startswith("["):  # an IPv6 service address
+        host = "[%s]" % host
+    port = (env.get(prefix + "_SERVICE_PORT") or "27017").strip()
+    if not port.isdigit():
+        raise ConfigError("%s_SERVICE_PORT must be a port number, got %r" % (prefix, port))
+    return "%s:%s" % (host, port)
+
+
+HOST_PORT = re.compile(r"[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?\Z")
+
+
+def _replica_set_hosts(env: Mapping[str, str]) -> str | None:
+    """``MONGODB_HOSTS``: the members of a replica set, ``host:port`` comma-separated
+    (openshift/mongodb.yaml's StatefulSet names them), in the URI as they are."""
+    raw = (env.get("MONGODB_HOSTS") or "").strip()
+    if not raw:
+        return None
+    hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    for host in hosts:
+        if not HOST_PORT.match(host):
+            raise ConfigError("MONGODB_HOSTS must be host:port names separated by commas, got %r" % host)
+    return ",".join(hosts)
 
 
 @dataclasses.dataclass

@@ -32,6 +32,9 @@ OPENSHIFT = REPO_ROOT / "openshift"
 KUBERNETES_VERSION = "1.30.0"  # OpenShift 4.17
 PARAMETER = re.compile(r"\$\{(\{)?([A-Z0-9_]+)\}?\}")
 BASE_DOMAIN = "blogs.apps.example.com"
+# What an operator passes (`oc image info ... | jq -r .digest`); any well-formed digest renders.
+EXAMPLE_DIGEST = "sha256:" + "5d2f1c0e9b8a7f6e" * 4
+DIGEST = re.compile(r"sha256:[0-9a-f]{64}")
 
 
 def load(name: str) -> dict:
@@ -85,6 +88,7 @@ def app_objects(**params: str) -> list[dict]:
 
 
 def mongodb_objects(**params: str) -> list[dict]:
+    params.setdefault("MONGODB_IMAGE_DIGEST", EXAMPLE_DIGEST)
     return process(load("mongodb.yaml"), **params)
 
 
@@ -123,8 +127,8 @@ def test_every_manifest_parses():
 def test_kubernetes_kinds_validate_against_the_schemas(objects, no_network):
     checked = []
     for obj in objects():
-        if "openshift.io" in obj["apiVersion"]:
-            continue
+        if "openshift.io" in obj["apiVersion"] or obj["apiVersion"].startswith("monitoring.coreos.com/"):
+            continue  # OpenShift's and the Prometheus operator's kinds: checked field by field below
         kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
         checked.append(obj["kind"])
     assert checked  # something was validated
@@ -173,7 +177,7 @@ def test_re_applying_the_templates_changes_no_secret():
     assert "oc process -f openshift/secrets.yaml | oc create -f -" in header
     # The parameters secrets.yaml names its Secrets by default to what the others read.
     names = {o["metadata"]["name"] for o in secrets_objects()}
-    assert names == {"cms", "cms-webhook", "mongodb"}
+    assert names == {"cms", "cms-webhook", "mongodb", "mongodb-keyfile"}
 
 
 def test_processing_fills_every_parameter():
@@ -278,6 +282,20 @@ def container(objects: list[dict], kind: str = "Deployment") -> dict:
     return one(objects, kind)["spec"]["template"]["spec"]["containers"][0]
 
 
+def member_addresses(statefulset: dict) -> list[tuple[str, int]]:
+    """The stable DNS names of a StatefulSet's pods: <name>-<i>.<governing service>."""
+    name, service = statefulset["metadata"]["name"], statefulset["spec"]["serviceName"]
+    port = statefulset["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"]
+    return [("%s-%d.%s" % (name, i, service), port) for i in range(statefulset["spec"]["replicas"])]
+
+
+def mongod_option(statefulset: dict, option: str) -> str:
+    """The value of ``--option=value`` among mongod's arguments."""
+    args = statefulset["spec"]["template"]["spec"]["containers"][0]["args"]
+    (value,) = [a.split("=", 1)[1] for a in args if a.startswith(option + "=")]
+    return value
+
+
 def test_probes_hit_real_endpoints_on_the_served_port():
     web = container(app_objects())
     ports = {p["name"]: p["containerPort"] for p in web["ports"]}
@@ -306,7 +324,7 @@ def test_one_port_from_gunicorn_to_the_route(monkeypatch):
     web = container(objects)
     env = {e["name"]: e.get("value") for e in web["env"]}
     assert int(env["PORT"]) == gunicorn_port == 8080
-    (http,) = web["ports"]
+    (http,) = [p for p in web["ports"] if p["name"] == "http"]
     assert http["containerPort"] == gunicorn_port
     service = one(objects, "Service", "cms")
     (port,) = service["spec"]["ports"]
@@ -328,7 +346,8 @@ def test_graceful_stop_fits_in_the_pod_grace_period(monkeypatch):
     pause = prestop_seconds(web)
     assert 5 <= pause  # the routers see the endpoint go and reload before new connections are refused
     assert config["shutdown_grace"] + config["DRAIN_MARGIN"] <= config["graceful_timeout"]
-    assert Settings.from_env(env).shutdown_grace == config["shutdown_grace"]  # the app drains as gunicorn expects
+    # (with the cookie key its Secret gives: the in-project database's hosts make a URI)
+    assert Settings.from_env({**env, "COOKIE_SECRET": "k"}).shutdown_grace == config["shutdown_grace"]  # the app drains as gunicorn expects
     assert pause + config["graceful_timeout"] < pod["terminationGracePeriodSeconds"]  # no SIGKILL mid-drain
 
 
@@ -369,26 +388,42 @@ def test_secret_references_resolve():
     assert len(secrets["cms"]["COOKIE_SECRET"]) == 64
 
 
-def pod_environment(objects: list[dict], service_ips: dict[str, str]) -> dict[str, str]:
-    """The web container's environment as the kubelet builds it (secrets resolved,
-    plus the service-link variables of the project's ClusterIP Services)."""
+def pod_environment(objects: list[dict], service_ips: dict[str, str], web: dict | None = None) -> dict[str, str]:
+    """A container's environment (the web one unless ``web`` is given) as the kubelet
+    builds it: the service-link variables of the project's ClusterIP Services
+    first, then the container's own variables, secrets resolved, which win."""
     secrets = {o["metadata"]["name"]: o["stringData"] for o in objects if o["kind"] == "Secret"}
     env: dict[str, str] = {}
-    for service in (o for o in objects if o["kind"] == "Service" and o["spec"].get("clusterIP") != "None"):
-        prefix = service["metadata"]["name"].upper().replace("-", "_")
-        env[prefix + "_SERVICE_HOST"] = service_ips[service["metadata"]["name"]]
-        env[prefix + "_SERVICE_PORT"] = str(service["spec"]["ports"][0]["port"])
-        env[prefix + "_PORT"] = "tcp://%s:%s" % (env[prefix + "_SERVICE_HOST"], env[prefix + "_SERVICE_PORT"])
-    for item in container(objects)["env"]:
+    services = [o for o in objects if o["kind"] == "Service" and o["spec"].get("clusterIP") != "None"]
+    for n, service in enumerate(services):
+        name = service["metadata"]["name"]
+        env.update(service_links(service, service_ips.get(name) or "172.30.99.%d" % n))
+    for item in (web or container(objects))["env"]:
         if "value" in item:
             env[item["name"]] = item["value"]
-        else:
+        elif "secretKeyRef" in item["valueFrom"]:
             ref = item["valueFrom"]["secretKeyRef"]
             secret = secrets.get(ref["name"])
             if secret is None or ref["key"] not in secret:
                 assert ref.get("optional"), ref
                 continue
             env[item["name"]] = secret[ref["key"]]
+    return env
+
+
+def service_links(service: dict, ip: str) -> dict[str, str]:
+    """The variables Kubernetes gives every pod of the project for ``service`` (enableServiceLinks)."""
+    prefix = service["metadata"]["name"].upper().replace("-", "_")
+    first = service["spec"]["ports"][0]
+    env = {prefix + "_SERVICE_HOST": ip, prefix + "_SERVICE_PORT": str(first["port"]),
+           prefix + "_PORT": "tcp://%s:%s" % (ip, first["port"])}
+    for port in service["spec"]["ports"]:
+        protocol = port.get("protocol", "TCP")
+        link = "%s_PORT_%s_%s" % (prefix, port["port"], protocol)
+        env.update({link: "%s://%s:%s" % (protocol.lower(), ip, port["port"]), link + "_PROTO": protocol.lower(),
+                    link + "_PORT": str(port["port"]), link + "_ADDR": ip})
+        if port.get("name"):
+            env["%s_SERVICE_PORT_%s" % (prefix, port["name"].upper().replace("-", "_"))] = str(port["port"])
     return env
 
 
@@ -399,18 +434,19 @@ def test_the_pod_reaches_the_in_project_database_as_its_app_user():
     settings = Settings.from_env(env)
     info = parse_uri(settings.mongodb_uri)
     account = one(objects, "Secret", "mongodb")["stringData"]
-    assert info["nodelist"] == [("172.30.20.2", 27017)]
+    statefulset = one(database, "StatefulSet")
+    assert info["nodelist"] == member_addresses(statefulset)  # every member, not the Service's one address
+    assert info["options"]["replicaSet"] == mongod_option(statefulset, "--replSet")
     assert (info["username"], info["password"]) == ("cms", account["MONGODB_PASSWORD"])
     assert settings.database_name == "cms" and "authSource" not in info["options"]
     assert settings.trust_proxy is True and settings.base_domain == BASE_DOMAIN
     assert settings.cookie_secret == one(objects, "Secret", "cms")["stringData"]["COOKIE_SECRET"]
-    # The init script gives exactly that account readWrite on that database.
-    script = one(database, "ConfigMap")["data"]["create-app-user.js"]
-    assert "process.env.MONGODB_USER" in script and 'role: "readWrite"' in script
-    mongo = container(database, "StatefulSet")
-    mounts = {m["mountPath"]: m["name"] for m in mongo["volumeMounts"]}
-    assert mounts["/docker-entrypoint-initdb.d"] == "init"
-    assert mongo["image"].startswith("docker.io/mongodb/mongodb-community-server:")
+    # The init Job gives exactly that account readWrite on that database.
+    script = one(database, "ConfigMap")["data"]["initiate.js"]
+    assert "createUser({user: process.env.MONGODB_USER" in script and 'role: "readWrite"' in script
+    job_env = {e["name"]: e for e in container(database, "Job")["env"]}
+    for name in ("MONGODB_USER", "MONGODB_PASSWORD", "MONGODB_DATABASE"):
+        assert job_env[name]["valueFrom"]["secretKeyRef"] == {"name": "mongodb", "key": name}
 
 
 def test_a_key_rotation_reaches_the_pod_through_the_secret():
@@ -419,7 +455,7 @@ def test_a_key_rotation_reaches_the_pod_through_the_secret():
     keys["COOKIE_SECRET_OLD"], keys["COOKIE_SECRET"] = keys["COOKIE_SECRET"], "n" * 64  # docs/operating.md
     settings = Settings.from_env(pod_environment(objects, {"cms": "172.30.10.1", "mongodb": "172.30.20.2"}))
     assert (settings.cookie_secret, settings.cookie_secret_old) == (keys["COOKIE_SECRET"], keys["COOKIE_SECRET_OLD"])
-    backup_env = {e["name"] for e in one(objects, "CronJob")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
+    backup_env = {e["name"] for e in one(objects, "CronJob", "cms-backup")["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0]["env"]}
     assert "COOKIE_SECRET" in backup_env
 
 
