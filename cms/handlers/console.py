@@ -192,10 +192,15 @@ class DeleteHandler(SiteMixin):
         archive = None
         if export == "archive":
             folder = self.cms.data_dir / "deleted-sites"
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             archive = folder / file_name(site["name"], "archive", dt.datetime.now(dt.timezone.utc)
                                          .strftime("%Y%m%d-%H%M%S"))
-            await export_to(SiteStore(self.db, site), "archive", archive)
+            try:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                await export_to(SiteStore(self.db, site), "archive", archive)
+            except OSError as error:  # a full disk, a folder it may not write: keep the site
+                log.error("console: the export of %s before its deletion failed: %s", site["name"], error)
+                return await self.show(site, 500, "The export could not be written (%s), so nothing was deleted."
+                                       % (error.strerror or error))
         deleted = await Sites(self.db).delete(site["_id"])
         self.forget_cached_sites()
         log.warning("console: %s deleted the site %s (%d documents)%s", self.operator, site["name"], deleted,

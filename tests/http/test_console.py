@@ -214,6 +214,31 @@ async def test_deleting_a_site_with_export_keeps_its_archive_first(platform, wor
     assert await world.sites.by_id(alpha.site_id) is None
 
 
+async def test_an_export_that_cannot_be_written_deletes_nothing(platform, world, settings):
+    (settings.data_dir / "deleted-sites").write_text("a file where the folder should be")
+    operator, alpha = platform["operator"], platform["alpha"]
+    path = "/console/sites/%s" % alpha.site_id
+    await operator.get(path)
+    refused = await operator.post(path + "/delete", {"export": "archive", "confirm": "alpha"})
+    assert refused.code == 500 and b"The export could not be written" in refused.body
+    assert b"so nothing was deleted." in refused.body
+    assert await world.sites.by_id(alpha.site_id) is not None
+
+
+@pytest.mark.parametrize("action", ["sites/{alpha}/suspend", "sites/{alpha}/unsuspend", "sites/{alpha}/quota",
+                                    "sites/{alpha}/delete", "accounts/{ann}/disable", "accounts/{ann}/enable"])
+async def test_every_console_action_needs_the_xsrf_token(platform, world, action):
+    operator = platform["operator"]
+    await operator.get("/console/sites/%s" % platform["alpha"].site_id)  # the browser holds a token...
+    path = "/console/" + action.format(alpha=platform["alpha"].site_id, ann=platform["ann"]["_id"])
+    form = {"reason": "Spam", "quota_mb": "7", "export": "none", "confirm": "alpha"}
+    refused = await operator.post(path, form, xsrf=False)  # ...but this request does not carry it
+    assert refused.code == 403
+    site = await world.sites.by_id(platform["alpha"].site_id)
+    assert site is not None and "suspended" not in site and "quota_mb" not in site
+    assert not (await world.users.by_id(platform["ann"]["_id"])).get("disabled")
+
+
 async def test_an_unknown_site_or_account_is_a_404(platform):
     operator = platform["operator"]
     assert (await operator.get("/console/sites/%s" % ("0" * 24))).code == 404
