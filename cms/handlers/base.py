@@ -294,6 +294,9 @@ class BaseHandler(tornado.web.RequestHandler):
         if self.store is not None and self.request.method in ("GET", "HEAD"):
             counter = await self.application.changes.counter(self.site["_id"])
             found = await self.store.redirects.resolve(self.request.path, counter)
+            if found is None and self.request.path != self.request.path.lower():
+                # Slugs, tags and usernames are lower case; people type "/tags/Editor".
+                found = await self.store.redirects.resolve(self.request.path.lower(), counter)
             if found is not None:
                 query = self.request.query
                 target = found.to + (("&" if "?" in found.to else "?") + query if query else "")

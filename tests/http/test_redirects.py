@@ -64,8 +64,8 @@ async def test_renamed_and_merged_tags_redirect_to_the_new_tag(world, client):
     await world.post(store, editor, "Two", tags=["Writing"])
     session = await signed_in(client, "blog", editor)
     assert (await session.post("/admin/tags", {"action": "rename", "tag": "editor", "name": "Editing"})).code == 303
-    answer = await client.get("blog", "/tags/editor?page=1")
-    assert answer.code == 301 and answer.headers["Location"] == "/tags/editing?page=1"
+    answer = await client.get("blog", "/tags/editor?page=2")  # the query goes along
+    assert answer.code == 301 and answer.headers["Location"] == "/tags/editing?page=2"
     merged = await session.post("/admin/tags", {"action": "merge", "tag": ["editing", "writing"], "name": "Craft"})
     assert merged.code == 303
     for old in ("/tags/editor", "/tags/editing", "/tags/writing"):
@@ -91,3 +91,12 @@ async def test_imported_permalinks_redirect_and_only_on_their_site(world, client
     head = await client.get("one", "/2019/05/hello", method="HEAD")
     assert head.code == 301
     assert (await client.get("one", "/2019/05/other")).code == 404
+
+
+async def test_an_old_tag_typed_in_another_case_still_redirects(world, client):
+    store = await world.site("blog")
+    editor = await world.member(store, "editor")
+    await world.post(store, editor, "One", tags=["Editor"])
+    await store.posts.retag(["editor"], "Editing")
+    answer = await client.get("blog", "/tags/Editor")
+    assert answer.code == 301 and answer.headers["Location"] == "/tags/editing"
