@@ -4,8 +4,8 @@ A source module (`cms.importers.wordpress`, `cms.importers.ghost`) only reads
 its format: `Source.prepare` checks the file and learns the people in it,
 `Source.entries` yields one `Entry` (a post or page, already converted to
 Markdown) or `Skipped` at a time. Both are plain, blocking code, and run in a
-thread of their own, so parsing and HTML conversion never hold the event loop
-(`ImportRun`), while every write goes through the site's stores: posts are
+process of their own (`cms.importers.reading`), so parsing and HTML conversion
+never hold the event loop, while every write goes through the site's stores: posts are
 created by `Posts.create` (Markdown rendered in the render pool, exactly as an
 author's save), images by the upload pipeline (`cms.store.media.process_upload`
 then `Media.add`: the same checks and copies as an upload).
@@ -18,7 +18,6 @@ before it is written, so a run that stopped half-way is finished by the next.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import dataclasses
 import datetime as dt
 import logging
@@ -250,15 +249,6 @@ class MediaFiles:
 # --- the run ------------------------------------------------------------------------------
 
 
-def _next_batch(entries: Iterator, size: int) -> list:
-    batch = []
-    for entry in entries:
-        batch.append(entry)
-        if len(batch) >= size:
-            break
-    return batch
-
-
 class ImportRun:
     """Stores what a `Source` yields into one site, as the person ``run_by``.
 
@@ -297,19 +287,21 @@ class ImportRun:
                 await result
 
     async def run(self) -> Report:
-        loop = asyncio.get_running_loop()
-        # One thread reads the file: an iterator is only ever resumed there, one batch at a time.
-        with concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="cms-import") as reader:
+        from cms.importers.reading import ReadingProcess
+
+        reader = ReadingProcess(self.source)  # the file is read and converted in a process of its own
+        try:
             await self._tell("reading", force=True)
-            await loop.run_in_executor(reader, self.source.prepare)
+            await reader.prepare()
             await self._people()
             await self._tell("importing", force=True)
-            entries = self.source.entries()
-            while batch := await loop.run_in_executor(reader, _next_batch, entries, BATCH):
+            async for batch in reader.batches():
                 for entry in batch:
                     await self._one(entry)
                     self.done += 1
                     await self._tell("importing")
+        finally:
+            reader.stop()
         await self._write_redirects()
         if self.report.counts["sticky"]:
             self.report.note("%d sticky/featured posts: the platform has no pinned posts, so they are listed "
