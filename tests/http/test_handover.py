@@ -50,6 +50,9 @@ async def test_your_sites_lists_every_membership_and_open_admin_signs_in_there(c
     assert sites.code == 200
     assert b"Alpha Notes" in sites.body and b"Beta Log" in sites.body and b"Gamma Not Mine" not in sites.body
     assert b'action="/sites/alpha/open"' in sites.body and b'action="/sites/beta/open"' in sites.body
+    assert b"suspended" not in sites.body
+    await world.sites.suspend(beta.site_id, "Spam reports", "ops@example.com")
+    assert b'<span class="role">suspended</span>' in (await platform.get("/sites")).body  # still one click away
 
     site, landed = await follow_to_site(client, await open_admin(platform, "beta"))
     assert landed.code == 303 and landed.headers["Location"] == "/admin/"
