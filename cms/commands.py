@@ -214,6 +214,9 @@ async def _import(ctx: Context) -> int:
     finally:
         bar.close()
     ctx.say(report.text())
+    for email, token in report.invitations:
+        ctx.say("invitation for %s (send it to them; it is shown only now): %sinvitation?token=%s"
+                % (email, site_url(ctx.settings, args.site), token))
     return 0
 
 

@@ -131,6 +131,9 @@ class Report:
         "comments_pending": 0, "comments_spam": 0, "invited": 0, "sticky": 0})
     lines: dict[str, list[str]] = dataclasses.field(default_factory=lambda: {
         "skipped": [], "warnings": [], "failed": [], "notes": []})
+    # (e-mail, token) of each invitation made: the command line prints the links once;
+    # they are never stored (the database keeps only their hashes).
+    invitations: list[tuple[str, str]] = dataclasses.field(default_factory=list)
 
     def add(self, kind: str, line: str) -> None:
         if kind in ("skipped", "failed"):
@@ -324,7 +327,8 @@ class ImportRun:
                 continue
             try:
                 if await self.store.invitations.open_for(author.email) is None:
-                    await self.store.invitations.create(author.email, "author", self.run_by)
+                    token, _ = await self.store.invitations.create(author.email, "author", self.run_by)
+                    self.report.invitations.append((author.email, token))
                     self.report.counts["invited"] += 1
                 self.report.note("%s <%s> is not a member here: invited as author (see People; no account is "
                                  "made for them); their posts are yours until you change the author"

@@ -115,6 +115,8 @@ async def test_import_ghost_with_its_images(world, db, env, tmp_path):  # noqa: 
     assert "__GHOST_URL__" not in welcome["markdown"] and "srcset" in welcome["html"]
     invited = sorted([i["email"] async for i in db.invitations.find({"site_id": store.site_id})])
     assert invited == ["ana@harbour.example", "rui@harbour.example"]
+    assert "invitation for rui@harbour.example (send it to them; it is shown only now): " \
+           "http://harbour.localhost:8888/invitation?token=" in out
     # No account was made for them: invitations only.
     assert await db.users.count_documents({"email": {"$in": invited}}) == 0
     about = await db.posts.find_one({"site_id": store.site_id, "type": "page", "slug": "about"})
@@ -132,3 +134,22 @@ async def test_authors_who_are_members_keep_their_posts(world, db, env):  # noqa
     assert post["author_id"] == ana["_id"]
     assert "image not imported (no --media given)" in out
     assert await db.invitations.count_documents({"site_id": store.site_id}) == 0
+
+
+async def test_an_import_stopped_half_way_is_finished_by_running_it_again(world, db, env):  # noqa: F811
+    store, _ = await owned_site(world)
+    code, out, err = await cms(env, "import", "wordpress", str(WXR), "--site", "lake")
+    assert code == 0, err
+    # As a run stopped part-way leaves it: some posts never written, others written but not marked done.
+    records = [r async for r in db.import_items.find({"site_id": store.site_id, "kind": {"$in": ["post", "page"]}})]
+    for n, record in enumerate(records):
+        await db.import_items.update_one({"_id": record["_id"]}, {"$set": {"done": False}})
+        if n % 2:
+            await db.posts.delete_one({"_id": record["target_id"]})
+            await db.revisions.delete_many({"post_id": record["target_id"]})
+    code, out, err = await cms(env, "import", "wordpress", str(WXR), "--site", "lake")
+    assert code == 0, err
+    assert "imported 10, skipped 2" in out and "failed 0" in out
+    slugs = sorted([p["slug"] async for p in db.posts.find({"site_id": store.site_id})])
+    assert len(slugs) == len(set(slugs)) == 10  # each once: no "-2" copies
+    assert {r["target_id"] for r in records} == {p["_id"] async for p in db.posts.find({"site_id": store.site_id})}
