@@ -43,6 +43,12 @@ MAX_NAME_CHARS = 100
 CHECKS_PER_SECOND, CHECKS_AT_ONCE = 3, 20
 
 
+def sentence(error: Exception) -> str:
+    """A store's message (lower-case, no full stop: fit inside another sentence) as a sentence."""
+    text = str(error)
+    return text[:1].upper() + text[1:] + "."
+
+
 class NewSiteHandler(PlatformPage):
     """``/new``: a signed-in person starts a site and lands in its admin as owner."""
 
@@ -101,7 +107,7 @@ class NewSiteHandler(PlatformPage):
             if used is not None:
                 await codes.give_back(used)
             status = 409 if isinstance(error, Duplicate) else 400
-            self.show(status, TAKEN % name if status == 409 else "%s." % str(error).capitalize(), **form)
+            self.show(status, TAKEN % name if status == 409 else sentence(error), **form)
             return
         self.forget_cached_sites()
         await send_to_site(self, site, "/admin/")
@@ -142,7 +148,7 @@ class SignupHandler(PlatformPage):
             email = normalize_email(typed["email"])
             validate_password(password)
         except Invalid as error:
-            self.show(400, "%s." % str(error).capitalize(), **typed)
+            self.show(400, sentence(error), **typed)
             return
         throttle = Throttle(self.db, PLATFORM)
         keys = [key_for("signup-ip", self.request.remote_ip or ""), key_for("signup-email", email)]
@@ -186,7 +192,7 @@ class NameCheckHandler(PlatformPage):
         try:
             name = validate_new_site_name(raw)
         except Invalid as error:
-            self.finish({"name": raw, "available": False, "message": "%s." % str(error).capitalize()})
+            self.finish({"name": raw, "available": False, "message": sentence(error)})
             return
         if not await NewSites(self.db).available(name):
             self.finish({"name": name, "available": False, "message": TAKEN % name})

@@ -59,7 +59,7 @@ def validate_new_site_name(name: str) -> str:
         raise Invalid("use %d to %d lowercase letters, digits and single hyphens, starting and ending with a "
                       "letter or digit" % (MIN_CHOSEN_NAME, MAX_NAME))
     if name in RESERVED_NAMES:
-        raise Invalid("%s is reserved for the platform" % name)
+        raise Invalid("the name %s is reserved for the platform" % name)
     return name
 
 

@@ -132,7 +132,7 @@ async def test_the_name_is_checked_as_you_type(client, world):
 
     assert (await check("free-name")) == {"name": "free-name", "available": True, "message": "free-name.localhost is free."}
     assert (await check("Taken"))["available"] is False and "taken" in (await check("taken"))["message"]
-    assert "reserved" in (await check("www"))["message"]
+    assert (await check("www"))["message"] == "The name www is reserved for the platform."
     assert "3 to 40" in (await check("a b"))["message"]
     assert (await visitor.get("/new/name")).code == 200  # no name: not available, said so
 
