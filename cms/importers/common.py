@@ -352,7 +352,8 @@ class ImportRun:
 
     async def _store(self, entry: Entry) -> None:
         record = await self.items.reserve(self.source.name, entry.kind, entry.source_id)
-        existing = await self.store.posts.get(record["target_id"])
+        # A record made just now has no post yet; an older one may (a run stopped after writing it).
+        existing = None if record.get("new") else await self.store.posts.get(record["target_id"])
         if record["done"]:
             why = "imported before" if existing else "imported before, then deleted here"
             self.report.add("skipped", "%s: %s" % (describe(entry), why))

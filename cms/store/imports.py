@@ -108,12 +108,12 @@ class ImportedItems:
         return record["target_id"] if record is not None and record["done"] else None
 
     async def reserve(self, source: str, kind: str, source_id: str, **fields: Any) -> dict:
-        """The record of this source item, made now (with a fresh ``target_id``) if there is none."""
+        """The record of this source item, made now (with a fresh ``target_id``, and ``new``) if there is none."""
         record = {"_id": new_id(), "source": source, "kind": kind, "source_id": str(source_id),
                   "target_id": new_id(), "done": False, "created_at": utcnow(), **fields}
         try:
             await self._items.insert_one(record)
-            return record
+            return {**record, "new": True}
         except pymongo.errors.DuplicateKeyError:
             found = await self.get(source, kind, source_id)
             if found is None:

@@ -153,3 +153,16 @@ async def test_an_import_stopped_half_way_is_finished_by_running_it_again(world,
     slugs = sorted([p["slug"] async for p in db.posts.find({"site_id": store.site_id})])
     assert len(slugs) == len(set(slugs)) == 10  # each once: no "-2" copies
     assert {r["target_id"] for r in records} == {p["_id"] async for p in db.posts.find({"site_id": store.site_id})}
+
+
+async def test_an_image_that_fails_validation_is_named_and_the_post_still_imported(world, db, env, tmp_path):  # noqa: F811
+    store, _ = await owned_site(world)
+    media = uploads(tmp_path)
+    (media / "2024" / "05" / "lake.jpg").write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'/>")
+    code, out, err = await cms(env, "import", "wordpress", str(WXR), "--site", "lake", "--media", str(media))
+    assert code == 0, err
+    assert "image 2024/05/lake.jpg refused: " in out and "failed 0" in out
+    post = await db.posts.find_one({"site_id": store.site_id, "slug": "morning-at-the-lake"})
+    assert post["featured_image"] is None  # its picture was the refused file
+    assert "https://lakeside.example/wp-content/uploads/2024/05/lake.jpg" in post["markdown"]
+    assert await db.media_items.count_documents({"site_id": store.site_id}) == 1  # hill.png

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import uuid
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ from tornado.websocket import WebSocketClosedError, websocket_connect
 
 from cms.importers import jobs
 from tests.admin_session import signed_in
-from tests.images import multipart
+from tests.images import jpeg, multipart, png_transparent
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
 WXR = (FIXTURES / "wordpress-6.5.xml").read_bytes()
@@ -134,3 +137,26 @@ async def test_only_owners_and_only_this_sites_jobs(world, client, db):
         socket = await websocket_connect(live(client, alpha_owner, job_id, origin="http://evil.example"))
         await socket.read_message()
     assert await db.posts.count_documents({"site_id": beta.site_id}) == 0
+
+
+async def test_the_images_zip_uploaded_beside_the_export_is_imported(world, client, db):
+    store, session = await owner_of(world, client)
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("wp-content/uploads/2024/05/lake.jpg", jpeg(400, 300, "steelblue"))
+        archive.writestr("wp-content/uploads/2024/05/hill.png", png_transparent(500, 250))
+    boundary = "----import-test-" + uuid.uuid4().hex
+    parts = [b'--%s\r\nContent-Disposition: form-data; name="source"\r\n\r\nwordpress\r\n' % boundary.encode()]
+    for field, name, data in (("file", "export.xml", WXR), ("media", "uploads.zip", zipped.getvalue())):
+        parts.append(b'--%s\r\nContent-Disposition: form-data; name="%s"; filename="%s"\r\n'
+                     b"Content-Type: application/octet-stream\r\n\r\n%s\r\n" % (boundary.encode(), field.encode(),
+                                                                                 name.encode(), data))
+    parts.append(b"--%s--\r\n" % boundary.encode())
+    response = await session.fetch("/admin/import?_xsrf=%s" % session.xsrf, "POST", body=b"".join(parts),
+                                   headers={"Content-Type": "multipart/form-data; boundary=%s" % boundary})
+    job_id = job_id_of(response)
+    await jobs.wait_all()
+    job = json.loads((await session.get("/admin/import/%s.json" % job_id)).body)
+    assert job["status"] == "done" and job["report"]["counts"]["media"] == 2
+    post = await db.posts.find_one({"site_id": store.site_id, "slug": "morning-at-the-lake"})
+    assert post["featured_image"]["alt"] == "Mist over the lake" and "/media/" in post["markdown"]

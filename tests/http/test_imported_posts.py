@@ -6,12 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import lxml.html
+import pytest
 
 from cms.importers import jobs
 from tests.admin_session import signed_in
 from tests.images import jpeg, png_transparent
 
-WXR = Path(__file__).parent.parent / "fixtures" / "import" / "wordpress-6.5.xml"
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "import"
+WXR = FIXTURES / "wordpress-6.5.xml"
 
 
 def uploads(root: Path) -> Path:
@@ -78,11 +80,20 @@ def editor_form(body: bytes) -> dict[str, str]:
     return fields
 
 
-async def test_the_editor_opens_and_saves_every_imported_post_unchanged(world, client, db, tmp_path):
-    store, owner = await imported(world, tmp_path)
+@pytest.mark.parametrize("kind, export, count", [
+    ("wordpress", WXR, 10),
+    ("ghost", FIXTURES / "ghost-5.json", 6),
+    ("ghost", FIXTURES / "ghost-4-mobiledoc.json", 2),
+])
+async def test_the_editor_opens_and_saves_every_imported_post_unchanged(world, client, db, tmp_path, kind, export,
+                                                                         count):
+    store = await world.site("lake")
+    owner = await world.member(store, "owner", email="owner@lake.example")
+    report = await jobs.run(world.db, store.site, kind, str(export), owner["_id"], media=str(uploads(tmp_path)))
+    assert report.counts["failed"] == 0, report.text()
     session = await signed_in(client, "lake", owner)
     posts = [p async for p in db.posts.find({"site_id": store.site_id})]
-    assert len(posts) == 10
+    assert len(posts) == count
     for post in posts:
         kind = "posts" if post["type"] == "post" else "pages"
         page = await session.get("/admin/%s/%s" % (kind, post["_id"]))
