@@ -301,6 +301,21 @@ def tidy(markdown: str) -> str:
     return text.strip("\n").rstrip() + "\n" if text.strip() else ""
 
 
+def relative_links(markdown: str, base: str) -> str:
+    """Links to the old site's own pages as paths of this one (``https://old.example/2024/05/x/`` ->
+    ``/2024/05/x/``), which its redirects then lead to the imported post. Images and uploaded
+    files are left alone: the import replaces those it brings, and reports the others."""
+    base = base.rstrip("/")
+    if not base:
+        return markdown
+    escaped = re.escape(base)
+    uploads = r"(?!/(?:wp-content|content/images)/)"
+    markdown = re.sub(r"(?<!!)(\[[^\]\n]*\]\()%s%s(/[^)\s]*)?\)" % (escaped, uploads),
+                      lambda m: "%s%s)" % (m.group(1), m.group(2) or "/"), markdown)
+    return re.sub(r'(<a\b[^>]*\bhref=")%s%s(/[^"]*)?"' % (escaped, uploads),
+                  lambda m: '%s%s"' % (m.group(1), m.group(2) or "/"), markdown)
+
+
 def replace_urls(markdown: str, found: dict[str, str]) -> str:
     """Put the imported images' URLs where their old ones were (Markdown and kept HTML alike)."""
     for old, new in sorted(found.items(), key=lambda item: -len(item[0])):
@@ -310,5 +325,5 @@ def replace_urls(markdown: str, found: dict[str, str]) -> str:
     return markdown
 
 
-__all__ = ["Converted", "autop", "expand_shortcodes", "replace_urls", "to_markdown",
+__all__ = ["Converted", "autop", "relative_links", "expand_shortcodes", "replace_urls", "to_markdown",
            "wordpress_html"]

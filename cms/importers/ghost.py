@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from cms.importers.common import Author, Entry, Image, ImportFailed, Skipped, Source, clean_tag
-from cms.importers.convert import to_markdown
+from cms.importers.convert import relative_links, to_markdown
 from cms.text.markdown import plain_text
 
 _CARD_MARK = "GHOSTCARDMARKDOWN%dEND"
@@ -247,6 +247,7 @@ class Ghost(Source):
             return Skipped(source_id, title, "Ghost %r items are not imported" % kind, str(kind))
         warnings: list[str] = []
         markdown, images = self._body(post, warnings)
+        markdown = relative_links(markdown, "__GHOST_URL__")  # Ghost's own address, as its exports write it
         status = post.get("status")
         published_at = _time(post.get("published_at"))
         state = "draft"

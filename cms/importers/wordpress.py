@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from cms.importers.common import Author, Entry, Image, ImportFailed, Skipped, Source, clean_tag
-from cms.importers.convert import to_markdown, wordpress_html
+from cms.importers.convert import relative_links, to_markdown, wordpress_html
 from cms.text.markdown import plain_text
 
 WP_NAMESPACE = re.compile(r"^http://wordpress\.org/export/1\.[0-2]/$")
@@ -242,7 +242,7 @@ class WordPress(Source):
         excerpt = plain_text(item.findtext("{http://wordpress.org/export/1.2/excerpt/}encoded") or "")
         return Entry(
             source_id=source_id, kind=kind, title=html.unescape(title), slug=self._text(item, "post_name").strip(),
-            markdown=converted.markdown, status=state, published_at=published_at if state == "published" else None,
+            markdown=relative_links(converted.markdown, self.base_url), status=state, published_at=published_at if state == "published" else None,
             author=(item.findtext(DC_CREATOR) or "").strip(), tags=tags, custom_excerpt=excerpt,
             images=converted.images, featured=featured, old_paths=old_paths, warnings=list(dict.fromkeys(warnings)),
             sticky=self._text(item, "is_sticky").strip() == "1", parent=parent, comments=comments,

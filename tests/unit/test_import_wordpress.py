@@ -169,3 +169,11 @@ def test_a_truncated_export_fails_before_any_entry(tmp_path):
     source = WordPress(path)
     with pytest.raises(ImportFailed, match="not complete"):
         source.prepare()
+
+
+def test_links_to_the_old_sites_pages_become_paths_here():
+    _, entries = read()
+    # /2024/05/morning-at-the-lake/ then answers 301 to the imported post (tests/http/test_imported_posts.py).
+    assert entries["26"].markdown == "Across the [hills](/2024/05/morning-at-the-lake/) & back.\n"
+    # Uploaded files stay where they are until the import brings them.
+    assert "(https://lakeside.example/wp-content/uploads/2024/05/lake.jpg)" in entries["12"].markdown
