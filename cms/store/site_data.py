@@ -5,8 +5,10 @@ large site in memory, nor touch a raw collection, so this store gives it
 what it needs, always scoped to one site (`Scoped`):
 
 * async iterators over the site's posts, revisions, media items and redirects, read
-  by ``_id`` in batches of `BATCH` (each batch is one short query, so a
-  cursor never stays open for the length of an export);
+  by ``_id`` through one cursor that fetches `BATCH` documents at a time (one
+  query per batch by ``_id > last`` was tried: the embedded server answers each
+  such query by reading the whole collection, so an export of 4,000 posts took
+  17 s to read instead of 1);
 * the people a site refers to (members, authors, editors), without any
   secret: no password hash, session or token leaves this module;
 * the writes a restore needs beyond an ordinary save: a post's dates,
@@ -45,15 +47,10 @@ class SiteData:
 
     async def _batches(self, scoped: Scoped, filter: dict | None = None,
                        projection: dict | None = None) -> AsyncIterator[dict]:
-        """Every matching document by ``_id``, one short query per batch."""
-        last = None
-        while True:
-            query = dict(filter or {})
-            if last is not None:
-                query["_id"] = {"$gt": last}
-            cursor = scoped.find(query, projection).sort("_id", 1).limit(self._batch)
-            batch = [document async for document in cursor]
-            for document in batch:
+        """Every matching document by ``_id``, `BATCH` at a time from the server."""
+        cursor = scoped.find(filter or {}, projection).sort("_id", 1).batch_size(self._batch)
+        try:
+            async for document in cursor:
                 # What the caller does with each document (encoding, compressing, sanitising) must
                 # not hold up other requests for a whole batch: a turn for the event loop every
                 # `SLICE` seconds of it (a turn after every document would slow a busy site's export).
@@ -61,9 +58,8 @@ class SiteData:
                     await asyncio.sleep(0)
                     self._turn = time.monotonic()
                 yield document
-            if len(batch) < self._batch:
-                return
-            last = batch[-1]["_id"]
+        finally:
+            await cursor.close()  # a caller that stops early (a failed export) leaves no cursor open
 
     def posts(self) -> AsyncIterator[dict]:
         """Every post and page of the site, whatever its state."""
