@@ -25,7 +25,7 @@ from typing import Any, AsyncIterator, Iterable
 from cms.store.ids import new_id
 from cms.store.scoped import Scoped
 
-BATCH = 200
+BATCH = 50
 SLICE = 0.005  # seconds of a caller's work on documents between two turns of the event loop
 # What a person's export shows: who they are on the platform, never how they sign in.
 PUBLIC_PERSON = {"email": 1, "name": 1, "username": 1, "bio": 1}
