@@ -113,8 +113,7 @@ class AccessLog:
             return
         entries, self._entries = self._entries, []
         if self.metrics is not None:
-            for _, status, _, seconds, site, _ in entries:
-                self.metrics.record(status, site, seconds)
+            self.metrics.record_batch([(status, site, seconds) for _, status, _, seconds, site, _ in entries])
         if self.json:
             lines = [json_line(*entry) for entry in entries]
             self.logger.info("%s", "\n".join(lines), extra={"preformatted": True})

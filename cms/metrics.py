@@ -94,6 +94,17 @@ class RequestMetrics:
         REQUESTS.labels("%dxx" % (status // 100), self.site_label(site)).inc()
         LATENCY.observe(seconds)
 
+    def record_batch(self, answers: list[tuple[int, str | None, float]]) -> None:
+        """Many ``(status, site, seconds)`` at once: one counter increment per status class and site."""
+        counts: dict[tuple[int, str | None], int] = {}
+        observe = LATENCY.observe
+        for status, site, seconds in answers:
+            key = (status // 100, site)
+            counts[key] = counts.get(key, 0) + 1
+            observe(seconds)
+        for (kind, site), n in counts.items():
+            REQUESTS.labels("%dxx" % kind, self.site_label(site)).inc(n)
+
 
 class FailedCommands(pymongo.monitoring.CommandListener):
     """Counts the database commands that failed (pymongo calls it on every command)."""

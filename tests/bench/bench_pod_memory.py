@@ -6,7 +6,8 @@
 Starts gunicorn as the pod does (``openshift/gunicorn.conf.py``,
 ``WEB_CONCURRENCY`` workers, JSON logs, metrics on) against an embedded
 database with ``CMS_MAX_UPLOAD_MB=90`` (the highest the app allows), signs
-in as a site's owner and uploads, one after the other, the largest images
+in as a site's owner, saves posts at once (every worker starts its Markdown
+render workers), uploads, one after the other, the largest images
 the limits accept (cms/images/process.py: a 24 MP animation, a 49 MP flat
 PNG, a 50 MP photo-like JPEG), then two 50 MP photos at once, so that both
 workers (and their image workers) work at the same time. Meanwhile a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
 import os
 import re
 import subprocess
@@ -28,6 +30,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -37,6 +40,7 @@ from bench_bodies import sign_in  # noqa: E402
 from bench_upload_memory import animation, peak_mb, photo, upload  # noqa: E402
 
 from cms import db as database  # noqa: E402
+from tests.admin_session import form  # noqa: E402
 from tests.conftest import TEST_PASSWORD, World  # noqa: E402
 from tests.images import png_blank  # noqa: E402
 
@@ -103,6 +107,18 @@ async def make_site(uri: str) -> str:
         client.close()
 
 
+def save_post(port: int, host: str, cookies: dict[str, str], n: int) -> int:
+    """One new draft: its Markdown is rendered in a render worker, which the pod then holds."""
+    body = urlencode({**form(title="Post %d" % n, markdown="Words, *some* of them. " * 200), "_xsrf": cookies["_xsrf"]})
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    conn.request("POST", "/admin/posts/new", body=body, headers={
+        "Host": host, "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "; ".join("%s=%s" % kv for kv in cookies.items())})
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
 def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = database.EmbeddedServer(Path(tmp) / "db")
@@ -138,6 +154,15 @@ def run(gunicorn: subprocess.Popen, port: int, email: str, workers: int) -> None
                 raise SystemExit("gunicorn did not serve") from None
             time.sleep(0.2)
     time.sleep(2)  # every worker up (the sampler would see a half-started one)
+    # Saves at once, so that every worker starts its Markdown render workers (kept from then on).
+    saves: list[int] = []
+    savers = [threading.Thread(target=lambda n=n: saves.append(save_post(port, host, cookies, n)))
+              for n in range(2 * workers)]
+    for thread in savers:
+        thread.start()
+    for thread in savers:
+        thread.join()
+    print("saves (render workers started): %s" % sorted(saves))
     at_rest = sum(rss_mb(pid) for pid in tree(gunicorn.pid))
     sampler = PodSampler(gunicorn.pid)
     sampler.start()
