@@ -166,8 +166,8 @@ def run(gunicorn: subprocess.Popen, port: int, email: str, workers: int) -> None
     at_rest = sum(rss_mb(pid) for pid in tree(gunicorn.pid))
     sampler = PodSampler(gunicorn.pid)
     sampler.start()
-    print("pod at rest (%d workers): %.0f MB resident" % (workers, at_rest))
-    print("%-36s %8s %8s %13s  %s" % ("upload", "file MB", "seconds", "pod peak MB", "answer"))
+    print("pod at rest (%d workers): %.0f MiB resident" % (workers, at_rest))
+    print("%-36s %8s %8s %13s  %s" % ("upload", "file MB", "seconds", "pod peak MiB", "answer"))
     big = photo()
     for name, label, data in [("animation.gif", "24 MP animation (40 x 1000x600)", animation()),
                               ("flat.png", "49 MP flat PNG (7000x7000)", png_blank(7000, 7000)),
@@ -190,15 +190,28 @@ def run(gunicorn: subprocess.Popen, port: int, email: str, workers: int) -> None
     sampler.stopped.set()
     sampler.join()
     print()
-    print("%-32s %7s %9s" % ("process", "pid", "peak MB"))
+    print("%-32s %7s %9s" % ("process", "pid", "peak MiB"))
     for pid in tree(gunicorn.pid):
         try:
             print("%-32s %7d %9d" % (role(pid, gunicorn.pid), pid, peak_mb(pid)))
         except (OSError, AttributeError):  # gone, or a zombie
             continue
+    # A worker and its pools at their worst at once, even if this run's uploads met in one worker.
+    worst_worker = 0
+    for child in tree(gunicorn.pid):
+        if child != gunicorn.pid and role(child, gunicorn.pid) == "web worker":
+            worst_worker = max(worst_worker, sum(_peak_or_zero(pid) for pid in tree(child)))
     print()
-    print("pod peak (largest sum of resident memory, sampled every 20 ms): %.0f MB" % sampler.peak)
-    print("per web worker with its pools: %.0f MB" % ((sampler.peak - peak_mb(gunicorn.pid)) / workers))
+    print("pod peak (largest sum of resident memory, sampled every 20 ms): %.0f MiB" % sampler.peak)
+    print("one web worker with its image and render workers, each at its peak: %d MiB" % worst_worker)
+    print("pod worst case, master + %d x that: %d MiB" % (workers, peak_mb(gunicorn.pid) + workers * worst_worker))
+
+
+def _peak_or_zero(pid: int) -> int:
+    try:
+        return peak_mb(pid)
+    except (OSError, AttributeError):
+        return 0
 
 
 if __name__ == "__main__":

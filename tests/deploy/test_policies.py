@@ -153,3 +153,31 @@ def test_no_service_link_variable_is_one_the_app_reads():
         collisions = set(service_links(service, "172.30.0.1")) & read
         # The database's own links are read on purpose (MONGODB_SERVICE_HOST/_PORT).
         assert collisions <= {"MONGODB_SERVICE_HOST", "MONGODB_SERVICE_PORT"}, (service["metadata"]["name"], collisions)
+
+
+# tests/bench/bench_pod_memory.py, docs/operating.md (Pod sizing): MiB at the worst moment.
+MASTER_PEAK = 31
+WORKER_PEAK = 705 + 64  # a web worker, its image and render workers at their peaks; a full page cache
+
+
+def mebibytes(quantity: str) -> float:
+    units = {"Mi": 1, "Gi": 1024, "M": 1e6 / 2**20, "G": 1e9 / 2**20}
+    for unit, factor in sorted(units.items(), key=lambda u: -len(u[0])):
+        if quantity.endswith(unit):
+            return float(quantity[: -len(unit)]) * factor
+    return float(quantity) / 2**20
+
+
+def test_the_web_pod_is_sized_from_the_measured_peaks():
+    for workers in ("2", "3"):
+        objects = app_objects(WEB_CONCURRENCY=workers, MEMORY_LIMIT="%dMi" % (800 * int(workers) + 192))
+        web = container(objects)
+        env = {e["name"]: e.get("value") for e in web["env"]}
+        resources = web["resources"]
+        assert resources["requests"]["memory"] == resources["limits"]["memory"]  # never overcommitted
+        assert mebibytes(resources["limits"]["memory"]) >= 1.1 * (MASTER_PEAK + int(env["WEB_CONCURRENCY"]) * WORKER_PEAK)
+    web = container(app_objects())  # the defaults
+    env = {e["name"]: e.get("value") for e in web["env"]}
+    assert int(env["WEB_CONCURRENCY"]) == 2 and web["resources"]["limits"]["memory"] == "1792Mi"
+    assert mebibytes("1792Mi") >= 1.1 * (MASTER_PEAK + 2 * WORKER_PEAK)
+    assert int(env["CMS_MAX_UPLOAD_MB"]) <= 90  # the bench's uploads were at the highest limit
