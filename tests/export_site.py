@@ -4,7 +4,7 @@ The site has every kind of thing an export must carry: published posts with
 tags, a custom excerpt, a featured image and an image in the body; a draft, a
 scheduled post, a page; several saves (revisions) by two people; two media
 items (JPEG and PNG); members of four roles; site and theme settings whose
-logo is one of the site's own files; two redirects.
+logo is one of the site's own files; two redirects; a comment that came with an import.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 from cms.images import Limits
 from cms.store import Sites, SiteStore, Users
+from cms.store.imports import ImportedComments
 from cms.store.media import process_upload
 from cms.store.site_data import SiteData
 from tests import images
@@ -61,6 +62,11 @@ async def rich_site(world, tmp_path, name: str = "rich") -> dict[str, Any]:
                              published_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7))
     await store.posts.create(title="About us", markdown="# Who\n\nWe write.", author_id=owner["_id"],
                              type="page", slug="about")
+    comments = ImportedComments(world.db, store.site_id)
+    await comments.add("wordpress", first["_id"], {
+        "source_id": "41", "parent_source_id": None, "author": "A Reader", "email": "reader@example.net",
+        "url": "", "created": dt.datetime(2024, 5, 2, 9, 0, tzinfo=dt.timezone.utc), "html": "<p>Lovely!</p>",
+        "type": "comment"})
     await store.redirects.add("/2019/05/old-harbour/", "/posts/harbour-notes")
     await store.redirects.add("/about-us", "/about", code=302)
     await Sites(world.db).update_theme(store.site_id, "magazine", {
@@ -119,12 +125,15 @@ async def snapshot(db, site_name: str) -> dict[str, Any]:
     media = sorted([(item["filename"], item["alt"], item["format"], item["width"], item["height"],
                     len(item["files"]), _ms(item["created_at"]), emails.get(item["uploaded_by"]))
                    async for item in data.media_items()])
+    comments = sorted([(ids[c["post_id"]], c["source"], c["source_id"], c["author"], c["email"], c["html"],
+                        _ms(c["created"])) async for c in data.imported_comments()])
     redirects = sorted([(r["from"], r["to"], r["code"], r["source"]) async for r in data.redirects()])
     members = sorted((emails[m["user_id"]], m["role"]) for m in await data.memberships())
     return {
         "settings": url({k: site.get(k) for k in ("title", "tagline", "timezone", "language", "theme",
                                                   "theme_settings")}),
         "posts": posts, "revisions": revisions, "media": media, "members": members, "redirects": redirects,
+        "comments": comments,
         "tags": await SiteStore(db, site).posts.all_tags(),
     }
 

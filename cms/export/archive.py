@@ -33,6 +33,8 @@ REVISION_FIELDS = ("version", "title", "slug", "markdown", "tags", "custom_excer
 MEDIA_FIELDS = ("filename", "alt", "format", "content_type", "width", "height", "animated", "sha256", "bytes",
                 "created_at")
 REDIRECT_FIELDS = ("from", "to", "code", "source", "created_at")
+COMMENT_FIELDS = ("post_id", "source", "source_id", "parent_source_id", "author", "email", "url", "created", "html",
+                  "type", "imported_at")
 FILE_FIELDS = ("url", "format", "width", "height", "original")
 
 
@@ -148,6 +150,7 @@ class ArchiveWriter:
         self.counts["posts"] = await out.array("posts", self._posts())
         self.counts["revisions"] = await out.array("revisions", self._revisions())
         self.counts["redirects"] = await out.array("redirects", self._redirects())
+        self.counts["comments"] = await out.array("comments", self._comments())
         out.end()
         self.progress("wrote %(posts)d posts and pages, %(revisions)d revisions, %(media)d media items" % self.counts)
 
@@ -187,6 +190,11 @@ class ArchiveWriter:
     async def _redirects(self) -> AsyncIterator[dict]:
         async for redirect in self.data.redirects():
             yield {field: redirect.get(field) for field in REDIRECT_FIELDS}
+
+    async def _comments(self) -> AsyncIterator[dict]:
+        async for comment in self.data.imported_comments():
+            if comment.get("post_id") in self.versions:
+                yield {field: comment.get(field) for field in COMMENT_FIELDS}
 
     async def _media_files(self, archive: zipfile.ZipFile) -> int:
         copied = 0

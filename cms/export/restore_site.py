@@ -64,6 +64,7 @@ class Report:
     revisions: int = 0
     media: int = 0
     redirects: int = 0
+    comments: int = 0
     members: list[str] = dataclasses.field(default_factory=list)
     invited: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (email, role, token)
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -199,6 +200,10 @@ def check(reader: ArchiveReader) -> dict:
         _text(revision, "markdown", "a revision")
         for field in ("published_at", "saved_at"):
             parse_time(revision.get(field), "a revision's %s" % field)
+    for comment in reader.items("comments"):
+        if comment.get("post_id") not in posts or comment.get("source_id") is None:
+            raise ArchiveError("a comment of an unknown post, or without its source id")
+        parse_time(comment.get("created"), "a comment's date")
     for redirect in reader.items("redirects"):
         _text(redirect, "from", "a redirect")
         _text(redirect, "to", "a redirect")
@@ -244,6 +249,7 @@ class Restore:
             await self._posts()
             await self._revisions()
             await self._redirects()
+            await self._comments()
             await self._settings(header["site"])
         except BaseException:
             log.warning("restoring into %s failed; removing what was restored", self.store.site["name"])
@@ -384,6 +390,19 @@ class Restore:
             except Invalid as error:
                 raise ArchiveError("redirects: %s" % error) from None
         self.progress("redirects: %d" % self.report.redirects)
+
+    async def _comments(self) -> None:
+        """Comments that came with imported posts, kept raw for the comments feature (cms/store/imports.py)."""
+        from cms.store.imports import ImportedComments
+
+        comments = ImportedComments(self.db, self.store.site_id)
+        for item in self.reader.items("comments"):
+            fields = {k: item.get(k) for k in ("source_id", "parent_source_id", "author", "email", "url", "html",
+                                               "type")}
+            fields["created"] = parse_time(item.get("created"), "a comment's date")
+            if await comments.add(str(item.get("source") or "archive"), self.posts[item["post_id"]]["id"], fields):
+                self.report.comments += 1
+        self.progress("imported comments: %d" % self.report.comments)
 
     async def _settings(self, archived: dict) -> None:
         sites = Sites(self.db)

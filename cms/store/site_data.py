@@ -4,7 +4,8 @@
 large site in memory, nor touch a raw collection, so this store gives it
 what it needs, always scoped to one site (`Scoped`):
 
-* async iterators over the site's posts, revisions, media items and redirects, read
+* async iterators over the site's posts, revisions, media items, redirects and
+  imported comments, read
   by ``_id`` through one cursor that fetches `BATCH` documents at a time (one
   query per batch by ``_id > last`` was tried: the embedded server answers each
   such query by reading the whole collection, so an export of 4,000 posts took
@@ -44,6 +45,7 @@ class SiteData:
         self._items = Scoped(db.media_items, site_id, affects_pages=False)
         self._memberships = Scoped(db.memberships, site_id)
         self._redirects = Scoped(db.redirects, site_id)
+        self._comments = Scoped(db.imported_comments, site_id, affects_pages=False)
 
     async def _batches(self, scoped: Scoped, filter: dict | None = None,
                        projection: dict | None = None) -> AsyncIterator[dict]:
@@ -73,6 +75,10 @@ class SiteData:
 
     def redirects(self) -> AsyncIterator[dict]:
         return self._batches(self._redirects)
+
+    def imported_comments(self) -> AsyncIterator[dict]:
+        """Approved comments that came with imported posts (cms/store/imports.py), kept raw."""
+        return self._batches(self._comments)
 
     async def site(self) -> dict | None:
         """The site's document as stored now (a `SiteStore` carries the one read with the request)."""
@@ -134,6 +140,7 @@ class SiteData:
 
         await self._posts.delete_many({})
         await self._revisions.delete_many({})
+        await self._comments.delete_many({})
         media = Media(self._db, self.site_id)
         for item_id in [item["_id"] async for item in self._items.find({}, {"_id": 1})]:
             await media.delete(item_id)  # one by one: the site's storage counters go down with them

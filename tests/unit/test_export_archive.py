@@ -17,6 +17,7 @@ from cms.export import export_site
 from cms.export.restore_site import ArchiveError, restore_archive
 from cms.store import Sites, SiteStore, Users
 from cms.store.errors import OverQuota
+from cms.store.imports import ImportedComments
 from tests.conftest import TEST_PASSWORD
 from tests.export_site import new_site, rich_site, snapshot
 
@@ -38,7 +39,8 @@ async def test_an_archive_imported_into_a_new_site_gives_the_same_site(world, db
         assert after["posts"][key] == before["posts"][key], key
     assert before["redirects"] == [("/2019/05/old-harbour", "/posts/harbour-notes", 301, "manual"),
                                    ("/about-us", "/about", 302, "manual")]
-    for part in ("revisions", "media", "members", "tags", "settings", "redirects"):
+    assert len(before["comments"]) == 1
+    for part in ("revisions", "media", "members", "tags", "settings", "redirects", "comments"):
         assert after[part] == before[part], part
     assert after["settings"]["title"] == "Rich Site" and after["settings"]["theme"] == "magazine"
     assert after["settings"]["theme_settings"]["logo"].startswith("<logo.png PNG")
@@ -81,6 +83,9 @@ async def test_exporting_a_site_never_carries_a_byte_of_another(world, db, tmp_p
     await world.post(other, stranger, "MARKER-TITLE-x91", "MARKER-BODY-x91", tags=["MARKER-TAG-x91"])
     await Sites(db).update_settings(other.site_id, title="MARKER-SITE-x91")
     await other.redirects.add("/MARKER-FROM-x91", "/posts/marker-title-x91")
+    theirs = await other.posts.get_visible("post", "marker-title-x91")
+    await ImportedComments(db, other.site_id).add("wordpress", theirs["_id"], {
+        "source_id": "41", "author": "MARKER-COMMENTER-x91", "email": "x91@example.net", "html": "MARKER-x91"})
     path = tmp_path / "rich.zip"
     await export_site(rich["store"], path)
     raw = path.read_bytes()
