@@ -273,7 +273,6 @@ class ImportRun:
         self.items = ImportedItems(db, site["_id"])
         self.comments = ImportedComments(db, site["_id"])
         self.people: dict[str, str] = {}  # Author.key -> user id
-        self.pending_people: dict[str, Author] = {}  # Author.key -> those with no account here
         self._media_cache: dict[str, dict | None] = {}
         self._last_progress = 0.0
         self._redirects: list[tuple[str, str, Entry]] = []
@@ -290,7 +289,7 @@ class ImportRun:
                 await result
 
     async def run(self) -> Report:
-        from cms.importers.reading import ReadingProcess
+        from cms.importers.reading import ReadingProcess  # it imports this module
 
         reader = ReadingProcess(self.source)  # the file is read and converted in a process of its own
         try:
@@ -306,9 +305,6 @@ class ImportRun:
         finally:
             reader.stop()
         await self._write_redirects()
-        if self.report.counts["sticky"]:
-            self.report.note("%d sticky/featured posts: the platform has no pinned posts, so they are listed "
-                             "in import_items (sticky) only" % self.report.counts["sticky"])
         await self._tell("finished", force=True)
         return self.report
 
@@ -369,6 +365,8 @@ class ImportRun:
         self.report.counts["imported"] += 1
         if entry.sticky:
             self.report.counts["sticky"] += 1
+            self.report.note("%s was sticky (featured): the platform pins no posts, so it is only listed here"
+                             % describe(entry))
         if entry.warnings:
             self.report.counts["warnings"] += 1
             for warning in entry.warnings:

@@ -39,6 +39,10 @@ async def test_import_wordpress_with_media_folder_prints_the_report(world, db, e
     assert "a menu item" in out and "'wp_block' items are not imported" in out
     assert "media files 2; comments kept 2 (pending 1 and spam 1 not imported)" in out
     assert err == ""  # no progress bar when stderr is not a terminal
+    assert "post 12 'Morning at the lake' was sticky (featured): the platform pins no posts" in out
+    assert "post 7 'Spring soup': shortcode [contact-form-7] is not converted: kept as text" in out
+    assert "page 3 'The team': a child page: pages here are not nested" in out
+    assert "post 23 'Family only': was private: imported as a draft" in out
     post = await db.posts.find_one({"site_id": store.site_id, "slug": "morning-at-the-lake"})
     assert post["featured_image"]["alt"] == "Mist over the lake"
     assert "/media/" in post["markdown"] and "lakeside.example/wp-content" not in post["markdown"]
