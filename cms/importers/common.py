@@ -490,6 +490,9 @@ class ImportRun:
         except Rejected as rejected:
             entry.warnings.append("image %s refused: %s" % (key[:120], rejected.message))
             return None
+        except (zipfile.BadZipFile, OSError) as error:
+            entry.warnings.append("image %s could not be read from --media: %s" % (key[:120], error))
+            return None
         finally:
             if path is not None:
                 self.media.release(handle, path)
