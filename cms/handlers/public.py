@@ -93,7 +93,8 @@ class ListHandler(ReaderHandler):
 
 # WordPress's plain permalinks, ``/?p=123`` and ``/?page_id=45``: the redirects table keys
 # paths only, so the home page answers them from what the import recorded (cms/store/imports.py).
-WORDPRESS_QUERIES = (("p", "post"), ("page_id", "page"))
+# WordPress answers ?p= for pages too (it redirects to the page), so both are looked up.
+WORDPRESS_QUERIES = (("p", "post"), ("p", "page"), ("page_id", "page"))
 WORDPRESS_ID = re.compile(r"[0-9]{1,12}")
 
 

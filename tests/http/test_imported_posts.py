@@ -40,6 +40,7 @@ async def test_old_permalinks_answer_301_to_the_new_addresses(world, client, tmp
         ("/2024/02/p%c5%99es-hory/", "/posts/pres-hory"),
         ("/about/team/", "/team"),
         ("/?page_id=3", "/team"),
+        ("/?p=3", "/team"),  # WordPress takes a page's id in ?p= too
     ]:
         response = await client.get("lake", old)
         assert response.code == 301, (old, response.code)
