@@ -91,6 +91,10 @@ async def load(handler: Any) -> tuple[dict | None, dict | None]:
     user = await Users(handler.db).by_id(session["user_id"])
     if user is None or user.get("session_version", 1) != session.get("version") or user.get("disabled"):
         return None, None
+    if session.get("parent") is not None and not await Sessions(handler.db, PLATFORM).alive(session["parent"]):
+        # Handed over by a platform session that is over (signed out, or idle too long):
+        # platform sign-out deletes such sessions, and this covers one made meanwhile.
+        return None, None
     await store.touch(session)
     return user, session
 

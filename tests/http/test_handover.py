@@ -181,3 +181,14 @@ async def test_platform_pages_let_forms_lead_to_the_sites_hosts_only(client, two
     assert "form-action 'self' *.localhost:*" in policy and "frame-ancestors 'none'" in policy
     site_policy = (await Session(client, "alpha").get("/login")).headers["Content-Security-Policy"]
     assert "form-action 'self';" in site_policy
+
+
+async def test_a_handed_session_ends_whenever_its_platform_session_is_gone(client, db, two_sites):
+    """However the platform session went (idle past its TTL, or a sign-out that ran
+    between a handover's check and its new session), the site's session goes with it."""
+    platform = await signed_in_on_platform(client, two_sites[2])
+    site, _ = await follow_to_site(client, await open_admin(platform, "alpha"))
+    assert (await site.get("/admin/")).code == 200
+    await db.sessions.delete_one({"site_id": PLATFORM, "user_id": two_sites[2]["_id"]})
+    assert await db.sessions.count_documents({"parent": {"$exists": True}}) == 1  # still stored...
+    assert (await site.get("/admin/")).code == 302  # ...but good for nothing
