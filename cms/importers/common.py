@@ -43,6 +43,7 @@ log = logging.getLogger(__name__)
 
 BATCH = 20  # entries read per turn of the reading thread
 REDIRECTS_BATCH = 200  # old addresses written at once
+MAX_MARKDOWN = 500_000  # the editor's longest body (cms.handlers.admin.MAX_BODY): longer could not be saved again
 PROGRESS_EVERY = 1.0  # seconds between progress reports of a long run
 _SIZE_SUFFIX = re.compile(r"-(?:\d+x\d+|scaled|rotated|e\d{10,})(?=\.[A-Za-z0-9]+$)")
 _MEDIA_ROOTS = ("wp-content/uploads/", "content/images/")
@@ -387,6 +388,9 @@ class ImportRun:
         title = entry.title.strip() or "Untitled"
         if not entry.title.strip():
             entry.warnings.append("no title: imported as %r" % title)
+        if len(markdown) > MAX_MARKDOWN:
+            raise Invalid("its text is %d characters once converted; the editor takes at most %d"
+                          % (len(markdown), MAX_MARKDOWN))
         if not markdown.strip():
             markdown = "*(empty)*\n"
             entry.warnings.append("no content: imported with the text *(empty)*")

@@ -170,3 +170,28 @@ async def test_an_image_that_fails_validation_is_named_and_the_post_still_import
     assert post["featured_image"] is None  # its picture was the refused file
     assert "https://lakeside.example/wp-content/uploads/2024/05/lake.jpg" in post["markdown"]
     assert await db.media_items.count_documents({"site_id": store.site_id}) == 1  # hill.png
+
+
+def minimal_wxr(*items: tuple[int, str, str]) -> bytes:
+    """A WXR 1.2 file of published posts ``(id, title, html)``, as WordPress lays one out."""
+    body = "".join(
+        "<item><title><![CDATA[%s]]></title><link>https://old.example/p%d/</link>"
+        "<content:encoded><![CDATA[%s]]></content:encoded><wp:post_id>%d</wp:post_id>"
+        "<wp:post_date_gmt><![CDATA[2024-01-02 03:04:05]]></wp:post_date_gmt><wp:post_name><![CDATA[p%d]]></wp:post_name>"
+        "<wp:status><![CDATA[publish]]></wp:status><wp:post_type><![CDATA[post]]></wp:post_type></item>"
+        % (title, n, html, n, n) for n, title, html in items)
+    return ('<?xml version="1.0" encoding="UTF-8" ?>\n<rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:wp="http://wordpress.org/export/1.2/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Old</title>'
+            "<wp:base_site_url>https://old.example</wp:base_site_url>%s</channel></rss>" % body).encode()
+
+
+async def test_a_post_the_editor_could_not_save_fails_with_its_reason(world, db, env, tmp_path):  # noqa: F811
+    store, _ = await owned_site(world)
+    path = tmp_path / "export.xml"
+    path.write_bytes(minimal_wxr((1, "Huge", "<p>%s</p>" % ("word " * 120_000)), (2, "Fine", "<p>Short.</p>")))
+    code, out, err = await cms(env, "import", "wordpress", str(path), "--site", "lake")
+    assert code == 0, err
+    assert "imported 1, skipped 0, converted with warnings 0, failed 1" in out
+    assert "post 1 'Huge': its text is 600000 characters once converted; the editor takes at most 500000" in out
+    assert [p["slug"] async for p in db.posts.find({"site_id": store.site_id})] == ["p2"]
