@@ -14,7 +14,8 @@ rewrites; the ``srcset`` is left out (WordPress makes its own). The custom
 excerpt is ``excerpt:encoded``; statuses: published -> ``publish``,
 scheduled -> ``future``, draft -> ``draft``; tags are ``post_tag``
 categories; a featured image is ``_thumbnail_id`` postmeta naming the
-attachment. ``wp:post_date`` is in the site's time zone, ``_gmt`` in UTC.
+attachment; comments that came with imported posts are approved
+``wp:comment`` entries of their post. ``wp:post_date`` is in the site's time zone, ``_gmt`` in UTC.
 
 The file is written item by item as the posts are read in batches.
 """
@@ -72,7 +73,7 @@ class WxrWriter:
         self.data = SiteData(store.db, store.site_id)
         self.base = base_url.rstrip("/")
         self.out: IO[str] | None = None
-        self.counts = {"posts": 0, "media": 0}
+        self.counts = {"posts": 0, "media": 0, "comments": 0}
 
     def _line(self, text: str) -> None:
         assert self.out is not None
@@ -103,9 +104,10 @@ class WxrWriter:
             async for item in self.data.media_items():
                 self._attachment(item)
             number = len(self.numbers)
+            with_comments = await self.data.has_imported_comments()  # one query per post only where there are some
             async for post in self.data.posts():
                 number += 1
-                self._post(post, number)
+                self._post(post, number, await self.data.imported_comments_of(post["_id"]) if with_comments else [])
             self._line("</channel>\n</rss>")
         return self.counts
 
@@ -181,7 +183,7 @@ class WxrWriter:
         html = MEDIA_URL.sub(lambda m: self.originals.get(m.group(0), m.group(0)), html)
         return absolute_html(html, link)
 
-    def _post(self, post: dict, number: int) -> None:
+    def _post(self, post: dict, number: int, comments: list[dict]) -> None:
         path = ("/posts/%s" if post["type"] == "post" else "/%s") % post["slug"]
         link = self.base + path
         state = state_of(post)
@@ -214,8 +216,37 @@ class WxrWriter:
         featured = post.get("featured_image") or {}
         if featured.get("media_id") in self.numbers:
             self._meta("_thumbnail_id", self.numbers[featured["media_id"]])
+        self._comments(comments)
         self._line("\t</item>")
         self.counts["posts"] += 1
+
+    def _comments(self, comments: list[dict]) -> None:
+        """Comments that came with an imported post, as approved ``wp:comment`` entries (numbered
+        here; a reply names its parent by that number)."""
+        numbers = {str(c.get("source_id")): n for n, c in enumerate(comments, self.counts["comments"] + 1)}
+        for comment in comments:
+            created = comment.get("created")
+            if not isinstance(created, dt.datetime):
+                created = None
+            fields = [
+                ("comment_id", numbers[str(comment.get("source_id"))], True),
+                ("comment_author", comment.get("author") or "", False),
+                ("comment_author_email", comment.get("email") or "", False),
+                ("comment_author_url", comment.get("url") or "", False),
+                ("comment_author_IP", "", False),
+                ("comment_date", wp_date(created, self.tz), False),
+                ("comment_date_gmt", wp_date(created, dt.timezone.utc), False),
+                ("comment_content", comment.get("html") or "", False),
+                ("comment_approved", "1", False),
+                ("comment_type", comment.get("type") if comment.get("type") not in (None, "comment") else "", False),
+                ("comment_parent", numbers.get(str(comment.get("parent_source_id")), 0), True),
+                ("comment_user_id", 0, True),
+            ]
+            self._line("\t\t<wp:comment>")
+            for name, value, raw in fields:
+                self._tag("wp:" + name, value, 3, raw=raw)
+            self._line("\t\t</wp:comment>")
+        self.counts["comments"] += len(comments)
 
 
 async def write_wxr(store: SiteStore, path: str | os.PathLike, base_url: str) -> dict[str, int]:

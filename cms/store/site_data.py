@@ -80,6 +80,13 @@ class SiteData:
         """Approved comments that came with imported posts (cms/store/imports.py), kept raw."""
         return self._batches(self._comments)
 
+    async def has_imported_comments(self) -> bool:
+        return await self._comments.find_one({}, {"_id": 1}) is not None
+
+    async def imported_comments_of(self, post_id: Any) -> list[dict]:
+        """The imported comments of one post, oldest first."""
+        return [c async for c in self._comments.find({"post_id": post_id}).sort([("created", 1), ("_id", 1)])]
+
     async def site(self) -> dict | None:
         """The site's document as stored now (a `SiteStore` carries the one read with the request)."""
         return await self._db.sites.find_one({"_id": self.site_id})

@@ -35,7 +35,7 @@ def items_by_name(tree) -> dict[str, etree._Element]:
 
 async def test_the_wxr_file_is_wordpress_shaped_xml_with_every_post_page_and_image(world, db, tmp_path):
     rich, counts, tree, path = await wxr_of(world, tmp_path)
-    assert counts == {"posts": 4, "media": 2}
+    assert counts == {"posts": 4, "media": 2, "comments": 1}
     root = tree.getroot()
     assert root.tag == "rss" and root.get("version") == "2.0"
     assert dict(root.nsmap) == dict(NAMESPACES)
@@ -66,6 +66,11 @@ async def test_the_wxr_file_is_wordpress_shaped_xml_with_every_post_page_and_ima
     attachment = next(i for i in tree.iter("item") if i.findtext(WP + "post_id") == thumbnail["_thumbnail_id"])
     assert attachment.findtext(WP + "post_type") == "attachment"
     assert attachment.findtext(WP + "attachment_url") == BASE + original
+
+    comment = harbour.find(WP + "comment")
+    assert comment.findtext(WP + "comment_author") == "A Reader" and comment.findtext(WP + "comment_approved") == "1"
+    assert comment.findtext(WP + "comment_date_gmt") == "2024-05-02 09:00:00"
+    assert comment.findtext(WP + "comment_content") == "<p>Lovely!</p>"
 
     assert items["half-written"].findtext(WP + "status") == "draft"
     assert items["next-week"].findtext(WP + "status") == "future"
@@ -116,3 +121,6 @@ async def test_our_wxr_reads_back_through_the_wordpress_importer_with_equal_cont
             assert new["published_at"] == old["published_at"].replace(microsecond=0), key
         assert new["markdown"].replace(BASE, "").rstrip("\n") == old["markdown"], key
         assert plain_text(new["html"]) == plain_text(old["html"]), key
+    moved_comments = [c async for c in db.imported_comments.find({"site_id": moved.site_id})]
+    assert [(c["author"], c["email"], c["html"]) for c in moved_comments] == [
+        ("A Reader", "reader@example.net", "<p>Lovely!</p>")]
