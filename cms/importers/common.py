@@ -370,7 +370,7 @@ class ImportRun:
                              % describe(entry))
         if entry.warnings:
             self.report.counts["warnings"] += 1
-            for warning in entry.warnings:
+            for warning in dict.fromkeys(entry.warnings):  # an image used twice is one warning
                 self.report.add("warnings", "%s: %s" % (describe(entry), warning))
 
     async def _create(self, entry: Entry, post_id: str) -> dict:
@@ -470,11 +470,14 @@ class ImportRun:
         if key in self._media_cache:
             cached = self._media_cache[key]
             if cached is None:
-                entry.warnings.append("image not imported: %s" % url[:200])
+                entry.warnings.append("image not imported (%s): %s" % (self._missing_why(), url[:200]))
             return cached
         item = await self._media_item(key, url, entry)
         self._media_cache[key] = item
         return item
+
+    def _missing_why(self) -> str:
+        return "not among the images given" if self.media is not None else "no images folder or zip given"
 
     async def _media_item(self, key: str, url: str, entry: Entry) -> dict | None:
         record = await self.items.get(self.source.name, "media", key)
@@ -484,8 +487,7 @@ class ImportRun:
                 return _with_display_url(item)
         handle = self.media.find(key) if self.media is not None else None
         if handle is None:
-            where = "not in --media" if self.media is not None else "no --media given"
-            entry.warnings.append("image not imported (%s): %s" % (where, url[:200]))
+            entry.warnings.append("image not imported (%s): %s" % (self._missing_why(), url[:200]))
             return None
         path = None
         try:

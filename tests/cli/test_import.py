@@ -136,7 +136,7 @@ async def test_authors_who_are_members_keep_their_posts(world, db, env):  # noqa
     assert code == 0, err
     post = await db.posts.find_one({"site_id": store.site_id, "slug": "from-the-old-blog"})
     assert post["author_id"] == ana["_id"]
-    assert "image not imported (no --media given)" in out
+    assert "image not imported (no images folder or zip given)" in out
     assert await db.invitations.count_documents({"site_id": store.site_id}) == 0
 
 
