@@ -44,9 +44,12 @@ MAX_LINES = 512
 def site_name(handler: Any) -> str | None:
     """The name of the site that answered, when one did (a handler's resolved site)."""
     site = getattr(handler, "site", None)
-    if isinstance(site, dict):
-        return site.get("name")
-    return getattr(handler, "site_name", None)  # cms.fastpath.KeptAnswer
+    return site.get("name") if isinstance(site, dict) else None
+
+
+def user_agent(request: Any) -> str | None:
+    agent = request.headers.get_list("User-Agent")  # no KeyError raised and caught when absent
+    return agent[0] if agent else None
 
 
 def response_size(handler: Any) -> int | None:
@@ -148,7 +151,7 @@ def request_fields(when: float, status: int, request: Any, seconds: float, site:
         "site": site,
         "request_id": getattr(request, "request_id", None),
         "remote_ip": request.remote_ip,
-        "user_agent": request.headers.get("User-Agent"),
+        "user_agent": user_agent(request),
         "size": size,
     }
 
@@ -164,7 +167,7 @@ def fast_text_line(when: float, status: int, request: Any, seconds: float, site:
     return "%s %d %s %s (%s) %.2fms host=%s site=%s id=%s size=%s agent=%s" % (
         _Stamp.of(when), status, request.method, request.uri, request.remote_ip, 1000.0 * seconds, request.host,
         site or "-", getattr(request, "request_id", None) or "-", "-" if size is None else size,
-        _quote(request.headers.get("User-Agent") or ""))
+        _quote(user_agent(request) or ""))
 
 
 def _json_text(value: str | None) -> str:
@@ -180,7 +183,7 @@ def json_line(when: float, status: int, request: Any, seconds: float, site: str 
         '"user_agent": %s, "size": %s}' % (
             _Stamp.of(when), _quote("%s %s %d" % (method, uri, status)), _quote(method), _quote(uri), status,
             1000.0 * seconds, _quote(request.host), _json_text(site), _json_text(getattr(request, "request_id", None)),
-            _json_text(request.remote_ip), _json_text(request.headers.get("User-Agent")),
+            _json_text(request.remote_ip), _json_text(user_agent(request)),
             "null" if size is None else size,
         )
     )

@@ -77,12 +77,12 @@ class _Date:
 class KeptAnswer(httputil.HTTPMessageDelegate):
     """Writes one kept page to the connection; quacks enough like a handler for the access log."""
 
-    def __init__(self, application: Any, request: httputil.HTTPServerRequest, entry: Entry, site_name: str) -> None:
+    def __init__(self, application: Any, request: httputil.HTTPServerRequest, entry: Entry, site: dict) -> None:
         self.application = application
         self.request = request
         self.entry = entry
         self._status = entry.status
-        self.site_name = site_name  # for the access log
+        self.site = site  # for the access log, as a handler's
         self.response_size = 0
 
     def get_status(self) -> int:
@@ -151,7 +151,7 @@ def kept_answer(application: Any, request: httputil.HTTPServerRequest) -> KeptAn
     entry = application.page_cache.peek(key, counter)
     if entry is None or entry.headers is None:
         return None
-    return KeptAnswer(application, request, entry, site["name"])
+    return KeptAnswer(application, request, entry, site)
 
 
 class _Nobody(httputil.HTTPConnection):

@@ -36,9 +36,9 @@ class RequestIds:
 
     def assign(self, request: httputil.HTTPServerRequest) -> str:
         """The request's id (stored as ``request.request_id``), from its header or new."""
-        given = request.headers.get(HEADER)
-        if given and ACCEPTED.match(given):
-            request.request_id = given  # type: ignore[attr-defined]
+        given = request.headers.get_list(HEADER)  # no KeyError raised and caught when absent (the usual case)
+        if len(given) == 1 and ACCEPTED.match(given[0]):
+            request.request_id = given[0]  # type: ignore[attr-defined]
         else:
             request.request_id = "%s-%x" % (self.prefix, next(self._count))  # type: ignore[attr-defined]
         return request.request_id  # type: ignore[attr-defined]
