@@ -141,6 +141,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "signup_codes": [  # cms/store/signup.py: invitation codes to start a site (CMS_SIGNUP=invite)
         ([("code_hash", 1)], {"unique": True}),
     ],
+    "site_starts": [  # cms/store/signup.py: one person's sites are made one at a time
+        ([("at", 1)], {"expireAfterSeconds": 3600}),
+    ],
     "tokens": [  # cms/store/tokens.py
         ([("token_hash", 1)], {"unique": True}),
         ([("user_id", 1)], {}),

@@ -21,7 +21,7 @@ from cms.handlers.platform import PlatformPage
 from cms.ratelimit import RateLimiter
 from cms.store import Duplicate, Invalid, Users
 from cms.store.changes import PLATFORM
-from cms.store.signup import NewSites, PersonSites, SignupCodes
+from cms.store.signup import AtLimit, Busy, NewSites, PersonSites, SignupCodes
 from cms.store.sites import MAX_NAME, MAX_TITLE, MIN_CHOSEN_NAME, validate_new_site_name
 from cms.store.throttle import Throttle, key_for
 from cms.store.users import normalize_email, validate_password
@@ -102,12 +102,17 @@ class NewSiteHandler(PlatformPage):
                 self.show(403, BAD_CODE, **form)
                 return
         try:
-            site = await sites.start(self.current_user, name, form["title"], form["theme"] or self.themes.default)
-        except (Invalid, Duplicate) as error:
+            site = await sites.start(self.current_user, name, form["title"], form["theme"] or self.themes.default,
+                                     limit=self.cms.sites_per_account)
+        except (Invalid, Duplicate, Busy) as error:
             if used is not None:
                 await codes.give_back(used)
-            status = 409 if isinstance(error, Duplicate) else 400
-            self.show(status, TAKEN % name if status == 409 else sentence(error), **form)
+            if isinstance(error, AtLimit):
+                self.show(403, AT_LIMIT % error.owned, blocked=True, **form)
+            elif isinstance(error, Duplicate):
+                self.show(409, TAKEN % name, **form)
+            else:
+                self.show(409 if isinstance(error, Busy) else 400, sentence(error), **form)
             return
         self.forget_cached_sites()
         await send_to_site(self, site, "/admin/")

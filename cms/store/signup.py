@@ -16,14 +16,17 @@ short list its dashboard shows until each step is done.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import secrets
-from typing import Any
+from typing import Any, AsyncIterator
 
-from cms.store.errors import Invalid
+import pymongo
+
+from cms.store.errors import Invalid, StoreError
 from cms.store.ids import new_id
 from cms.store.members import ROLES, Members
 from cms.store.posts import Posts
@@ -34,6 +37,7 @@ log = logging.getLogger(__name__)
 CODE_DAYS = 30
 MAX_CODE_DAYS = 366
 MAX_CODE = 100
+LOCK_SECONDS = 60  # a site start lasts well under this; a lock older than it was left by a dead process
 ABOUT_SLUG = "about"
 ABOUT_DRAFT = (
     "Tell your readers who you are, what you write about and how to reach you.\n\n"
@@ -111,19 +115,60 @@ class PersonSites:
         return await self._db.memberships.count_documents({"user_id": self._user_id, "role": ROLES[0]})
 
 
+class AtLimit(Invalid):
+    """The person owns as many sites as an account may."""
+
+    def __init__(self, owned: int) -> None:
+        super().__init__("you own %d sites, the most one account may have here" % owned)
+        self.owned = owned
+
+
+class Busy(StoreError):
+    """Another site of the same person is being made at this moment."""
+
+
 class NewSites:
-    """A site started by a person: the site, its owner, a draft About page."""
+    """A site started by a person: the site, its owner, a draft About page.
+
+    One person's sites are made one at a time (a lock document per person,
+    ``site_starts``), so the per-account limit holds when several are asked
+    for at once: counting and creating are then one step. A lock left by a
+    process that died mid-way is taken over after `LOCK_SECONDS`.
+    """
 
     def __init__(self, db) -> None:
         self._db = db
         self._sites = Sites(db)
+        self._locks = db.site_starts
 
-    async def start(self, owner: dict, name: str, title: str, theme: str) -> dict:
-        """Make the site with ``owner`` as its owner; `Invalid`/`Duplicate` change nothing."""
+    @contextlib.asynccontextmanager
+    async def _one_at_a_time(self, user_id: Any) -> AsyncIterator[None]:
+        key, now = "start:%s" % user_id, utcnow()
+        try:
+            await self._locks.insert_one({"_id": key, "at": now})
+        except pymongo.errors.DuplicateKeyError:
+            stale = {"_id": key, "at": {"$lt": now - dt.timedelta(seconds=LOCK_SECONDS)}}
+            if await self._locks.find_one_and_replace(stale, {"_id": key, "at": now}) is None:
+                raise Busy("another of your sites is being created just now: try again in a moment") from None
+        try:
+            yield
+        finally:
+            await self._locks.delete_one({"_id": key, "at": now})
+
+    async def start(self, owner: dict, name: str, title: str, theme: str, limit: int | None = None) -> dict:
+        """Make the site with ``owner`` as its owner, who may own at most ``limit`` sites;
+        `Invalid` (`AtLimit`), `Duplicate` or `Busy` change nothing."""
         name = validate_new_site_name(name)
         title = " ".join((title or "").split())
         if len(title) > MAX_TITLE:
             raise Invalid("the title is too long: at most %d characters" % MAX_TITLE)
+        async with self._one_at_a_time(owner["_id"]):
+            owned = await PersonSites(self._db, owner["_id"]).owned()
+            if limit is not None and owned >= limit:
+                raise AtLimit(owned)
+            return await self._make(owner, name, title, theme)
+
+    async def _make(self, owner: dict, name: str, title: str, theme: str) -> dict:
         about_id = new_id()
         site = await self._sites.create(name, title=title or None, theme=theme, created_by=owner["_id"],
                                         first_steps={"about_page_id": about_id})

@@ -192,3 +192,33 @@ async def test_an_account_owns_at_most_the_limit_of_sites(client, db, settings, 
     store = SiteStore(db, await Sites(db).create("shared"))
     await store.members.add(person["_id"], "editor")
     assert (await platform.post("/new", {"name": "third-one"})).code == 403
+
+
+async def test_sites_started_at_once_never_pass_the_limit(client, db, settings, person):
+    import asyncio
+
+    settings.sites_per_account = 1
+    platform = await on_platform(client, person)
+    answers = await asyncio.gather(*(platform.post("/new", {"name": "race-%d" % n}) for n in range(3)))
+    codes = sorted(answer.code for answer in answers)
+    # One is made; the others are told the limit, or (caught mid-way) to try again in a moment.
+    assert codes[0] == 303 and all(code in (403, 409) for code in codes[1:]), codes
+    assert await db.sites.count_documents({}) == 1
+    assert await db.site_starts.count_documents({}) == 0  # no lock left behind
+    assert await db.memberships.count_documents({}) == 1 and await db.posts.count_documents({}) == 1
+
+
+async def test_a_site_start_in_flight_holds_the_next_one_and_a_dead_ones_lock_is_taken_over(client, db, person):
+    import datetime as dt
+
+    platform = await on_platform(client, person)
+    now = dt.datetime.now(dt.timezone.utc)
+    await db.site_starts.insert_one({"_id": "start:%s" % person["_id"], "at": now})
+    busy = await platform.post("/new", {"name": "held-up"})
+    assert busy.code == 409 and b"being created just now" in busy.body
+    assert await db.sites.count_documents({}) == 0
+    # A lock two minutes old was left by a process that died mid-way.
+    await db.site_starts.replace_one({"_id": "start:%s" % person["_id"]},
+                                     {"at": now - dt.timedelta(minutes=2)})
+    assert (await platform.post("/new", {"name": "held-up"})).code == 303
+    assert await db.site_starts.count_documents({}) == 0
