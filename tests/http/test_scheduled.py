@@ -59,14 +59,15 @@ async def test_a_scheduled_post_appears_everywhere_once_its_time_passes(client, 
 
     assert not await reader_sees()
     assert b"Right on time" not in (await client.get("alpha", "/feed.xml")).body
-    assert b"right-on-time" not in (await client.get("alpha", "/sitemap.xml")).body
+    # Posts are listed in the sitemap index's files (tests/http/test_sitemap.py).
+    assert b"right-on-time" not in (await client.get("alpha", "/sitemap-posts-1.xml")).body
     waited = await wait_until(reader_sees)
     assert dt.datetime.now(dt.timezone.utc) >= when and waited < 4.5
     assert b"Right on time" in (await client.get("alpha", "/")).body
     assert b"Right on time" in (await client.get("alpha", "/tags/news")).body
     assert b"Right on time" in (await client.get("alpha", "/feed.xml")).body
     assert b"Right on time" in (await client.get("alpha", "/rss.xml")).body
-    sitemap = (await client.get("alpha", "/sitemap.xml")).body
+    sitemap = (await client.get("alpha", "/sitemap-posts-1.xml")).body
     assert b"/posts/right-on-time</loc>" in sitemap
     atom = (await client.get("alpha", "/feed.xml")).body.decode()
     feed_updated = re.search(r"<updated>([^<]+)</updated>", atom).group(1)

@@ -1,0 +1,63 @@
+"""Old addresses in a real Chromium: an editor renames a post's slug, a reader's old
+link still lands on the post, and the Redirects page adds and deletes one by hand."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
+from tests.e2e.test_admin_browser import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_renamed_post_keeps_its_old_address_and_the_editor_manages_redirects(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        user = await live_app.world.member(store, "editor", name="Eve Editor")
+        post = await live_app.world.post(store, user, "Garden notes", slug="garden-notes", markdown="Tomatoes.")
+        return user, post
+
+    user, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", user["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    slug = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.NAME, "slug")))
+    slug.clear()
+    slug.send_keys("notes-from-the-garden")
+    browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.url_contains("saved=1"))
+
+    browser.get(live_app.url("alpha", "/posts/garden-notes"))  # a reader's old bookmark
+    WebDriverWait(browser, 10).until(EC.url_contains("/posts/notes-from-the-garden"))
+    assert browser.find_element(By.CSS_SELECTOR, "h1").text == "Garden notes"
+
+    browser.get(live_app.url("alpha", "/admin/"))
+    browser.find_element(By.LINK_TEXT, "Redirects").click()
+    row = WebDriverWait(browser, 10).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, 'tr[data-redirect="/posts/garden-notes"]')))
+    assert "/posts/notes-from-the-garden" in row.text and "renamed slug" in row.text
+    browser.find_element(By.NAME, "from").send_keys("/admin/secret")  # refused, with the reason
+    browser.find_element(By.NAME, "to").send_keys("/posts/notes-from-the-garden")
+    browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+    error = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.error")))
+    assert "address of the platform" in error.text
+    field = browser.find_element(By.NAME, "from")
+    field.clear()
+    field.send_keys("/tomatoes")
+    browser.find_element(By.CSS_SELECTOR, "form.panel button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+
+    browser.get(live_app.url("alpha", "/tomatoes"))
+    WebDriverWait(browser, 10).until(EC.url_contains("/posts/notes-from-the-garden"))
+
+    browser.get(live_app.url("alpha", "/admin/redirects"))
+    row = browser.find_element(By.CSS_SELECTOR, 'tr[data-redirect="/tomatoes"]')
+    row.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.alert_is_present()).accept()  # "Delete the redirect from /tomatoes?"
+    WebDriverWait(browser, 10).until(EC.url_contains("done=redirect-deleted"))
+    assert not browser.find_elements(By.CSS_SELECTOR, 'tr[data-redirect="/tomatoes"]')
+    browser.get(live_app.url("alpha", "/tomatoes"))
+    assert "not here" in browser.find_element(By.TAG_NAME, "body").text
