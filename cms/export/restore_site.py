@@ -168,13 +168,16 @@ def check(reader: ArchiveReader) -> dict:
         if person.get("role") is not None and person.get("role") not in ROLES:
             raise ArchiveError("%s: unknown role %r" % (person["email"], person.get("role")))
     media: set[str] = set()
+    missing: set[str] = set()
     for item in reader.items("media"):
         what = "media %r" % item.get("id")
         _text(item, "id", what)
         original = _text(item, "original", what)
-        if not original.startswith(MEDIA_DIR) or original not in reader.names:
-            raise ArchiveError("%s: its file %s is not in the archive" % (what, original))
-        media.add(item["id"])
+        if not original.startswith(MEDIA_DIR):
+            raise ArchiveError("%s: its file %s is not in the archive's media folder" % (what, original))
+        # A file the export could not read (gone from the database) is left out of the zip:
+        # the item is skipped and the report says so, rather than refusing the whole site.
+        (media if original in reader.names else missing).add(item["id"])
     posts: set[str] = set()
     for post in reader.items("posts"):
         what = "post %r" % post.get("slug")
@@ -191,7 +194,7 @@ def check(reader: ArchiveReader) -> dict:
         for field in ("published_at", "created_at", "updated_at"):
             parse_time(post.get(field), "%s %s" % (what, field))
         featured = post.get("featured_image")
-        if featured is not None and (not isinstance(featured, dict) or featured.get("media_id") not in media):
+        if featured is not None and (not isinstance(featured, dict) or featured.get("media_id") not in media | missing):
             raise ArchiveError("%s: its featured image is not a media item of the archive" % what)
         posts.add(post["id"])
     for revision in reader.items("revisions"):
@@ -210,7 +213,7 @@ def check(reader: ArchiveReader) -> dict:
     bad = reader.zip.testzip()  # every file's checksum, chunk by chunk
     if bad is not None:
         raise ArchiveError("the file %s in the archive is damaged" % bad)
-    return header
+    return {**header, "missing_media": missing}
 
 
 class Restore:
@@ -232,9 +235,12 @@ class Restore:
         self.posts: dict[str, dict] = {}  # old post id -> {"id", "version", "save_id"}
         self.added: list[Any] = []  # memberships this restore made
         self.invitations: list[str] = []
+        self.missing_media: set[str] = set()  # items whose file the archive lacks
+        self.owner_id: Any = None
 
     async def run(self) -> Report:
         header = check(self.reader)
+        self.missing_media = header["missing_media"]
         counts = await self.data.counts()
         if counts["posts"] or counts["media"]:
             raise ArchiveError("the site %s already has posts or media: import an archive into a new, empty site"
@@ -286,6 +292,10 @@ class Restore:
         from cms.store.media import process_upload
 
         for item in self.reader.items("media"):
+            if item["id"] in self.missing_media:
+                self.report.notes.append("media %s (%s): its file is not in the archive; left out"
+                                         % (item["id"], item.get("filename")))
+                continue
             with tempfile.NamedTemporaryFile(prefix="cms-restore-", suffix=".img") as spool:
                 self.reader.extract(item["original"], spool)
                 spool.flush()
@@ -331,6 +341,9 @@ class Restore:
                     self.report.notes.append("%s %r: its author %s has no account here; credited to the owner"
                                              % (item["type"], item["slug"], item["author"]))
             featured = item.get("featured_image")
+            if featured and featured["media_id"] in self.missing_media:
+                self.report.notes.append("%s %r: its featured image was left out (no file)" % (item["type"], item["slug"]))
+                featured = None
             try:
                 post = await self.store.posts.create(
                     title=item["title"], markdown=self.remap(item["markdown"]), author_id=author,

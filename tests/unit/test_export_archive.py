@@ -194,3 +194,21 @@ async def test_an_archive_over_the_sites_storage_quota_leaves_nothing_behind(wor
     after = await snapshot(db, "copy")
     assert after["posts"] == {} and after["media"] == [] and after["redirects"] == []
     assert await copy.media.stored() == {"media_bytes": 0, "media_files": 0}
+
+
+async def test_a_media_file_the_export_could_not_read_is_left_out_and_said_so(world, db, tmp_path):
+    rich = await rich_site(world, tmp_path)
+    path, partial = tmp_path / "rich.zip", tmp_path / "partial.zip"
+    await export_site(rich["store"], path)
+    photo = next(f["name"] for f in rich["photo"]["files"] if f["original"])
+    with zipfile.ZipFile(path) as old, zipfile.ZipFile(partial, "w") as new:
+        for name in old.namelist():
+            if name != "media/" + photo:  # as when the file had gone from GridFS
+                new.writestr(name, old.read(name))
+    copy = await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    report = await restore_archive(db, copy.site, partial)
+    assert report.media == 1 and report.posts == 4
+    assert any("Harbour at dawn.jpg" in note and "left out" in note for note in report.notes)
+    assert any("'harbour-notes': its featured image was left out" in note for note in report.notes)
+    harbour = await copy.posts.get_visible("post", "harbour-notes")
+    assert harbour["featured_image"] is None
