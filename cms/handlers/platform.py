@@ -18,7 +18,7 @@ import tornado.web
 
 from cms import accounts, sessions
 from cms.config import REPO_ROOT
-from cms.handlers.auth import NOT_CONFIRMED, GoogleLoginHandler
+from cms.handlers.auth import GOOGLE_NOT_MEMBER, GOOGLE_UNVERIFIED, NOT_CONFIRMED, GoogleLoginHandler
 from cms.handlers.base import BaseHandler, PlatformHandler
 from cms.next_url import safe_next
 from cms.store import PersonSessions, Users
@@ -154,7 +154,6 @@ class YourSitesHandler(PlatformPage):
         owned = sum(1 for row in rows if row["role"] == "owner")
         self.render("platform/sites.html", rows=rows, site_address=self.site_address,
                     may_start=self.cms.signup != "closed" and owned < self.cms.sites_per_account,
-                    created=self.get_query_argument("created", ""),
                     password_removed=self.get_query_argument("notice", "") == "password-removed")
 
 
@@ -194,8 +193,6 @@ class PlatformGoogleHandler(GoogleLoginHandler):
 
     async def google_member(self, info: dict) -> tuple[dict | None, str]:
         """The platform account of this Google account (made now if need be), or a reason."""
-        from cms.handlers.auth import GOOGLE_NOT_MEMBER, GOOGLE_UNVERIFIED
-
         sub = str(info.get("sub") or info.get("id") or "")
         email = str(info.get("email") or "").strip().lower()
         verified = info.get("email_verified", info.get("verified_email")) in (True, "true")
