@@ -313,6 +313,8 @@ class BaseHandler(tornado.web.RequestHandler):
         super().send_error(status_code, **kwargs)
 
     def log_exception(self, typ: Any, value: BaseException | None, tb: Any) -> None:
+        if isinstance(value, Suspended):
+            return  # every reader of a suspended site: the access log's 503 line says enough
         if is_unavailable(value):
             # Expected while the database is away: one line, no traceback, and
             # the next requests are answered at once (the monitor knows).

@@ -144,11 +144,11 @@ class SuspendHandler(SiteMixin):
     async def post(self, site_id: str) -> None:
         site = await self.load_site(site_id)
         try:
-            await Sites(self.db).suspend(site["_id"], self.get_body_argument("reason", "")[:2000], by=self.operator)
+            site = await Sites(self.db).suspend(site["_id"], self.get_body_argument("reason", "")[:2000],
+                                                by=self.operator)
         except StoreError as error:
             return await self.show(site, 400, str(error))
-        log.warning("console: %s suspended the site %s: %s", self.operator, site["name"],
-                    self.get_body_argument("reason", "")[:200])
+        log.warning("console: %s suspended the site %s: %s", self.operator, site["name"], site["suspended"]["reason"])
         self.redirect("/console/sites/%s?done=suspended" % site["_id"], status=303)
 
 

@@ -7,6 +7,7 @@ brings the site back as it was. Other sites never notice.
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
@@ -118,3 +119,12 @@ async def test_a_suspension_needs_a_short_reason_and_a_bad_one_changes_nothing(w
     with pytest.raises(Invalid):
         await world.sites.suspend(store.site_id, reason, by="ops@example.com")
     assert "suspended" not in await world.sites.by_id(store.site_id)
+
+
+async def test_readers_of_a_suspended_site_are_not_each_a_warning_in_the_log(blog, world, client, caplog):
+    store, _, _ = blog
+    await world.sites.suspend(store.site_id, REASON, by="ops@example.com")
+    with caplog.at_level(logging.INFO):
+        for _ in range(3):
+            assert (await client.get("blog", "/")).code == 503
+    assert [r.getMessage() for r in caplog.records if r.name == "tornado.general"] == []
