@@ -1,8 +1,8 @@
 """A newcomer starts a blog in a real Chromium: the platform's landing page, sign-up
 by e-mail, the confirmation link read from the test SMTP server, a new site named
 with the as-you-type check, its admin reached through the handover, a first post
-published and read as a reader, and signing out of the platform ending the site's
-session too. (The Google variant runs over HTTP: tests/http/test_signup_google.py.)"""
+published and read as a reader, signing out of the platform ending the site's
+session too, then "Forgot password?" and a new password signing in again. (The Google variant runs over HTTP: tests/http/test_signup_google.py.)"""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ pytestmark = pytest.mark.e2e
 
 EMAIL = "octavia@example.com"
 PASSWORD = "kindred parable of the sower"
+NEW_PASSWORD = "parable of the talents"
 
 
 def test_a_newcomer_signs_up_confirms_starts_a_blog_publishes_and_signs_out(mail_live_app, browser):  # noqa: F811
@@ -79,3 +80,25 @@ def test_a_newcomer_signs_up_confirms_starts_a_blog_publishes_and_signs_out(mail
     wait.until(EC.url_to_be(platform + "/"))
     browser.get(app.url("parables", "/admin/"))
     wait.until(EC.url_contains("/login"))
+
+    # Forgot the password: a reset link by e-mail, then a new password signs in again.
+    browser.get(platform + "/signin")
+    browser.find_element(By.ID, "forgot-password").click()
+    browser.find_element(By.NAME, "email").send_keys(EMAIL)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    browser.get(link_in(wait_for_blocking(app.smtp_server, EMAIL, count=2)))
+    browser.find_element(By.NAME, "password").send_keys(NEW_PASSWORD)
+    browser.find_element(By.NAME, "confirm_password").send_keys(NEW_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait.until(EC.url_to_be(platform + "/sites"))
+    browser.find_element(By.CSS_SELECTOR, ".platform-bar form[action='/signout'] button").click()
+    wait.until(EC.url_to_be(platform + "/"))
+    browser.get(platform + "/signin")
+    browser.find_element(By.NAME, "email").send_keys(EMAIL)
+    browser.find_element(By.NAME, "password").send_keys(NEW_PASSWORD)
+    browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
+    wait.until(EC.url_to_be(platform + "/sites"))
+    browser.find_element(By.CSS_SELECTOR, "form[action='/sites/parables/open'] button").click()
+    wait.until(EC.url_to_be(app.url("parables", "/admin/")))
+    assert problems(browser) == []
