@@ -1,6 +1,6 @@
 """Does a large WordPress import stay small in memory and leave readers served? Prints numbers (not a test).
 
-    .venv/bin/python tests/bench/bench_import.py [--posts 10000] [--kb 5]
+    .venv/bin/python tests/bench/bench_import.py [--posts 10000] [--kb 5] [--read-only]
 
 Writes a WXR 1.2 file of ``--posts`` block-editor posts of about ``--kb`` KB
 each (10,000 x 5 KB: about 50 MB), starts an embedded database in a temporary
@@ -88,6 +88,30 @@ def summary(label: str, times: list[float]) -> str:
     return "%-28s %6d %9.1f %9.1f %9.1f" % (label, len(times), statistics.median(times), p99, times[-1])
 
 
+def read_only(posts: int, kb: int) -> None:
+    """Only what the reading process does (parse, convert), in this process: its time and peak memory."""
+    from cms.importers.wordpress import WordPress
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wxr = Path(tmp) / "export.xml"
+        write_wxr(wxr, posts, kb)
+        before = rss_mb()
+        started = time.perf_counter()
+        source = WordPress(wxr)
+        source.prepare()
+        checked = time.perf_counter() - started
+        count, samples = 0, []
+        for _ in source.entries():
+            count += 1
+            if count % max(1, posts // 8) == 0:
+                samples.append("%.0f" % rss_mb())
+        took = time.perf_counter() - started
+        print("read only: %d posts, %.1f MB: checked in %.1f s, read and converted in %.1f s (%.0f posts/s)" % (
+            count, wxr.stat().st_size / 1048576, checked, took, count / took))
+        print("memory (MB): %.0f before; every %d posts: %s; peak %.0f" % (
+            before, max(1, posts // 8), "/".join(samples), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
+
+
 async def main(posts: int, kb: int) -> None:
     with tempfile.TemporaryDirectory() as tmp, database.EmbeddedServer(Path(tmp) / "db") as server:
         wxr = Path(tmp) / "export.xml"
@@ -151,6 +175,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10000)
     parser.add_argument("--kb", type=int, default=5, help="size of each post's HTML")
+    parser.add_argument("--read-only", action="store_true",
+                        help="only parse and convert the file (no database): the reading process's share")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    asyncio.run(main(args.posts, args.kb))
+    if args.read_only:
+        read_only(args.posts, args.kb)
+    else:
+        asyncio.run(main(args.posts, args.kb))
