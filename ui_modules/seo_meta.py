@@ -76,4 +76,6 @@ class SeoMeta(ThemedModule):
             return page.profile(author)
         if path == "/":
             return page.home()
+        if path == "/search":
+            return page.web_page(title, "SearchResultsPage")
         return page.web_page(title)

@@ -2,7 +2,8 @@
 
 Search engines read a page's type from its JSON-LD: a post is a
 ``BlogPosting``, a static page a ``WebPage``, a tag a ``CollectionPage``, an
-author a ``ProfilePage``, the home page the ``WebSite``. Every page but the
+author a ``ProfilePage``, search results a ``SearchResultsPage``, the home
+page the ``WebSite``. Every page but the
 home page also carries a ``BreadcrumbList`` (the ``breadcrumb`` of its
 ``WebPage``; a post's is on the page it is the ``mainEntityOfPage`` of). Images are ``ImageObject`` with
 their size, and the publisher carries the site's logo when it has one.
