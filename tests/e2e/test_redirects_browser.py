@@ -63,3 +63,39 @@ def test_a_renamed_post_keeps_its_old_address_and_the_editor_manages_redirects(l
     assert not browser.find_elements(By.CSS_SELECTOR, 'tr[data-redirect="/tomatoes"]')
     browser.get(live_app.url("alpha", "/tomatoes"))
     assert "not here" in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_a_renamed_and_then_merged_tag_keeps_its_old_address(live_app, browser):  # noqa: F811
+    """Issue 16 point 15: renaming or merging a tag no longer breaks its old address."""
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        user = await live_app.world.member(store, "editor", name="Eve Editor")
+        await live_app.world.post(store, user, "On editors", tags=["Editor"])
+        await live_app.world.post(store, user, "On writing", tags=["Writing"])
+        return user
+
+    user = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", user["email"])
+    browser.get(live_app.url("alpha", "/admin/tags"))
+    row = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, 'tr[data-tag="editor"]')))
+    name = row.find_element(By.CSS_SELECTOR, 'input[name="name"]')
+    name.clear()
+    name.send_keys("Editing")
+    row.find_element(By.XPATH, './/button[text()="Rename"]').click()
+    WebDriverWait(browser, 10).until(EC.url_contains("done=renamed"))
+
+    browser.get(live_app.url("alpha", "/tags/editor"))  # a reader's old link
+    WebDriverWait(browser, 10).until(EC.url_contains("/tags/editing"))
+    assert "On editors" in browser.find_element(By.TAG_NAME, "main").text
+
+    browser.get(live_app.url("alpha", "/admin/tags"))
+    for slug in ("editing", "writing"):
+        browser.find_element(By.CSS_SELECTOR, 'tr[data-tag="%s"] input[type=checkbox]' % slug).click()
+    browser.find_element(By.CSS_SELECTOR, '#merge-form input[placeholder="tag name"]').send_keys("Craft")
+    browser.find_element(By.XPATH, '//form[@id="merge-form"]//button[text()="Merge"]').click()
+    WebDriverWait(browser, 10).until(EC.url_contains("done=merged"))
+    for old in ("/tags/editor", "/tags/writing"):
+        browser.get(live_app.url("alpha", old))
+        WebDriverWait(browser, 10).until(EC.url_contains("/tags/craft"))
+        text = browser.find_element(By.TAG_NAME, "main").text
+        assert "On editors" in text and "On writing" in text, old
