@@ -151,18 +151,34 @@ def _text(item: dict, field: str, what: str, required: bool = True) -> str:
     return value
 
 
-def check(reader: ArchiveReader) -> dict:
-    """Read the whole archive once and refuse it, changing nothing, if any part is wrong; its header."""
-    header = reader.header()
-    site = header["site"]
-    from cms.themes import registry
+def check_settings(site: dict) -> None:
+    """The archive's site and theme settings, as `Sites.update_settings`/`update_theme` will take them:
+    they are written last, so they must not fail once the content is in."""
+    from cms.store.sites import LANGUAGE_RE, MAX_TAGLINE, MAX_TITLE
+    from cms.themes import SettingsError, ThemeError, registry
 
-    if not registry().has(site.get("theme") or "journal"):
-        raise ArchiveError("the archive's theme %r is not installed here" % site.get("theme"))
+    title = " ".join(str(site.get("title") or "").split())
+    if len(title) > MAX_TITLE or len(" ".join(str(site.get("tagline") or "").split())) > MAX_TAGLINE:
+        raise ArchiveError("the archive's site title or tagline is too long")
+    if not LANGUAGE_RE.match(str(site.get("language") or "en")):
+        raise ArchiveError("the archive's language %r is not a language code" % site.get("language"))
     try:
         ZoneInfo(site.get("timezone") or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         raise ArchiveError("the archive's time zone %r is unknown" % site.get("timezone")) from None
+    try:
+        registry().require(site.get("theme") or "journal").validate_settings(site.get("theme_settings") or {})
+    except ThemeError:
+        raise ArchiveError("the archive's theme %r is not installed here" % site.get("theme")) from None
+    except SettingsError as error:
+        raise ArchiveError("the archive's theme settings: %s" % error) from None
+
+
+def check(reader: ArchiveReader) -> dict:
+    """Read the whole archive once and refuse it, changing nothing, if any part is wrong; its header."""
+    header = reader.header()
+    site = header["site"]
+    check_settings(site)
     for person in reader.items("people"):
         _text(person, "email", "a person")
         if person.get("role") is not None and person.get("role") not in ROLES:

@@ -156,6 +156,9 @@ def _rewrite(source, target, change) -> None:
     (lambda body: body.replace(b'"original": "media/', b'"original": "elsewhere/'), "not in the archive"),
     (lambda body: body.replace(b'"published_at": "2024', b'"published_at": "x2024'), "not a date"),
     (lambda body: body.replace(b'"role": "editor"', b'"role": "emperor"'), "unknown role"),
+    (lambda body: body.replace(b'"theme": "magazine"', b'"theme": "gone"'), "not installed here"),
+    (lambda body: body.replace(b'"posts_per_page": 5', b'"posts_per_page": 500'), "theme settings"),
+    (lambda body: body.replace(b'"language": "en"', b'"language": "english please"'), "language"),
 ])
 async def test_a_damaged_or_foreign_archive_is_refused_and_changes_nothing(world, db, tmp_path, damage, message):
     rich = await rich_site(world, tmp_path)
