@@ -194,6 +194,9 @@ def check(reader: ArchiveReader) -> dict:
         # A file the export could not read (gone from the database) is left out of the zip:
         # the item is skipped and the report says so, rather than refusing the whole site.
         (media if original in reader.names else missing).add(item["id"])
+        if original in reader.names and reader.zip.getinfo(original).file_size > MAX_IMAGE_BYTES:
+            # Checked from the zip's directory: an oversized entry is never unpacked (a zip bomb).
+            raise ArchiveError("%s: its file is larger than any upload may be" % what)
     posts: set[str] = set()
     for post in reader.items("posts"):
         what = "post %r" % post.get("slug")

@@ -215,3 +215,16 @@ async def test_a_media_file_the_export_could_not_read_is_left_out_and_said_so(wo
     assert any("'harbour-notes': its featured image was left out" in note for note in report.notes)
     harbour = await copy.posts.get_visible("post", "harbour-notes")
     assert harbour["featured_image"] is None
+
+
+async def test_an_archive_with_an_oversized_media_file_is_refused_before_unpacking_it(world, db, tmp_path, monkeypatch):
+    from cms.export import restore_site
+
+    rich = await rich_site(world, tmp_path)
+    path = tmp_path / "rich.zip"
+    await export_site(rich["store"], path)
+    monkeypatch.setattr(restore_site, "MAX_IMAGE_BYTES", 1000)  # rather than a 90 MB file in the test
+    copy = await new_site(db, "copy", "owner-rich@example.com", TEST_PASSWORD)
+    with pytest.raises(ArchiveError, match="larger than any upload"):
+        await restore_archive(db, copy.site, path)
+    assert (await snapshot(db, "copy"))["media"] == []
