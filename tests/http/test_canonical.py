@@ -57,6 +57,20 @@ async def test_the_page_cache_never_keeps_the_hosts_spelling(world, client):
         assert b"MAG.LOCALHOST" not in page.body and b"localhost.:" not in page.body
 
 
+@pytest.mark.parametrize("path", ["/", "/tags/python", "/authors/ada", "/about", "/feed.xml", "/rss.xml",
+                                  "/feed.json", "/sitemap.xml", "/robots.txt"])
+async def test_no_reader_url_keeps_or_shows_another_spelling_of_the_host(world, client, path):
+    await magazine(world)
+    for host in ("MAG.LOCALHOST", "mag.localhost."):
+        odd = await client.fetch(host, path)
+        assert odd.code == 301 and odd.headers["Location"] == "http://mag.localhost:%d%s" % (client.port, path)
+    for _ in range(2):
+        page = await client.get("mag", path)
+        assert page.code == 200, path
+        assert b"MAG.LOCALHOST" not in page.body and b"localhost.:" not in page.body
+        assert ("http://mag.localhost:%d/" % client.port).encode() in page.body, path
+
+
 @pytest.mark.parametrize("path, bare", [
     ("/posts/story-2/", "/posts/story-2"), ("/tags/python/", "/tags/python"),
     ("/authors/ada/", "/authors/ada"), ("/about/", "/about"), ("/about/?x=1", "/about?x=1"),
