@@ -48,6 +48,7 @@ from cms.limits import RequestLimits
 from cms.mail import Mailer
 from cms.metrics import RequestMetrics, Sampler
 from cms.pagecache import PageCache
+from cms.ratelimit import RateLimiter
 from cms.requestid import EchoRequestId, RequestIds
 from cms.supervisor import DatabaseMonitor
 from cms.tenancy import SiteResolver
@@ -123,6 +124,8 @@ class CMSApplication(tornado.web.Application):
         self.request_limits = RequestLimits()  # sizes and deadlines of every request (cms.limits)
         self.monitor = DatabaseMonitor(db)  # is the database there? (cms.supervisor)
         self.domain_tokens = DomainTokens(settings.ensure_cookie_secret())  # custom domains' proofs (cms.domains)
+        # Each Verify fetches a name an owner typed: a few in a row per site, then one a minute.
+        self.domain_checks = RateLimiter(rate=1 / 60, burst=5)
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
         site_routes = (

@@ -69,6 +69,9 @@ class DomainsHandler(SiteAdminHandler):
                 if not domain.verified:
                     if domain.token is None:
                         raise NotFound("%s is not a domain of this site" % name)
+                    if not self.application.domain_checks.allow(self.site["_id"]):
+                        await self.show(429, "Too many checks in a row: wait a minute, then verify again.")
+                        return
                     await self.checker().check(name, domain.token)
                     await self.domains.mark_verified(name, domain.token)
             elif action == "primary":

@@ -243,3 +243,23 @@ async def test_a_domain_serves_one_site_only(world, client, app):
     served = await client.fetch(DOMAIN, "/posts/story")
     assert served.code == 200 and b"Story alpha" in served.body and b"beta" not in served.body.lower()
     assert [d.name for d in await SiteDomains(world.db, a_store.site_id).list()] == [DOMAIN]
+
+
+async def test_verify_is_limited_per_site_so_the_platform_is_no_fetching_service(world, client, app):
+    from cms.ratelimit import RateLimiter
+
+    app.domain_checks = RateLimiter(rate=1e-9, burst=2)  # no refill within the test, however slow
+    store, owner = await mag_with_owner(world)
+    other_store, other_owner = await mag_with_owner(world, "other")
+    session = await signed_in(client, "mag", owner)
+    await action(session, "add", DOMAIN)
+    point(app, client, port=database.free_port())  # nothing listens there: refused, fast
+    for _ in range(2):
+        assert (await action(session, "verify", DOMAIN)).code == 400
+    page = await action(session, "verify", DOMAIN)
+    assert page.code == 429 and "Too many checks" in error_of(page)
+    # Another site has its own allowance.
+    other = await signed_in(client, "other", other_owner)
+    await action(other, "add", "other.example.org")
+    point(app, client, "other.example.org", port=database.free_port())
+    assert (await action(other, "verify", "other.example.org")).code == 400
