@@ -31,6 +31,7 @@ from cms.store import Sites, SiteStore, StoreError, Users
 from cms.store.console import Console
 from cms.store.errors import megabytes
 from cms.store.outbox import Outbox
+from cms.store.pages import Page
 from cms.store.sites import quota_bytes
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,8 @@ class ConsoleHandler(PlatformHandler):
     def search(self) -> str:
         return self.get_query_argument("q", "").strip()[:100]
 
-    def page_or_404(self, page: Any) -> Any:
+    def page_or_404(self, page: Page) -> Page:
+        """Page 1 always exists; a later page only with rows (``?page=99`` is a 404)."""
         if not page.exists:
             raise tornado.web.HTTPError(404)
         return page
@@ -121,6 +123,8 @@ class SitesHandler(ConsoleHandler):
 
 
 class SiteMixin(ConsoleHandler):
+    """A page or action about one site, any status: an unknown id is a 404."""
+
     async def load_site(self, site_id: str) -> dict:
         site = await self.console.site(site_id)
         if site is None:
@@ -218,6 +222,8 @@ class AccountsHandler(ConsoleHandler):
 
 
 class AccountMixin(ConsoleHandler):
+    """A page or action about one account: an unknown id is a 404."""
+
     async def load_account(self, user_id: str) -> dict:
         account = await self.console.account(user_id)
         if account is None:
