@@ -30,6 +30,7 @@ from cms.handlers.accounts import accounts_routes, platform_accounts_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
+from cms.handlers.comments import CommentLimits, comment_routes
 from cms.handlers.console import console_routes
 from cms.handlers.domains import domain_routes
 from cms.handlers.export import export_routes
@@ -128,11 +129,13 @@ class CMSApplication(tornado.web.Application):
         self.domain_checks = RateLimiter(rate=1 / 60, burst=5)
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
+        self.comment_limits = CommentLimits()  # readers' comments per address and site (cms.handlers.comments)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + export_routes()
+            + comment_routes()  # /comments: readers' comments; /admin/comments: moderation
             + import_routes()  # /admin/import: WordPress and Ghost exports (cms/importers/)
             + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route

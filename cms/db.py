@@ -176,6 +176,14 @@ INDEXES["imported_comments"] = [
     ([("site_id", 1), ("source", 1), ("source_id", 1)], {"unique": True}),
     ([("site_id", 1), ("post_id", 1)], {}),
 ]
+# --- comments (cms/store/comments.py) ---
+INDEXES["comments"] = [
+    ([("site_id", 1), ("post_id", 1), ("status", 1), ("created", 1)], {}),
+    ([("site_id", 1), ("status", 1), ("created", -1)], {}),
+    ([("site_id", 1)], {}),  # the embedded server's planner: single-field indexes only (below)
+    ([("post_id", 1)], {}),
+]
+INDEXES["comment_blocks"] = [([("site_id", 1), ("value", 1)], {"unique": True})]
 # which posts show a media item (Media.usage)
 INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
 # The embedded server's planner uses single-field indexes only, never a compound

@@ -133,7 +133,8 @@ class PostHandler(ReaderHandler):
         self.has_code = HIGHLIGHTED in post.get("html", "")
         older, newer = await self.store.posts.neighbours(post)
         author = await Users(self.db).by_id(post["author_id"])
-        self.render("post.html", post=post, author=author, older=older, newer=newer)
+        comments = await self.store.comments.approved(post["_id"])
+        self.render("post.html", post=post, author=author, older=older, newer=newer, comments=comments)
 
 
 class PageHandler(ReaderHandler):

@@ -9,6 +9,7 @@ in one place, so no query can forget it.
 import functools
 
 from cms.store.autosaves import Autosaves
+from cms.store.comments import Comments
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
 from cms.store.imports import ImportedItems, ImportJobs
 from cms.store.invitations import Invitations
@@ -24,7 +25,7 @@ from cms.store.sites import Changes, Sites
 from cms.store.users import Users
 
 __all__ = [
-    "ROLES", "Autosaves", "Changes", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
+    "ROLES", "Autosaves", "Changes", "Comments", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
     "NotFound", "Page", "PersonSessions", "Posts", "Redirects", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
     "StoreError", "Users",
 ]
@@ -78,6 +79,10 @@ class SiteStore:
     @functools.cached_property
     def redirects(self) -> Redirects:
         return Redirects(self.db, self.site_id)
+
+    @functools.cached_property
+    def comments(self) -> Comments:
+        return Comments(self.db, self.site_id)
 
     @functools.cached_property
     def sessions(self) -> Sessions:

@@ -245,6 +245,11 @@ class Sites:
             raise Invalid("the quota is a whole number of MB from 1 to %d" % MAX_QUOTA_MB)
         return await self._set(site_id, {"$set": {"quota_mb": quota_mb}})
 
+    async def set_comment_settings(self, site_id: Any, settings: dict) -> dict:
+        """Comments off / moderated / open and closing after N days (checked by
+        `cms.store.comments.check_settings`)."""
+        return await self._set(site_id, {"$set": {"comments": settings}})
+
     async def _set(self, site_id: Any, update: dict) -> dict:
         site = await self._collection.find_one_and_update(
             {"_id": site_id}, update, return_document=pymongo.ReturnDocument.AFTER)
