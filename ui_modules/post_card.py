@@ -11,7 +11,9 @@ class PostCard(ThemedModule):
     def render(self, post: dict, author: dict | None = None, featured: bool = False, first: bool = False) -> str:
         """``first``: the first card of a list, the largest thing on screen: its image
         loads at once and first (no ``loading=lazy``, ``fetchpriority=high``)."""
-        return self.render_module(post=post, author=author, featured=featured, first=first,
+        # The list's handler counted the approved comments of its posts in one query.
+        comments = (getattr(self.handler, "comment_counts", None) or {}).get(post.get("_id"), 0)
+        return self.render_module(post=post, author=author, featured=featured, first=first, comments=comments,
                                   image=post.get("featured_image"), hue=hue_of(post.get("slug", "")))
 
 

@@ -208,6 +208,7 @@ class DashboardHandler(AdminHandler):
             "admin/dashboard.html", nav="dashboard", first_steps=steps, counts=await posts.state_counts("post"),
             page_counts=await posts.state_counts("page"), drafts=drafts.items,
             scheduled=await posts.upcoming(5), published=published.items,
+            comments_pending=(await self.store.comments.status_counts())["pending"] if self.at_least("editor") else None,
         )
 
 

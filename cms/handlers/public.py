@@ -65,7 +65,11 @@ class ListHandler(ReaderHandler):
         value = self.theme.settings_for(self.site).get("posts_per_page") or 10
         return max(1, min(int(value), 50))
 
+    comment_counts: dict[Any, int] | None = None  # approved comments of the listed posts (PostCard shows them)
+
     async def authors_of(self, posts: list[dict]) -> dict[Any, dict]:
+        """The authors of a page's posts; their comment counts are fetched with them."""
+        self.comment_counts = await self.store.comments.counts([p["_id"] for p in posts])
         return await Users(self.db).by_ids([p["author_id"] for p in posts])
 
     def canonical_query(self) -> str:
@@ -175,6 +179,7 @@ class AuthorHandler(ListHandler):
             return
         page = await self.store.posts.published(self.page_number(), self.per_page, author_id=author["_id"])
         self.require_page(page)
+        self.comment_counts = await self.store.comments.counts([p["_id"] for p in page.items])
         self.render(
             "author.html", author=author, page=page,
             authors={author["_id"]: author}, base_path="/authors/%s" % username,

@@ -240,3 +240,20 @@ async def test_another_sites_posts_and_comments_are_not_found_from_here(world, c
                                                email="t2@example.org")
     reply = await send(client, app, post, parent=theirs_approved["_id"], text="cross reply")
     assert reply.code == 400 and b"not there" in reply.body
+
+
+async def test_comment_counts_on_lists_and_the_dashboard(world, client, app):
+    store, author, post = await blog(world)
+    other = await world.post(store, author, "Quiet")
+    for n in range(2):
+        await store.comments.add(post, "Approved %d" % n, status="approved", name="A", email="a%d@example.org" % n)
+    await store.comments.add(post, "Waiting", status="pending", name="W", email="w@example.org")
+    home = (await client.get("blog", "/")).body.decode()
+    assert '<a class="post-card__comments" href="/posts/hello#comments">2 comments</a>' in home
+    assert 'href="/posts/quiet#comments"' not in home and other["slug"] == "quiet"
+    author_page = (await client.get("blog", "/authors/%s" % author["username"])).body.decode()
+    assert "2 comments</a>" in author_page
+    editor = await signed_in(client, "blog", await world.member(store, "editor"))
+    dashboard = (await editor.get("/admin/")).body.decode()
+    assert '<span class="num" data-count="comments-pending">1</span> comment awaiting moderation' in dashboard
+    assert 'data-count="comments-pending"' not in (await (await signed_in(client, "blog", author)).get("/admin/")).body.decode()
