@@ -457,6 +457,8 @@ class ImportRun:
         for comment in entry.comments:
             if await self.comments.add(self.source.name, post_id, comment):
                 self.report.counts["comments"] += 1
+        # ...and shown under the post, as approved comments of this site (cms/store/comments.py).
+        await self.store.comments.import_approved(post_id, self.source.name, entry.comments)
         self.report.counts["comments_pending"] += entry.comments_pending
         self.report.counts["comments_spam"] += entry.comments_spam
 

@@ -212,10 +212,14 @@ class Comments:
         return True
 
     async def import_approved(self, post_id: str, source: str, comments: Iterable[dict]) -> int:
-        """Approved comments of an imported post (the importers' raw form); re-runs add nothing."""
+        """Approved comments of an imported post (the importers' raw form: ``source_id``,
+        ``parent_source_id``, ``author``, ``email``, ``url``, ``created``, ``html``); pingbacks
+        and trackbacks are left out, and re-runs add nothing (the id is made from the source's)."""
         added = 0
         parents: dict[str, str] = {}
         for raw in comments:
+            if (raw.get("type") or "comment") != "comment":
+                continue
             key = "%s:%s:%s:%s" % (self._site_id, source, post_id, raw.get("source_id"))
             comment_id = hashlib.sha256(key.encode()).hexdigest()[:24]
             parents[str(raw.get("source_id"))] = comment_id
@@ -224,9 +228,12 @@ class Comments:
                 html = render(text[:5000])
             except CommentTextError:
                 continue
-            parent = parents.get(str(raw.get("parent") or ""))
+            parent = parents.get(str(raw.get("parent_source_id") or ""))
+            website = raw.get("url") or ""
+            if not re.match(r"^https?://[^\s<>\"']+$", website, re.IGNORECASE):
+                website = ""
             document = {"_id": comment_id, "post_id": post_id, "parent": parent, "name": (raw.get("author") or "")[:80]
-                        or "Anonymous", "email": raw.get("email") or "", "website": raw.get("url") or "",
+                        or "Anonymous", "email": raw.get("email") or "", "website": website[:MAX_WEBSITE],
                         "user_id": None, "text": text, "html": html, "status": "approved", "address": "",
                         "digest": digest_of(text), "created": raw.get("created") or utcnow(), "edited": None,
                         "source": source, "source_id": str(raw.get("source_id"))}

@@ -110,3 +110,15 @@ async def test_the_editor_opens_and_saves_every_imported_post_unchanged(world, c
             assert saved["published_at"] is None, post["title"]
         else:  # the form shows minutes in the site's time zone
             assert abs(saved["published_at"] - post["published_at"]).total_seconds() < 60, post["title"]
+
+
+async def test_approved_wordpress_comments_show_under_their_post_once(world, client, tmp_path):
+    store, owner = await imported(world, tmp_path)
+    page = (await client.get("lake", "/posts/morning-at-the-lake")).body.decode()
+    assert "2 comments" in page and "Beautiful light! Which path did you take?" in page
+    # Anna's answer is a reply to Lena's comment; pending and spam ones never came.
+    assert page.index("Beautiful light!") < page.index('class="comments__replies"') < page.index("east shore")
+    assert "Buy now" not in page and "Waiting for moderation" not in page
+    # Importing the same file again adds no comment twice.
+    await jobs.run(world.db, store.site, "wordpress", str(WXR), owner["_id"], media=str(uploads(tmp_path / "again")))
+    assert (await store.comments.status_counts())["approved"] == 2
