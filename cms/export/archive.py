@@ -27,7 +27,8 @@ VERSION = 1
 SITE_JSON = "site.json"
 MEDIA_DIR = "media/"
 CHUNK = 256 * 1024
-SITE_FIELDS = ("name", "title", "tagline", "timezone", "language", "theme", "theme_settings", "domains", "created_at")
+SITE_FIELDS = ("name", "title", "tagline", "timezone", "language", "theme", "theme_settings", "domains", "created_at",
+               "comments")
 REVISION_FIELDS = ("version", "title", "slug", "markdown", "tags", "custom_excerpt", "status", "published_at",
                    "saved_at")
 MEDIA_FIELDS = ("filename", "alt", "format", "content_type", "width", "height", "animated", "sha256", "bytes",
@@ -35,6 +36,8 @@ MEDIA_FIELDS = ("filename", "alt", "format", "content_type", "width", "height", 
 REDIRECT_FIELDS = ("from", "to", "code", "source", "created_at")
 COMMENT_FIELDS = ("post_id", "source", "source_id", "parent_source_id", "author", "email", "url", "created", "html",
                   "type", "imported_at")
+READER_COMMENT_FIELDS = ("id", "post_id", "parent", "name", "email", "website", "text", "status", "created", "edited",
+                         "source", "source_id")
 FILE_FIELDS = ("url", "format", "width", "height", "original")
 
 
@@ -151,6 +154,7 @@ class ArchiveWriter:
         self.counts["revisions"] = await out.array("revisions", self._revisions())
         self.counts["redirects"] = await out.array("redirects", self._redirects())
         self.counts["comments"] = await out.array("comments", self._comments())
+        self.counts["reader_comments"] = await out.array("reader_comments", self._reader_comments())
         out.end()
         self.progress("wrote %(posts)d posts and pages, %(revisions)d revisions, %(media)d media items" % self.counts)
 
@@ -195,6 +199,13 @@ class ArchiveWriter:
         async for comment in self.data.imported_comments():
             if comment.get("post_id") in self.versions:
                 yield {field: comment.get(field) for field in COMMENT_FIELDS}
+
+    async def _reader_comments(self) -> AsyncIterator[dict]:
+        """Every comment of the comments store (all statuses), a member's as their e-mail."""
+        async for comment in self.store.comments.all():
+            if comment.get("post_id") in self.versions:
+                yield {**{field: comment.get(field) for field in READER_COMMENT_FIELDS}, "id": comment["_id"],
+                       "user": self.emails.email(comment.get("user_id")) if comment.get("user_id") else None}
 
     async def _media_files(self, archive: zipfile.ZipFile) -> int:
         copied = 0

@@ -65,6 +65,7 @@ class Report:
     media: int = 0
     redirects: int = 0
     comments: int = 0
+    reader_comments: int = 0
     members: list[str] = dataclasses.field(default_factory=list)
     invited: list[tuple[str, str, str]] = dataclasses.field(default_factory=list)  # (email, role, token)
     notes: list[str] = dataclasses.field(default_factory=list)
@@ -172,6 +173,17 @@ def check_settings(site: dict) -> None:
         raise ArchiveError("the archive's theme %r is not installed here" % site.get("theme")) from None
     except SettingsError as error:
         raise ArchiveError("the archive's theme settings: %s" % error) from None
+    if site.get("comments") is not None:
+        from cms.store.comments import check_settings
+        from cms.store.errors import Invalid as BadSettings
+
+        comments = site["comments"]
+        try:
+            if not isinstance(comments, dict):
+                raise BadSettings("not a mode and a number of days")
+            check_settings(comments.get("mode"), comments.get("close_after_days", 0))
+        except BadSettings as error:
+            raise ArchiveError("the archive's comments settings: %s" % error) from None
 
 
 def check(reader: ArchiveReader) -> dict:
@@ -226,6 +238,21 @@ def check(reader: ArchiveReader) -> dict:
         if comment.get("post_id") not in posts or comment.get("source_id") is None:
             raise ArchiveError("a comment of an unknown post, or without its source id")
         parse_time(comment.get("created"), "a comment's date")
+    seen: set[str] = set()
+    for comment in reader.items("reader_comments"):
+        from cms.store.comments import STATUSES as COMMENT_STATUSES
+        from cms.text.comments import MAX_LENGTH as MAX_COMMENT
+
+        if comment.get("post_id") not in posts or not isinstance(comment.get("id"), str):
+            raise ArchiveError("a reader's comment of an unknown post, or without its id")
+        if comment.get("status") not in COMMENT_STATUSES:
+            raise ArchiveError("a comment's status %r is not one of %s" % (comment.get("status"), ", ".join(COMMENT_STATUSES)))
+        if not isinstance(comment.get("text"), str) or not comment["text"].strip() or len(comment["text"]) > MAX_COMMENT:
+            raise ArchiveError("a comment's text is missing or longer than %d characters" % MAX_COMMENT)
+        if comment.get("parent") is not None and comment["parent"] not in seen:
+            raise ArchiveError("a comment replies to a comment the archive does not have before it")
+        parse_time(comment.get("created"), "a comment's date")
+        seen.add(comment["id"])
     for redirect in reader.items("redirects"):
         _text(redirect, "from", "a redirect")
         _text(redirect, "to", "a redirect")
@@ -275,6 +302,7 @@ class Restore:
             await self._revisions()
             await self._redirects()
             await self._comments()
+            await self._reader_comments()
             await self._settings(header["site"])
         except BaseException:
             log.warning("restoring into %s failed; removing what was restored", self.store.site["name"])
@@ -436,6 +464,18 @@ class Restore:
                 self.report.comments += 1
         self.progress("imported comments: %d" % self.report.comments)
 
+    async def _reader_comments(self) -> None:
+        """Readers' comments (every status), under their posts' new ids, replies under their new parents."""
+        ids: dict[str, str] = {}
+        for item in self.reader.items("reader_comments"):
+            restored = await self.store.comments.restore(
+                self.posts[item["post_id"]]["id"], item, parent=ids.get(item.get("parent") or ""),
+                user_id=self.user(item.get("user")), created=parse_time(item.get("created"), "a comment's date"),
+                edited=parse_time(item.get("edited"), "a comment's date"))
+            ids[item["id"]] = restored["_id"]
+            self.report.reader_comments += 1
+        self.progress("comments: %d" % self.report.reader_comments)
+
     async def _settings(self, archived: dict) -> None:
         sites = Sites(self.db)
         site = self.store.site
@@ -444,6 +484,12 @@ class Restore:
             timezone=archived.get("timezone") or "UTC", language=archived.get("language") or "en")
         await sites.update_theme(site["_id"], archived.get("theme") or "journal",
                                  self.remap_value(archived.get("theme_settings") or {}))
+        if archived.get("comments"):
+            from cms.store.comments import check_settings
+
+            comments = archived["comments"]
+            await sites.set_comment_settings(site["_id"], check_settings(comments.get("mode"),
+                                                                         comments.get("close_after_days", 0)))
 
 
 async def restore_archive(db, site: dict, path: str | os.PathLike, progress: Callable[[str], None] | None = None,

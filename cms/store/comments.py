@@ -113,6 +113,14 @@ def clean_guest(name: str, email: str, website: str) -> tuple[str, str, str]:
     return name, email, website
 
 
+def safe_website(value: Any) -> str:
+    """A commenter's website from an import or an archive: an http(s) address, else nothing."""
+    value = str(value or "").strip()
+    if len(value) > MAX_WEBSITE or not re.match(r"^https?://[^\s<>\"']+$", value, re.IGNORECASE):
+        return ""
+    return value
+
+
 class Comments:
     def __init__(self, db, site_id: Any) -> None:
         self._site_id = site_id
@@ -229,9 +237,7 @@ class Comments:
             except CommentTextError:
                 continue
             parent = parents.get(str(raw.get("parent_source_id") or ""))
-            website = raw.get("url") or ""
-            if not re.match(r"^https?://[^\s<>\"']+$", website, re.IGNORECASE):
-                website = ""
+            website = safe_website(raw.get("url"))
             document = {"_id": comment_id, "post_id": post_id, "parent": parent, "name": (raw.get("author") or "")[:80]
                         or "Anonymous", "email": raw.get("email") or "", "website": website[:MAX_WEBSITE],
                         "user_id": None, "text": text, "html": html, "status": "approved", "address": "",
@@ -245,6 +251,23 @@ class Comments:
         if added:
             await self._shown()
         return added
+
+    async def restore(self, post_id: str, item: dict, *, parent: str | None, user_id: Any,
+                      created: dt.datetime | None, edited: dt.datetime | None) -> dict:
+        """A comment from a site archive (`cms.export.restore_site` checked it), under a new id."""
+        text = item["text"]
+        try:
+            html = render(text)
+        except CommentTextError as error:
+            raise Invalid(str(error)) from None
+        document = {"_id": new_id(), "post_id": post_id, "parent": parent, "name": str(item.get("name") or "")[:MAX_NAME],
+                    "email": str(item.get("email") or "")[:MAX_EMAIL], "website": safe_website(item.get("website")),
+                    "user_id": user_id, "text": text, "html": html, "status": item["status"], "address": "",
+                    "digest": digest_of(text), "created": created or utcnow(), "edited": edited}
+        if item.get("source"):
+            document.update(source=str(item["source"]), source_id=str(item.get("source_id")))
+        await self._comments.insert_one(document)
+        return document  # the restore's last step (the site's settings) moves the change counter
 
     # --- reading -------------------------------------------------------------------
 

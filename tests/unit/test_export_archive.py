@@ -228,3 +228,64 @@ async def test_an_archive_with_an_oversized_media_file_is_refused_before_unpacki
     with pytest.raises(ArchiveError, match="larger than any upload"):
         await restore_archive(db, copy.site, path)
     assert (await snapshot(db, "copy"))["media"] == []
+
+
+async def commented_site(world, db):
+    store = await world.site("talk")
+    owner = await world.member(store, "owner", email="owner-talk@example.com")
+    post = await world.post(store, owner, "Talk")
+    top = await store.comments.add(post, "First *word*", status="approved", name="Ada", email="ada@example.org",
+                                   website="https://ada.example")
+    await store.comments.add(post, "A reply", status="approved", parent_id=top["_id"], name="Bo",
+                             email="bo@example.org")
+    await store.comments.add(post, "Waiting", status="pending", name="Cy", email="cy@example.org")
+    await store.comments.add(post, "Pills", status="spam", name="Spam", email="spam@example.org")
+    await Sites(db).set_comment_settings(store.site_id, {"mode": "open", "close_after_days": 14})
+    return store
+
+
+async def comments_of(store) -> list[tuple]:
+    rows = [c async for c in store.comments.all()]
+    texts = {c["_id"]: c["text"] for c in rows}
+    return sorted((c["text"], c["html"], c["name"], c["email"], c["website"], c["status"],
+                   texts.get(c["parent"]), c["created"].replace(microsecond=0)) for c in rows)
+
+
+async def test_comments_and_their_settings_go_into_the_archive_and_come_back(world, db, tmp_path):
+    store = await commented_site(world, db)
+    path = tmp_path / "talk.zip"
+    counts = await export_site(store, path)
+    assert counts["reader_comments"] == 4
+    copy = await new_site(db, "copy", "owner-talk@example.com", TEST_PASSWORD)
+    report = await restore_archive(db, copy.site, path)
+    assert report.reader_comments == 4
+    copied = SiteStore(db, await Sites(db).by_name("copy"))
+    assert await comments_of(copied) == await comments_of(store)
+    assert (await Sites(db).by_name("copy"))["comments"] == {"mode": "open", "close_after_days": 14}
+    post = await copied.posts.get_visible("post", "talk")
+    assert [c["text"] for c in (await copied.comments.approved(post["_id"]))[0]["replies"]] == ["A reply"]
+
+
+async def test_a_commenters_scripted_website_in_an_archive_is_dropped(world, db, tmp_path):
+    store = await commented_site(world, db)
+    path, changed = tmp_path / "talk.zip", tmp_path / "changed.zip"
+    await export_site(store, path)
+    _rewrite(path, changed, lambda body: body.replace(b'"https://ada.example"', b'"javascript:alert(1)"'))
+    copy = await new_site(db, "copy", "owner-talk@example.com", TEST_PASSWORD)
+    await restore_archive(db, copy.site, changed)
+    assert [c["website"] async for c in copy.comments.all()] == ["", "", "", ""]
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda body: body.replace(b'"status": "spam"', b'"status": "loved"'), "a comment's status"),
+    (lambda body: body.replace(b'"mode": "open"', b'"mode": "sometimes"'), "comments"),
+])
+async def test_a_bad_comment_in_an_archive_is_refused_and_changes_nothing(world, db, tmp_path, damage, message):
+    store = await commented_site(world, db)
+    path, bad = tmp_path / "talk.zip", tmp_path / "bad.zip"
+    await export_site(store, path)
+    _rewrite(path, bad, damage)
+    copy = await new_site(db, "copy", "owner-talk@example.com", TEST_PASSWORD)
+    with pytest.raises(ArchiveError, match=message):
+        await restore_archive(db, copy.site, bad)
+    assert [c async for c in copy.comments.all()] == []
