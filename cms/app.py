@@ -60,9 +60,11 @@ log = logging.getLogger(__name__)
 
 PLATFORM_TEMPLATES = REPO_ROOT / "cms" / "templates"
 SLUG = r"([a-z0-9]+(?:-[a-z0-9]+)*)"
-# Tags and usernames are typed by hand ("/tags/Writing"): any case reaches the
-# handler, which answers 301 to the lower-case canonical URL.
-SLUG_ANY_CASE = r"([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)"
+# Posts, tags and usernames are typed by hand, in any case and in their words' own
+# script ("/tags/Writing", "/tags/Путешествия"): whatever is typed reaches the handler,
+# which answers 301 to the ASCII slug (cms/text/slugs.py) or 404. Percent-encoded
+# UTF-8 is up to 12 characters a letter, hence the length.
+TYPED_SLUG = r"([^/]{1,1000})"
 
 
 def health_routes() -> list[URLSpec]:
@@ -85,9 +87,9 @@ def static_routes() -> list[URLSpec]:
 def reader_routes() -> list[URLSpec]:
     return [
         URLSpec(r"/", public.IndexHandler, name="home"),
-        URLSpec(r"/posts/%s/?" % SLUG, public.PostHandler, name="post"),
-        URLSpec(r"/tags/%s/?" % SLUG_ANY_CASE, public.TagHandler, name="tag"),
-        URLSpec(r"/authors/%s/?" % SLUG_ANY_CASE, public.AuthorHandler, name="author"),
+        URLSpec(r"/posts/%s/?" % TYPED_SLUG, public.PostHandler, name="post"),
+        URLSpec(r"/tags/%s/?" % TYPED_SLUG, public.TagHandler, name="tag"),
+        URLSpec(r"/authors/%s/?" % TYPED_SLUG, public.AuthorHandler, name="author"),
         URLSpec(r"/search", public.SearchHandler, name="search"),
         URLSpec(r"/feed\.xml", public.FeedHandler, {"format": "atom"}, name="atom"),
         URLSpec(r"/rss\.xml", public.FeedHandler, {"format": "rss"}, name="rss"),

@@ -583,7 +583,7 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
             self._newest = None
             try:
                 html = await self.preview_html(kind, fields)
-            except (PreviewRefused, RenderRefused) as refused:
+            except (PreviewRefused, RenderRefused, StoreError) as refused:  # StoreError: a tag refused (clean_tags)
                 self.answer(seq, error=str(refused))
             else:
                 self.answer(seq, html=html)

@@ -35,6 +35,7 @@ from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
 from cms.tenancy import PLATFORM_SITE, origin, primary_host
+from cms.text.direction import direction
 from cms.themes import SITE_CSS, Registry, Theme, ThemeLoader, registry
 
 log = logging.getLogger(__name__)
@@ -200,6 +201,7 @@ class BaseHandler(tornado.web.RequestHandler):
             site_logo=None,  # {"url", "width", "height"} on reader pages (cms.handlers.cards.site_logo)
             query="",  # the search box's value; the search page passes its own
             extra_query=None,  # query arguments Pagination keeps (the search page passes q)
+            text_direction=direction((self.site or {}).get("language") or "en"),  # <html dir> (cms.text.direction)
         )
         return namespace
 

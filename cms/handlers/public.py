@@ -19,8 +19,11 @@ from cms.handlers.base import SiteHandler
 from cms.store import Page, Users
 from cms.text import feed as feed_text
 from cms.text import sitemap
+from cms.text.slugs import slugify
 
 MAX_QUERY = 200
+MAX_TAG_SLUG = 50  # as cms.store.posts.clean_tags makes them
+MAX_USERNAME = 30  # cms.store.users.USERNAME_RE
 FEED_SIZE = 20
 SIDEBAR_TAGS = 24
 SIDEBAR_RECENT = 5
@@ -48,6 +51,17 @@ class ReaderHandler(SiteHandler):
         namespace["site_logo"] = self.logo
         namespace["page_has_code"] = self.has_code
         return namespace
+
+    def redirect_to_canonical(self, prefix: str, typed: str, slug: str) -> bool:
+        """Answer 301 to ``prefix + slug`` (query kept) when the address was typed
+        another way: in another case ("/tags/Writing"), or in the words' own
+        script ("/tags/Путешествия", "/posts/東京の夏"): slugs are the ASCII
+        transliteration (cms/text/slugs.py), and one URL per page is canonical."""
+        if typed == slug:
+            return False
+        query = self.request.query
+        self.redirect("%s%s%s" % (prefix, slug, "?" + query if query else ""), permanent=True)
+        return True
 
     async def sidebar_data(self) -> dict:
         """Ready-made data of the sidebar widgets (TagCloud, RecentPosts)."""
@@ -84,15 +98,15 @@ class ListHandler(ReaderHandler):
         if not page.exists:
             raise tornado.web.HTTPError(404)
 
-    def redirect_to_lower_case(self, prefix: str, slug: str) -> bool:
-        """Answer 301 to ``prefix + slug`` in lower case (query kept) when ``slug``
-        is in another case: tags and usernames are stored lower-case, people type
-        them as they read them ("/tags/Writing"), and one URL per page is canonical."""
-        if slug == slug.lower():
-            return False
-        query = self.request.query
-        self.redirect("%s%s%s" % (prefix, slug.lower(), "?" + query if query else ""), permanent=True)
-        return True
+
+def as_typed(argument: str) -> str:
+    """A path argument as its reader typed it. Browsers percent-encode UTF-8, which
+    Tornado decodes; curl and some bots send the raw bytes, which reach us as one
+    Latin-1 character per byte ("ÐŸ" for "П"): those are decoded as UTF-8 again."""
+    try:
+        return argument.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return argument  # already decoded (a character past U+00FF), or not UTF-8 at all
 
 
 # WordPress's plain permalinks, ``/?p=123`` and ``/?page_id=45``: the redirects table keys
@@ -129,10 +143,13 @@ class IndexHandler(ListHandler):
 
 
 class PostHandler(ReaderHandler):
-    async def get(self, slug: str) -> None:
-        post = await self.store.posts.get_visible("post", slug)
+    async def get(self, typed: str) -> None:
+        slug = slugify(as_typed(typed))
+        post = await self.store.posts.get_visible("post", slug) if slug else None
         if post is None:
             await self.not_found()
+        if self.redirect_to_canonical("/posts/", typed, slug):
+            return
         self.kept_as = ("post", slug, post.get("version"))
         self.has_code = HIGHLIGHTED in post.get("html", "")
         older, newer = await self.store.posts.neighbours(post)
@@ -154,11 +171,12 @@ class PageHandler(ReaderHandler):
 
 
 class TagHandler(ListHandler):
-    async def get(self, tag: str) -> None:
-        name = await self.store.posts.tag_name(tag.lower())
+    async def get(self, typed: str) -> None:
+        tag = slugify(as_typed(typed), MAX_TAG_SLUG)
+        name = await self.store.posts.tag_name(tag) if tag else None
         if name is None:
             await self.not_found()
-        if self.redirect_to_lower_case("/tags/", tag):
+        if self.redirect_to_canonical("/tags/", typed, tag):
             return
         page = await self.store.posts.published(self.page_number(), self.per_page, tag=tag)
         self.require_page(page)
@@ -169,13 +187,14 @@ class TagHandler(ListHandler):
 
 
 class AuthorHandler(ListHandler):
-    async def get(self, username: str) -> None:
-        author = await self.store.members.user_by_username(username.lower())
+    async def get(self, typed: str) -> None:
+        username = slugify(as_typed(typed), MAX_USERNAME)
+        author = await self.store.members.user_by_username(username) if username else None
         # No published post, no page: an empty author page is nothing to read or index
         # (as a tag with no published posts); it appears with their first post.
         if author is None or author["_id"] not in await self.store.posts.author_ids():
             await self.not_found()
-        if self.redirect_to_lower_case("/authors/", username):
+        if self.redirect_to_canonical("/authors/", typed, username):
             return
         page = await self.store.posts.published(self.page_number(), self.per_page, author_id=author["_id"])
         self.require_page(page)

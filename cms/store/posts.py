@@ -51,16 +51,31 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def clean_tags(tags: Iterable[str]) -> tuple[list[str], list[str]]:
-    """Tag names (first spelling wins) and their slugs, without duplicates."""
+def clean_tags(tags: Iterable[str], merge: bool = False) -> tuple[list[str], list[str]]:
+    """Tag names and their slugs, without duplicates; `Invalid` rather than drop a tag.
+
+    A tag in any script has a slug (cms/text/slugs.py); one without a letter, digit
+    or emoji ("!!!") has none and is refused with its name. Two spellings of one
+    tag ("Путешествия, ПУТЕШЕСТВИЯ") are one tag, the first spelling wins; two
+    different tags that would share an address ("C, C++") are refused, unless
+    ``merge`` (retagging merges on purpose).
+    """
     names: list[str] = []
     slugs: list[str] = []
     for raw in tags:
         name = " ".join(raw.split())[:50]
+        if not name:
+            continue
         slug = slugify(name, 50)
-        if slug and slug not in slugs:
-            names.append(name)
-            slugs.append(slug)
+        if not slug:
+            raise Invalid("the tag %r has no letter, digit or emoji to make its address from" % name)
+        if slug in slugs:
+            first = names[slugs.index(slug)]
+            if not merge and first.casefold() != name.casefold():
+                raise Invalid("the tags %r and %r would share one address, /tags/%s: keep one" % (first, name, slug))
+            continue
+        names.append(name)
+        slugs.append(slug)
     if len(slugs) > MAX_TAGS:
         raise Invalid("too many tags: at most %d" % MAX_TAGS)
     return names, slugs
@@ -424,7 +439,7 @@ class Posts:
                         names.append(name)
                     elif to_name is not None:
                         names.append(to_name)
-                names, slugs = clean_tags(names)
+                names, slugs = clean_tags(names, merge=True)
                 replacement = {**current, "tags": names, "tag_slugs": slugs, "updated_at": utcnow(),
                                "updated_by": editor_id, "version": current["version"] + 1, "save_id": new_id()}
                 await self._saver.revisions.settle(current)

@@ -102,6 +102,16 @@ def normalize_email(email: str) -> str:
     return email
 
 
+
+def username_refused(username: str) -> str:
+    """Why ``username`` is not one, with the ASCII one it could be: usernames are
+    addresses (``/authors/<username>``) and follow the slug rule (cms/text/slugs.py)."""
+    message = "invalid username %r: use lowercase letters, digits and inner hyphens" % username
+    suggestion = slugify(username, 30)
+    if suggestion and USERNAME_RE.match(suggestion):
+        message += " (for example %r)" % suggestion
+    return message
+
 class Users:
     """Platform-wide accounts. What a person may do on a site is in `Members`."""
 
@@ -118,7 +128,7 @@ class Users:
         validate_password(password)
         username = (username or "").strip().lower() or await self._free_username(email.split("@")[0])
         if not USERNAME_RE.match(username):
-            raise Invalid("invalid username %r: use lowercase letters, digits and inner hyphens" % username)
+            raise Invalid(username_refused(username))
         if await self._collection.find_one({"email": email}):
             raise Duplicate("a user with the e-mail %s already exists" % email)
         if await self._collection.find_one({"username": username}):
@@ -246,7 +256,7 @@ class Users:
         if len(name) > MAX_NAME:
             raise Invalid("the name is too long: at most %d characters" % MAX_NAME)
         if not USERNAME_RE.match(username):
-            raise Invalid("invalid username %r: use lowercase letters, digits and inner hyphens" % username)
+            raise Invalid(username_refused(username))
         if len(bio) > MAX_BIO:
             raise Invalid("the bio is too long: at most %d characters" % MAX_BIO)
         if await self._collection.find_one({"username": username, "_id": {"$ne": user_id}}, {"_id": 1}):

@@ -46,7 +46,7 @@ async def test_every_page_type_renders_with_landmarks(world, client, theme):
         for landmark in LANDMARKS:
             assert landmark in html, (theme, kind, landmark)
         assert '<nav class="site-nav" aria-label="Main">' in html
-        assert '<html lang="en">' in html
+        assert '<html lang="en" dir="ltr">' in html
     missing = await client.get(name, "/no-such-page")
     assert missing.code == 404 and 'class="theme-%s' % theme in missing.body.decode()
 
