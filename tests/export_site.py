@@ -4,7 +4,8 @@ The site has every kind of thing an export must carry: published posts with
 tags, a custom excerpt, a featured image and an image in the body; a draft, a
 scheduled post, a page; several saves (revisions) by two people; two media
 items (JPEG and PNG); members of four roles; site and theme settings whose
-logo is one of the site's own files; two redirects; a comment that came with an import.
+logo is one of the site's own files; two redirects; comments (one that came with an
+import, a guest's, a member's reply, a pending one) and comment settings.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from cms.images import Limits
 from cms.store import Sites, SiteStore, Users
+from cms.store.comments import Comments
 from cms.store.imports import ImportedComments
 from cms.store.media import process_upload
 from cms.store.site_data import SiteData
@@ -62,11 +64,19 @@ async def rich_site(world, tmp_path, name: str = "rich") -> dict[str, Any]:
                              published_at=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=7))
     await store.posts.create(title="About us", markdown="# Who\n\nWe write.", author_id=owner["_id"],
                              type="page", slug="about")
-    comments = ImportedComments(world.db, store.site_id)
-    await comments.add("wordpress", first["_id"], {
-        "source_id": "41", "parent_source_id": None, "author": "A Reader", "email": "reader@example.net",
-        "url": "", "created": dt.datetime(2024, 5, 2, 9, 0, tzinfo=dt.timezone.utc), "html": "<p>Lovely!</p>",
-        "type": "comment"})
+    # A comment that came with a WordPress import (kept raw and in the comments), and readers' own.
+    imported = {"source_id": "41", "parent_source_id": None, "author": "A Reader", "email": "reader@example.net",
+                "url": "", "created": dt.datetime(2024, 5, 2, 9, 0, tzinfo=dt.timezone.utc), "html": "<p>Lovely!</p>",
+                "type": "comment"}
+    await ImportedComments(world.db, store.site_id).add("wordpress", first["_id"], imported)
+    comments = Comments(world.db, store.site_id)
+    await comments.import_approved(first["_id"], "wordpress", [imported])
+    harbour = await store.posts.get(first["_id"])
+    top = await comments.add(harbour, "Great *photos*.", status="approved", name="Guest Gil",
+                             email="gil@example.net", website="https://gil.example.net")
+    await comments.add(harbour, "Thank you!", status="approved", parent_id=top["_id"], user=owner)
+    await comments.add(harbour, "Buy cheap watches", status="pending", name="Spammy", email="s@example.net")
+    await Sites(world.db).set_comment_settings(store.site_id, {"mode": "open", "close_after_days": 30})
     await store.redirects.add("/2019/05/old-harbour/", "/posts/harbour-notes")
     await store.redirects.add("/about-us", "/about", code=302)
     await Sites(world.db).update_theme(store.site_id, "magazine", {
@@ -125,16 +135,21 @@ async def snapshot(db, site_name: str) -> dict[str, Any]:
     media = sorted([(item["filename"], item["alt"], item["format"], item["width"], item["height"],
                     len(item["files"]), _ms(item["created_at"]), emails.get(item["uploaded_by"]))
                    async for item in data.media_items()])
-    comments = sorted([(ids[c["post_id"]], c["source"], c["source_id"], c["author"], c["email"], c["html"],
+    imported = sorted([(ids[c["post_id"]], c["source"], c["source_id"], c["author"], c["email"], c["html"],
                         _ms(c["created"])) async for c in data.imported_comments()])
+    store = SiteStore(db, site)
+    texts = {c["_id"]: c["text"] async for c in store.comments.all()}
+    comments = sorted([(ids[c["post_id"]], texts.get(c.get("parent")), c["name"], c["email"], c["website"],
+                        emails.get(c.get("user_id")), c["text"], c["html"], c["status"], _ms(c["created"]),
+                        c.get("source"), c.get("source_id")) async for c in store.comments.all()], key=repr)
     redirects = sorted([(r["from"], r["to"], r["code"], r["source"]) async for r in data.redirects()])
     members = sorted((emails[m["user_id"]], m["role"]) for m in await data.memberships())
     return {
         "settings": url({k: site.get(k) for k in ("title", "tagline", "timezone", "language", "theme",
-                                                  "theme_settings")}),
+                                                  "theme_settings", "comments")}),
         "posts": posts, "revisions": revisions, "media": media, "members": members, "redirects": redirects,
-        "comments": comments,
-        "tags": await SiteStore(db, site).posts.all_tags(),
+        "comments": comments, "imported_comments": imported,
+        "tags": await store.posts.all_tags(),
     }
 
 

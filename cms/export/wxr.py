@@ -14,8 +14,7 @@ rewrites; the ``srcset`` is left out (WordPress makes its own). The custom
 excerpt is ``excerpt:encoded``; statuses: published -> ``publish``,
 scheduled -> ``future``, draft -> ``draft``; tags are ``post_tag``
 categories; a featured image is ``_thumbnail_id`` postmeta naming the
-attachment; comments that came with imported posts are approved
-``wp:comment`` entries of their post. ``wp:post_date`` is in the site's time zone, ``_gmt`` in UTC.
+attachment; readers' comments are ``wp:comment`` entries of their post. ``wp:post_date`` is in the site's time zone, ``_gmt`` in UTC.
 
 The file is written item by item as the posts are read in batches.
 """
@@ -43,6 +42,7 @@ NAMESPACES = (
     ("dc", "http://purl.org/dc/elements/1.1/"),
     ("wp", "http://wordpress.org/export/1.2/"),
 )
+WP_COMMENT_STATUS = {"approved": "1", "pending": "0", "spam": "spam", "rejected": "trash"}
 WP_STATUS = {"published": "publish", "scheduled": "future", "draft": "draft"}
 NO_DATE = "0000-00-00 00:00:00"  # what WordPress writes for a draft's GMT date
 # Characters XML 1.0 does not allow, even escaped.
@@ -104,10 +104,10 @@ class WxrWriter:
             async for item in self.data.media_items():
                 self._attachment(item)
             number = len(self.numbers)
-            with_comments = await self.data.has_imported_comments()  # one query per post only where there are some
+            with_comments = await self.data.has_comments()  # one query per post only where there are some
             async for post in self.data.posts():
                 number += 1
-                self._post(post, number, await self.data.imported_comments_of(post["_id"]) if with_comments else [])
+                self._post(post, number, await self.data.comments_of(post["_id"]) if with_comments else [])
             self._line("</channel>\n</rss>")
         return self.counts
 
@@ -221,25 +221,25 @@ class WxrWriter:
         self.counts["posts"] += 1
 
     def _comments(self, comments: list[dict]) -> None:
-        """Comments that came with an imported post, as approved ``wp:comment`` entries (numbered
-        here; a reply names its parent by that number)."""
-        numbers = {str(c.get("source_id")): n for n, c in enumerate(comments, self.counts["comments"] + 1)}
+        """The post's comments as ``wp:comment`` entries, numbered here (a reply names its parent by
+        that number); WordPress's states: approved 1, pending 0, spam, rejected as trash."""
+        numbers = {c["_id"]: n for n, c in enumerate(comments, self.counts["comments"] + 1)}
         for comment in comments:
             created = comment.get("created")
-            if not isinstance(created, dt.datetime):
-                created = None
+            if isinstance(created, dt.datetime) and created.tzinfo is None:
+                created = created.replace(tzinfo=dt.timezone.utc)  # the embedded server's naive UTC
             fields = [
-                ("comment_id", numbers[str(comment.get("source_id"))], True),
-                ("comment_author", comment.get("author") or "", False),
+                ("comment_id", numbers[comment["_id"]], True),
+                ("comment_author", comment.get("name") or "", False),
                 ("comment_author_email", comment.get("email") or "", False),
-                ("comment_author_url", comment.get("url") or "", False),
+                ("comment_author_url", comment.get("website") or "", False),
                 ("comment_author_IP", "", False),
                 ("comment_date", wp_date(created, self.tz), False),
                 ("comment_date_gmt", wp_date(created, dt.timezone.utc), False),
                 ("comment_content", comment.get("html") or "", False),
-                ("comment_approved", "1", False),
-                ("comment_type", comment.get("type") if comment.get("type") not in (None, "comment") else "", False),
-                ("comment_parent", numbers.get(str(comment.get("parent_source_id")), 0), True),
+                ("comment_approved", WP_COMMENT_STATUS.get(comment.get("status"), "0"), False),
+                ("comment_type", "", False),
+                ("comment_parent", numbers.get(comment.get("parent"), 0), True),
                 ("comment_user_id", 0, True),
             ]
             self._line("\t\t<wp:comment>")

@@ -5,7 +5,7 @@ large site in memory, nor touch a raw collection, so this store gives it
 what it needs, always scoped to one site (`Scoped`):
 
 * async iterators over the site's posts, revisions, media items, redirects and
-  imported comments, read
+  the raw comments imports keep, read
   by ``_id`` through one cursor that fetches `BATCH` documents at a time (one
   query per batch by ``_id > last`` was tried: the embedded server answers each
   such query by reading the whole collection, so an export of 4,000 posts took
@@ -45,7 +45,8 @@ class SiteData:
         self._items = Scoped(db.media_items, site_id, affects_pages=False)
         self._memberships = Scoped(db.memberships, site_id)
         self._redirects = Scoped(db.redirects, site_id)
-        self._comments = Scoped(db.imported_comments, site_id, affects_pages=False)
+        self._imported = Scoped(db.imported_comments, site_id, affects_pages=False)
+        self._comments = Scoped(db.comments, site_id, affects_pages=False)  # read here; written by cms.store.comments
 
     async def _batches(self, scoped: Scoped, filter: dict | None = None,
                        projection: dict | None = None) -> AsyncIterator[dict]:
@@ -78,13 +79,14 @@ class SiteData:
 
     def imported_comments(self) -> AsyncIterator[dict]:
         """Approved comments that came with imported posts (cms/store/imports.py), kept raw."""
-        return self._batches(self._comments)
+        return self._batches(self._imported)
 
-    async def has_imported_comments(self) -> bool:
+    async def has_comments(self) -> bool:
+        """Whether the site has readers' comments (cms/store/comments.py) at all."""
         return await self._comments.find_one({}, {"_id": 1}) is not None
 
-    async def imported_comments_of(self, post_id: Any) -> list[dict]:
-        """The imported comments of one post, oldest first."""
+    async def comments_of(self, post_id: Any) -> list[dict]:
+        """Every comment of one post, whatever its status, oldest first."""
         return [c async for c in self._comments.find({"post_id": post_id}).sort([("created", 1), ("_id", 1)])]
 
     async def site(self) -> dict | None:
@@ -99,7 +101,8 @@ class SiteData:
         """The ids of everyone the site's content names: authors, editors, uploaders."""
         ids: set[Any] = set()
         for scoped, field in ((self._posts, "author_id"), (self._posts, "updated_by"),
-                              (self._revisions, "saved_by"), (self._items, "uploaded_by")):
+                              (self._revisions, "saved_by"), (self._items, "uploaded_by"),
+                              (self._comments, "user_id")):
             ids.update(value for value in await scoped.distinct(field) if isinstance(value, str))
         return ids
 
@@ -142,12 +145,13 @@ class SiteData:
         await self._revisions.insert_one({**revision, "_id": new_id()})
 
     async def clear(self, member_ids: Iterable[Any]) -> None:
-        """Remove the posts, revisions and media a failed restore wrote, and the memberships it added."""
+        """Remove the posts, revisions, comments and media a failed restore wrote, and the memberships it added."""
         from cms.store.media import Media  # media imports the stores this module sits beside
 
         await self._posts.delete_many({})
         await self._revisions.delete_many({})
         await self._comments.delete_many({})
+        await self._imported.delete_many({})
         media = Media(self._db, self.site_id)
         for item_id in [item["_id"] async for item in self._items.find({}, {"_id": 1})]:
             await media.delete(item_id)  # one by one: the site's storage counters go down with them

@@ -16,6 +16,7 @@ from cms import db as database
 from cms.export import export_site
 from cms.export.restore_site import ArchiveError, restore_archive
 from cms.store import Sites, SiteStore, Users
+from cms.store.comments import Comments
 from cms.store.errors import OverQuota
 from cms.store.imports import ImportedComments
 from tests.conftest import TEST_PASSWORD
@@ -39,8 +40,10 @@ async def test_an_archive_imported_into_a_new_site_gives_the_same_site(world, db
         assert after["posts"][key] == before["posts"][key], key
     assert before["redirects"] == [("/2019/05/old-harbour", "/posts/harbour-notes", 301, "manual"),
                                    ("/about-us", "/about", 302, "manual")]
-    assert len(before["comments"]) == 1
-    for part in ("revisions", "media", "members", "tags", "settings", "redirects", "comments"):
+    assert len(before["comments"]) == 4 and len(before["imported_comments"]) == 1
+    assert any(c[1] == "Great *photos*." and c[5] == "owner-rich@example.com"
+                                             for c in before["comments"])  # the reply, by a member
+    for part in ("revisions", "media", "members", "tags", "settings", "redirects", "comments", "imported_comments"):
         assert after[part] == before[part], part
     assert after["settings"]["title"] == "Rich Site" and after["settings"]["theme"] == "magazine"
     assert after["settings"]["theme_settings"]["logo"].startswith("<logo.png PNG")
@@ -86,6 +89,8 @@ async def test_exporting_a_site_never_carries_a_byte_of_another(world, db, tmp_p
     theirs = await other.posts.get_visible("post", "marker-title-x91")
     await ImportedComments(db, other.site_id).add("wordpress", theirs["_id"], {
         "source_id": "41", "author": "MARKER-COMMENTER-x91", "email": "x91@example.net", "html": "MARKER-x91"})
+    await Comments(db, other.site_id).add(theirs, "MARKER-COMMENT-x91", status="approved", name="MARKER-x91",
+                                          email="x91@example.net")
     path = tmp_path / "rich.zip"
     await export_site(rich["store"], path)
     raw = path.read_bytes()

@@ -35,7 +35,7 @@ def items_by_name(tree) -> dict[str, etree._Element]:
 
 async def test_the_wxr_file_is_wordpress_shaped_xml_with_every_post_page_and_image(world, db, tmp_path):
     rich, counts, tree, path = await wxr_of(world, tmp_path)
-    assert counts == {"posts": 4, "media": 2, "comments": 1}
+    assert counts == {"posts": 4, "media": 2, "comments": 4}
     root = tree.getroot()
     assert root.tag == "rss" and root.get("version") == "2.0"
     assert dict(root.nsmap) == dict(NAMESPACES)
@@ -67,10 +67,14 @@ async def test_the_wxr_file_is_wordpress_shaped_xml_with_every_post_page_and_ima
     assert attachment.findtext(WP + "post_type") == "attachment"
     assert attachment.findtext(WP + "attachment_url") == BASE + original
 
-    comment = harbour.find(WP + "comment")
-    assert comment.findtext(WP + "comment_author") == "A Reader" and comment.findtext(WP + "comment_approved") == "1"
-    assert comment.findtext(WP + "comment_date_gmt") == "2024-05-02 09:00:00"
-    assert comment.findtext(WP + "comment_content") == "<p>Lovely!</p>"
+    comments = {c.findtext(WP + "comment_author"): c for c in harbour.iter(WP + "comment")}
+    assert set(comments) == {"A Reader", "Guest Gil", "Olga Owner", "Spammy"}
+    assert comments["A Reader"].findtext(WP + "comment_date_gmt") == "2024-05-02 09:00:00"
+    assert comments["Guest Gil"].findtext(WP + "comment_content") == "<p>Great <em>photos</em>.</p>"
+    assert comments["Guest Gil"].findtext(WP + "comment_author_url") == "https://gil.example.net"
+    assert comments["Olga Owner"].findtext(WP + "comment_parent") == comments["Guest Gil"].findtext(WP + "comment_id")
+    assert {a: c.findtext(WP + "comment_approved") for a, c in comments.items()} == {
+        "A Reader": "1", "Guest Gil": "1", "Olga Owner": "1", "Spammy": "0"}
 
     assert items["half-written"].findtext(WP + "status") == "draft"
     assert items["next-week"].findtext(WP + "status") == "future"
@@ -121,6 +125,7 @@ async def test_our_wxr_reads_back_through_the_wordpress_importer_with_equal_cont
             assert new["published_at"] == old["published_at"].replace(microsecond=0), key
         assert new["markdown"].replace(BASE, "").rstrip("\n") == old["markdown"], key
         assert plain_text(new["html"]) == plain_text(old["html"]), key
-    moved_comments = [c async for c in db.imported_comments.find({"site_id": moved.site_id})]
-    assert [(c["author"], c["email"], c["html"]) for c in moved_comments] == [
-        ("A Reader", "reader@example.net", "<p>Lovely!</p>")]
+    arrived = {c["name"]: c async for c in db.comments.find({"site_id": moved.site_id})}
+    assert set(arrived) == {"A Reader", "Guest Gil", "Olga Owner"}  # approved ones: the importer leaves pending out
+    assert arrived["Olga Owner"]["parent"] == arrived["Guest Gil"]["_id"]
+    assert arrived["Guest Gil"]["email"] == "gil@example.net" and "photos" in arrived["Guest Gil"]["html"]
