@@ -255,6 +255,8 @@ def form_fields(handler: tornado.web.RequestHandler) -> dict[str, str]:
         "featured_image": get("featured_image", "").strip()[:300],
         "featured_alt": get("featured_alt", "")[:300],
         "featured_caption": get("featured_caption", "")[:500],
+        # --- comments: closed by hand (cms/store/comments.py) ---
+        "comments_closed": "1" if get("comments_closed", "") else "",
     }
 
 
@@ -281,6 +283,7 @@ class EditorHandler(AdminHandler):
             "tags": ", ".join(post.get("tags", [])), "custom_excerpt": post.get("custom_excerpt", ""),
             "state": state_of(post), "publish_at": self.local_time(post.get("published_at"), "%Y-%m-%dT%H:%M"),
             **featured_fields(post), "author_id": post.get("author_id") or "",
+            "comments_closed": "1" if post.get("comments_closed") else "",
         }
 
     def autosave_key(self, kind: str, post_id: str | None) -> str:
@@ -398,12 +401,13 @@ class EditorHandler(AdminHandler):
                 saved = await self.store.posts.create(
                     **values, type=KINDS[kind], author_id=author_id or self.current_user["_id"], status=status,
                     published_at=published_at, editor_id=self.current_user["_id"],
-                    post_id=fields["new_id"] or None,
+                    post_id=fields["new_id"] or None, comments_closed=bool(fields["comments_closed"]),
                 )
             else:
                 saved = await self.store.posts.update(
                     post["_id"], int(version), **values, status=status, published_at=published_at,
                     editor_id=self.current_user["_id"], author_id=author_id,
+                    comments_closed=bool(fields["comments_closed"]) if kind == "posts" else None,
                 )
         except Conflict as conflict:
             current = conflict.current
@@ -626,7 +630,7 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
         }
         template = "page.html" if kind == "page" else "post.html"
         try:
-            html = self.render_string(template, post=post, author=author, older=None, newer=None)
+            html = self.render_string(template, post=post, author=author, older=None, newer=None, comments=[])
         except Exception:  # a theme that cannot preview must not kill the socket
             log.exception("preview rendering failed in theme %s", self.theme.name)
             html = b"<p>The preview could not be rendered.</p>"

@@ -174,6 +174,7 @@ class Posts:
         featured_image: Mapping[str, Any] | None = None,
         editor_id: Any = None,
         post_id: str | None = None,
+        comments_closed: bool = False,
     ) -> dict:
         """Store a new post as version 1, with its first revision (``editor_id``: who saved it).
 
@@ -215,6 +216,7 @@ class Posts:
             "updated_by": editor_id,
             "version": 1,
             "save_id": new_id(),
+            **({"comments_closed": True} if comments_closed else {}),  # closed by hand (cms/store/comments.py)
         }
         for _ in range(SLUG_TRIES):
             try:
@@ -259,6 +261,7 @@ class Posts:
         editor_id: Any = None,
         featured_image: Mapping[str, Any] | None = KEEP,
         author_id: Any = None,
+        comments_closed: bool | None = None,
     ) -> dict:
         """Save a new version of a post; refuse it if ``expected_version`` is stale.
 
@@ -303,6 +306,8 @@ class Posts:
         }
         if author_id is not None:
             fields["author_id"] = author_id
+        if comments_closed is not None:  # None: as it was (cms/store/comments.py reads it)
+            fields["comments_closed"] = bool(comments_closed)
         replacement = {**current, **fields, "version": int(expected_version) + 1, "save_id": new_id()}
         if current["version"] == int(expected_version):
             # A save that crashed before its revision matched (or older code) is mended first.

@@ -257,3 +257,24 @@ async def test_comment_counts_on_lists_and_the_dashboard(world, client, app):
     dashboard = (await editor.get("/admin/")).body.decode()
     assert '<span class="num" data-count="comments-pending">1</span> comment awaiting moderation' in dashboard
     assert 'data-count="comments-pending"' not in (await (await signed_in(client, "blog", author)).get("/admin/")).body.decode()
+
+
+async def test_an_editor_closes_one_posts_comments_by_hand_in_the_editor(world, client, app):
+    from tests.admin_session import form as editor_form
+
+    store, author, post = await blog(world)
+    editor = await signed_in(client, "blog", await world.member(store, "editor"))
+    page = await editor.get("/admin/posts/%s" % post["_id"])
+    assert b'name="comments_closed"' in page.body and b"Close comments" in page.body
+    fields = editor_form(title="Hello", slug="hello", markdown="Body text.", state="published", version="1",
+                         comments_closed="1")
+    assert (await editor.post("/admin/posts/%s" % post["_id"], fields)).code == 303
+    assert b"Comments are closed." in (await client.get("blog", "/posts/hello")).body
+    closed = await send(client, app, post)
+    assert closed.code == 403 and b"closed" in closed.body
+    assert b'name="comments_closed" value="1" checked' in (await editor.get("/admin/posts/%s" % post["_id"])).body
+    # Saved again without the box ticked: open again. Another edit keeps what the box says.
+    fields.update(version="2", comments_closed="")
+    assert (await editor.post("/admin/posts/%s" % post["_id"], fields)).code == 303
+    assert b"comment-form" in (await client.get("blog", "/posts/hello")).body
+    assert (await send(client, app, post)).code == 303
