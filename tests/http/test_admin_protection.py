@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from cms.handlers import auth, handover
+from cms.handlers import accounts, auth, handover
 from cms.handlers.admin import ROLE_RANK, AdminBase, has_role
 from cms.store import ROLES
 from tests.admin_session import Session, form, signed_in
@@ -21,8 +21,12 @@ from tests.admin_session import Session, form, signed_in
 STATE_CHANGING = ("POST", "PUT", "PATCH", "DELETE")
 # Public by design: anyone may try to sign in (with a password or Google), signing
 # out needs no role, an invitation's holder is not a member yet, and a handover
-# token from the platform is a sign-in (its holder's membership is checked there).
-NO_ROLE = {(auth.LoginHandler, "GET"), (auth.LoginHandler, "POST"), (auth.LogoutHandler, "GET"),
+# token from the platform is a sign-in (its holder's membership is checked there), and a
+# link from an e-mail (confirm an address, reset a password) is for someone not signed in.
+NO_ROLE = {(accounts.ConfirmHandler, "GET"), (accounts.ConfirmHandler, "POST"),
+           (accounts.ResetRequestHandler, "GET"), (accounts.ResetRequestHandler, "POST"),
+           (accounts.ResetHandler, "GET"), (accounts.ResetHandler, "POST"),
+           (auth.LoginHandler, "GET"), (auth.LoginHandler, "POST"), (auth.LogoutHandler, "GET"),
            (auth.LogoutHandler, "POST"), (auth.GoogleLoginHandler, "GET"), (auth.InvitationHandler, "GET"),
            (auth.InvitationHandler, "POST"), (handover.HandoverHandler, "GET")}
 
@@ -45,7 +49,7 @@ def admin_endpoints(app) -> list[tuple[str, type, str]]:
 def concrete(pattern: str, post_id: str) -> str:
     path = pattern.rstrip("$").replace("/?", "/")
     path = path.replace("(posts|pages)", "posts").replace("(new|[0-9a-f]{24})", post_id)
-    path = path.replace("([0-9a-f]{24})", post_id)
+    path = path.replace("([0-9a-f]{24})", post_id).replace("([A-Za-z0-9_-]{1,100})", "not-a-token")
     assert "(" not in path, "teach this test the route %s" % pattern
     return path.replace("\\", "")
 

@@ -20,6 +20,7 @@ from cms import sessions
 from cms.app import make_app
 from tests.admin_session import Session, signed_in
 from tests.conftest import TEST_PASSWORD
+from tests.mail_server import link_in
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0"
 SAFARI_IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -243,13 +244,15 @@ async def test_sign_out_everywhere_and_a_new_password_end_the_other_sessions_on_
     assert (await laptop.get("/admin/")).code == 302 and await db.sessions.count_documents({}) == 0
 
 
-async def test_every_sign_in_path_starts_a_server_session(world, client, db):
+async def test_every_sign_in_path_starts_a_server_session(world, client, db, mail):
     alpha = await world.site("alpha")
     admin = await world.member(alpha, "admin")
     token, _ = await alpha.invitations.create("newbie@example.com", "author", admin["_id"])
     invitee = Device(client, "alpha", CHROME_WINDOWS)
     await invitee.get("/invitation?token=" + token)
-    assert (await invitee.post("/invitation", {"token": token, "password": TEST_PASSWORD})).code == 303
+    assert (await invitee.post("/invitation", {"token": token, "password": TEST_PASSWORD})).code == 200
+    confirm = link_in(await mail.wait_for("newbie@example.com")).split(":%d" % client.port, 1)[1]
+    assert (await invitee.post(confirm, {"password": TEST_PASSWORD})).code == 303  # confirmed: signed in
     kept = await db.sessions.find_one({"device": "Chrome on Windows"})
     assert kept is not None and kept["site_id"] == alpha.site_id
     assert (await invitee.post("/logout")).code == 303
