@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from cms import accounts
 from cms.store import Users
@@ -154,3 +155,16 @@ async def test_sign_up_by_e_mail_confirms_on_the_platform_through_start_confirma
     assert done.code == 303 and done.headers["Location"] == "/sites"
     assert is_confirmed(await Users(db).by_email("signup@example.org"))
     assert (await Platform(client).sign_in("signup@example.org")).code == 303
+
+
+async def test_links_are_kept_hashed_and_expire_from_the_database(client, world, db, mail):
+    alpha = await world.site("alpha")
+    await world.member(alpha, "author", email="me@example.com")
+    await ask_for_reset(client, "alpha", "me@example.com")
+    token = link_in(await mail.wait_for("me@example.com")).rsplit("/", 1)[1]
+    [stored] = [doc async for doc in db.tokens.find({})]
+    assert stored["token_hash"] == hashlib.sha256(token.encode()).hexdigest() and token not in repr(stored)
+    assert stored["purpose"] == "reset" and stored["site_id"] == alpha.site_id
+    assert dt.timedelta(minutes=59) < stored["expires_at"] - stored["created_at"] <= dt.timedelta(hours=1)
+    indexes = {tuple(k for k, _ in index["key"]): index for index in (await db.tokens.index_information()).values()}
+    assert indexes[("token_hash",)]["unique"] and "expireAfterSeconds" in indexes[("expires_at",)]
