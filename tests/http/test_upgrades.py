@@ -208,3 +208,21 @@ async def test_accounts_from_before_confirmations_are_confirmed_by_the_upgrade(d
     assert (await db.users.find_one({"_id": old["_id"]}))["email_confirmed"]
     assert (await db.users.find_one({"_id": unconfirmed["_id"]}))["email_confirmed"] is False  # an inserted False
     assert (await Session(client, "old").login(old["email"])).code == 303
+
+
+async def test_tag_addresses_made_before_transliteration_move_with_a_redirect(db, world, client):
+    store = await world.site("old")
+    author = await world.member(store)
+    post = await world.post(store, author, "Trip", tags=["Łódź", "Straße", "Garden"])
+    other = await world.site("other")
+    theirs = await world.post(other, await world.member(other), "Theirs", tags=["Łódź"])
+    # As code before cms/text/slugs.py used anyascii stored them (NFKD, non-ASCII dropped):
+    await db.posts.update_one({"_id": post["_id"]}, {"$set": {"tag_slugs": ["odz", "strae", "garden"]}})
+    await db.posts.update_one({"_id": theirs["_id"]}, {"$set": {"tag_slugs": ["odz"]}})
+    await migrations.migrate(db)
+    assert (await db.posts.find_one({"_id": post["_id"]}))["tag_slugs"] == ["lodz", "strasse", "garden"]
+    assert (await db.posts.find_one({"_id": theirs["_id"]}))["tag_slugs"] == ["lodz"]
+    moved = await client.get("old", "/tags/strae")
+    assert moved.code == 301 and moved.headers["Location"] == "/tags/strasse"
+    assert (await client.get("old", "/tags/lodz")).code == 200
+    assert (await client.get("other", "/tags/strae")).code == 404  # old's redirect is old's alone
