@@ -114,6 +114,12 @@ async def test_touch_icon_and_favicon_answer_head_and_get(world, client):
     assert Image.open(io.BytesIO(icon.body)).size == (180, 180)
     assert (await client.get("blog", "/favicon.ico", method="HEAD")).code in (200, 302)
     assert b'rel="apple-touch-icon" href="/apple-touch-icon.png"' in (await client.get("blog", "/")).body
+    # With a logo, the icon is that logo (a red one here), centred on the accent colour.
+    logo, _ = await store.media.add(process(images.jpeg(200, 200, "red")), "logo.jpg", ada["_id"])
+    await world.sites.update_theme(store.site_id, "journal", {"logo": logo["files"][0]["url"]})
+    drawn = Image.open(io.BytesIO((await client.get("blog", "/apple-touch-icon.png")).body)).convert("RGB")
+    r, g, b = drawn.getpixel((90, 90))
+    assert drawn.size == (180, 180) and r > 200 and g < 60 and b < 60
 
 
 async def test_an_author_without_published_posts_has_no_page(world, client):
