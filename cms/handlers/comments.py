@@ -29,7 +29,7 @@ import tornado.web
 from cms.handlers.base import BaseHandler
 from cms.httperrors import Refusal
 from cms.ratelimit import RateLimiter
-from cms.store import StoreError, Users
+from cms.store import NotFound, StoreError, Users
 from cms.store.comments import ID_RE, open_for_comments, settings_of
 from cms.store.users import is_confirmed
 
@@ -73,6 +73,14 @@ class CommentBase(BaseHandler):
     def wants_json(self) -> bool:
         return "application/json" in self.request.headers.get("Accept", "")
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """The script's requests get the refusal as JSON (``{"error": message}``), pages the error page."""
+        if self.wants_json():
+            error = kwargs.get("exc_info", (None, None))[1]
+            self.finish({"error": getattr(error, "message", None) or self._reason})
+            return
+        super().write_error(status_code, **kwargs)
+
     async def commentable_post(self, post_id: str) -> dict:
         """The published post of this site with that id, open for comments; else a refusal."""
         post = await self.store.posts.get(post_id, "post") if ID_RE.match(post_id or "") else None
@@ -104,14 +112,6 @@ class CommentPostHandler(CommentBase):
             super().check_xsrf_cookie()
         except tornado.web.HTTPError as refused:
             self._xsrf_refused = refused
-
-    def write_error(self, status_code: int, **kwargs: Any) -> None:
-        if self.wants_json():
-            error = kwargs.get("exc_info", (None, None))[1]
-            message = getattr(error, "message", None) or self._reason
-            self.finish({"error": message})
-            return
-        super().write_error(status_code, **kwargs)
 
     def started_at(self, post_id: str) -> float | None:
         raw = self.get_body_argument("started", "")
@@ -175,6 +175,33 @@ class CommentPostHandler(CommentBase):
             self.site.get("title") or self.site["name"]), text, kind="comment", site_id=self.site["_id"])
 
 
+class CommentEditHandler(CommentBase):
+    """``POST /comments/<id>/edit``: a member changes their own comment, for `EDIT_WINDOW` after sending it.
+
+    Tornado's XSRF check applies as everywhere (the edit is made by a signed-in person);
+    another person's comment, a guest's, or another site's is not found.
+    """
+
+    async def post(self, comment_id: str) -> None:
+        await self.load_current_user()
+        user = self.current_user
+        if user is None or not await self.store.members.role_of(user["_id"]):
+            raise Refusal(404, "There is no such comment of yours here.")
+        try:
+            comment = await self.store.comments.edit(comment_id, user["_id"],
+                                                     self.get_body_argument("text", "", strip=False)[:FIELD_LIMIT])
+        except NotFound:
+            raise Refusal(404, "There is no such comment of yours here.") from None
+        except StoreError as error:
+            raise Refusal(400, str(error)) from None
+        log.info("site %s: comment %s edited by %s", self.site["name"], comment_id, user["_id"])
+        if self.wants_json():
+            self.write({"id": comment["_id"], "html": comment["html"]})
+            return
+        post = await self.store.posts.get(comment["post_id"])
+        self.redirect("/posts/%s#comment-%s" % (post["slug"] if post else "", comment["_id"]), status=303)
+
+
 def comment_routes() -> list[tornado.web.URLSpec]:
     from cms.handlers.comments_admin import comments_admin_routes
 
@@ -182,4 +209,5 @@ def comment_routes() -> list[tornado.web.URLSpec]:
     return comments_admin_routes() + [
         URLSpec(r"/comments", CommentPostHandler, name="comments"),
         URLSpec(r"/comments/form", CommentFormHandler, name="comment-form"),
+        URLSpec(r"/comments/([0-9a-f]{24})/edit", CommentEditHandler, name="comment-edit"),
     ]

@@ -278,3 +278,44 @@ async def test_an_editor_closes_one_posts_comments_by_hand_in_the_editor(world, 
     assert (await editor.post("/admin/posts/%s" % post["_id"], fields)).code == 303
     assert b"comment-form" in (await client.get("blog", "/posts/hello")).body
     assert (await send(client, app, post)).code == 303
+
+
+async def test_a_member_edits_their_comment_within_the_window_and_nobody_else_can(world, client, app):
+    import datetime as dt
+    import json
+
+    from cms import events
+
+    store, author, post = await blog(world)
+    approved = []
+    undo = events.on_comment_approved(lambda site_id, post_id, comment: approved.append((site_id, post_id, comment["text"])))
+    try:
+        session = await signed_in(client, "blog", author)
+        form = {"post": post["_id"], "started": form_token(app, post["_id"], time.time() - 60), "text": "Typo hree",
+                "parent": "", "homepage": ""}
+        sent = json.loads((await session.post("/comments", form, headers={"Accept": "application/json"})).body)
+        assert approved == [(store.site_id, post["_id"], "Typo hree")]  # live delivery hears of it
+        edited = await session.post("/comments/%s/edit" % sent["id"], {"text": "Typo *here*"},
+                                    headers={"Accept": "application/json"})
+        assert edited.code == 200 and json.loads(edited.body)["html"] == "<p>Typo <em>here</em></p>"
+        assert b"Typo <em>here</em>" in (await client.get("blog", "/posts/hello")).body
+        # Not without the XSRF token; not by another member; not a guest's comment; not bad text.
+        assert (await session.post("/comments/%s/edit" % sent["id"], {"text": "x"}, xsrf=False)).code == 403
+        other = await signed_in(client, "blog", await world.member(store, "editor"))
+        assert (await other.post("/comments/%s/edit" % sent["id"], {"text": "Hijacked"})).code == 404
+        guest = await store.comments.add(post, "Guest words", status="approved", name="G", email="g@example.org")
+        assert (await session.post("/comments/%s/edit" % guest["_id"], {"text": "Mine now"})).code == 404
+        empty = await session.post("/comments/%s/edit" % sent["id"], {"text": " "})
+        assert empty.code == 400 and b"empty" in empty.body
+        assert (await store.comments.get(sent["id"]))["text"] == "Typo *here*"
+        # Ten minutes after sending it, the comment stays as it is.
+        later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=11)
+        with pytest.raises(Exception, match="10 minutes"):
+            await store.comments.edit(sent["id"], author["_id"], "Too late", now=later)
+        # Another site's host does not know the comment.
+        other_site = await world.site("other")
+        await other_site.members.add(author["_id"], "author")
+        elsewhere = await signed_in(client, "other", author)
+        assert (await elsewhere.post("/comments/%s/edit" % sent["id"], {"text": "From there"})).code == 404
+    finally:
+        undo()
