@@ -304,7 +304,7 @@ class ImportRun:
                     self.done += 1
                     await self._tell("importing")
         finally:
-            reader.stop()
+            await reader.stop()
         await self._write_redirects()
         await self._tell("finished", force=True)
         return self.report

@@ -72,7 +72,8 @@ class ReadingProcess:
 
     async def prepare(self) -> None:
         """Start reading; once the whole file is checked, the source's authors and total are known here."""
-        self._process.start()
+        # Off the event loop: starting a process waits for the fork server (and starts it if need be).
+        await asyncio.get_running_loop().run_in_executor(None, self._process.start)
         kind, value = await self._next()
         self.source.authors, self.source.total = value
 
@@ -84,8 +85,11 @@ class ReadingProcess:
             if value:
                 yield value
 
-    def stop(self) -> None:
+    async def stop(self) -> None:
+        """End the reading process (at once if it is still reading), waiting for it off the event loop."""
+        if self._process.pid is None:
+            return
         if self._process.is_alive():
             self._process.terminate()
-        self._process.join(5)
+        await asyncio.get_running_loop().run_in_executor(None, self._process.join, 5)
         self._queue.close()
