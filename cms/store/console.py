@@ -138,7 +138,8 @@ class Console:
     # --- the platform's numbers ------------------------------------------------------------
 
     async def numbers(self, now: dt.datetime | None = None) -> dict[str, int]:
-        """Sites (and how many suspended), accounts, posts, media bytes, sign-ups in the last 7 days."""
+        """Sites (and how many suspended), accounts, posts, media bytes, sign-ups in the last 7 days,
+        comments (and how many await moderation)."""
         now = now or dt.datetime.now(dt.timezone.utc)
         media = [row async for row in self.db.sites.aggregate(
             [{"$group": {"_id": None, "bytes": {"$sum": "$usage.media_bytes"}}}])]
@@ -150,4 +151,7 @@ class Console:
             # ``or 0``: nx-27017's $sum over documents without the field is None, MongoDB's 0.
             "media_bytes": int(media[0]["bytes"] or 0) if media else 0,
             "signups_7d": await self.db.users.count_documents({"created_at": {"$gte": now - dt.timedelta(days=7)}}),
+            # readers' comments of every site (cms/store/comments.py), and those awaiting moderation
+            "comments": await self.db.comments.count_documents({}),
+            "comments_pending": await self.db.comments.count_documents({"status": "pending"}),
         }

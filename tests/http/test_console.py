@@ -82,6 +82,17 @@ async def test_the_numbers_count_the_whole_platform(platform, world, db):
         assert figure in page, figure
 
 
+async def test_the_numbers_count_comments_and_those_awaiting_moderation(platform, world):
+    alpha, beta = platform["alpha"], platform["beta"]
+    post = await alpha.posts.get_visible("post", "alpha-one")
+    other = await beta.posts.get_visible("post", "beta-one")
+    await alpha.comments.add(post, "Shown", status="approved", name="A", email="a@example.org")
+    await alpha.comments.add(post, "Waiting", status="pending", name="B", email="b@example.org")
+    await beta.comments.add(other, "Waiting too", status="pending", name="C", email="c@example.org")
+    page = (await platform["operator"].get("/console")).body
+    assert b"<strong>3</strong> comments (2 awaiting moderation)" in page
+
+
 async def test_the_outbox_shows_its_counts_and_the_messages_a_newcomer_waits_for(platform, db):
     outbox = Outbox(db)
     await outbox.queue("new@example.com", "Confirm your address", "Open http://localhost:8888/confirm/abc123 to confirm.",
