@@ -81,6 +81,13 @@ def clean_tags(tags: Iterable[str], merge: bool = False) -> tuple[list[str], lis
     return names, slugs
 
 
+
+def slug_of_title(title: str, post_id: str, kind: str = "post") -> str:
+    """The slug a new post gets from its title; a title with no letter, digit or emoji
+    ("!!!", "…") gets one from the end of its id, so such posts never queue up as
+    ``untitled``, ``untitled-2``... (ids end in a counter: they differ)."""
+    return slugify(title) or "%s-%s" % (kind, post_id[-8:])
+
 def written(title: Any, markdown: Any, custom_excerpt: Any, tags: Iterable[str]) -> tuple[Any, Any, Any, list]:
     """What an author wrote without the characters XML cannot carry (cms/text/chars.py):
     one of them would break the site's feeds and sitemap."""
@@ -196,16 +203,17 @@ class Posts:
                 "updated_by": editor_id, **({"slug": slug} if chosen else {})}
         if given_id and (earlier := await self.get(post_id)) is not None:
             return await self._sent_again(earlier, sent)
+        post_id = post_id or new_id()
         if slug:
             await self._check_slug(type, slug)
         else:
-            slug = await self._free_slug(type, slugify(title) or "untitled")
+            slug = await self._free_slug(type, slug_of_title(title, post_id, type))
         # Off the event loop; one person's renders take turns (cms/render_pool.py).
         rendered = await render_pool.render(markdown, custom_excerpt, (self._site_id, editor_id))
         html, featured, media_ids = await self._with_media(rendered.html, featured_image)
         now = utcnow()
         post = {
-            "_id": post_id or new_id(),
+            "_id": post_id,
             "type": type,
             **self._content(title, slug, markdown, custom_excerpt, tags, rendered, html, featured, media_ids),
             "author_id": author_id,
@@ -232,7 +240,7 @@ class Posts:
                     await self._saver.revisions.forget(post)  # the revision of a post that never was
                     raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
                 # Another new post took the free slug first (same title, same moment): the next one.
-                post["slug"] = await self._free_slug(type, slugify(title) or "untitled")
+                post["slug"] = await self._free_slug(type, slug_of_title(title, post["_id"], type))
         await self._saver.revisions.forget(post)
         raise Duplicate("no free slug for %r: give this %s a slug of its own" % (title, type))
 

@@ -17,6 +17,7 @@ import pymongo
 from cms.store.changes import PLATFORM, Changes
 from cms.store.errors import Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
+from cms.text.slugs import slugify
 
 SITE_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")
 # Names that would shadow the platform's own hosts or pages, mail and DNS
@@ -40,10 +41,20 @@ MAX_REASON = 500
 MAX_QUOTA_MB = 1024 * 1024  # a terabyte: more is a typing slip, not a plan
 
 
+def _for_example(name: str, shortest: int = 1) -> str:
+    """A site name is a DNS label (``<name>.<base>``): ASCII only, no IDN. Someone who
+    typed one in their own script is shown its transliteration (cms/text/slugs.py)."""
+    suggestion = slugify(name or "", MAX_NAME)
+    if len(suggestion) >= shortest and SITE_NAME_RE.match(suggestion) and "--" not in suggestion:
+        return " (for example %s)" % suggestion
+    return ""
+
+
 def validate_site_name(name: str) -> str:
     if not SITE_NAME_RE.match(name or ""):
         raise Invalid(
-            "invalid site name %r: use 1 to 40 lowercase letters, digits and inner hyphens" % name
+            "invalid site name %r: use 1 to 40 lowercase letters, digits and inner hyphens%s"
+            % (name, _for_example(name))
         )
     if name in RESERVED_NAMES:
         raise Invalid("the site name %r is reserved" % name)
@@ -57,7 +68,7 @@ def validate_new_site_name(name: str) -> str:
     name = (name or "").strip().lower()
     if len(name) < MIN_CHOSEN_NAME or len(name) > MAX_NAME or not SITE_NAME_RE.match(name) or "--" in name:
         raise Invalid("use %d to %d lowercase letters, digits and single hyphens, starting and ending with a "
-                      "letter or digit" % (MIN_CHOSEN_NAME, MAX_NAME))
+                      "letter or digit%s" % (MIN_CHOSEN_NAME, MAX_NAME, _for_example(name, MIN_CHOSEN_NAME)))
     if name in RESERVED_NAMES:
         raise Invalid("the name %s is reserved for the platform" % name)
     return name

@@ -2,6 +2,7 @@
 readers reach, typed tags are never dropped, and right-to-left sites say so."""
 
 import asyncio
+import re
 from urllib.parse import quote
 
 import pytest
@@ -171,3 +172,12 @@ async def test_right_to_left_languages_set_dir_on_html(world, client, language, 
     for path in ("/", "/posts/privet-mir", "/nowhere"):
         body = (await client.get("blog", path)).body.decode()
         assert '<html lang="%s" dir="%s">' % (language, direction) in body, path
+
+
+async def test_a_title_with_no_letters_gets_a_short_id_slug_not_untitled(world, client):
+    store = await world.site("blog")
+    owner = await world.member(store, "owner")
+    first, second = [await world.post(store, owner, title) for title in ("!!!", "…")]
+    assert re.fullmatch(r"post-[0-9a-f]{8}", first["slug"]) and re.fullmatch(r"post-[0-9a-f]{8}", second["slug"])
+    assert first["slug"] != second["slug"]
+    assert (await client.get("blog", "/posts/" + second["slug"])).code == 200

@@ -2,6 +2,8 @@
 
 import pytest
 
+from cms.store.errors import Invalid
+from cms.store.sites import validate_new_site_name, validate_site_name
 from cms.text.slugs import is_slug, slugify
 
 
@@ -55,3 +57,13 @@ def test_is_slug():
     assert not is_slug("-edge")
     assert not is_slug("double--hyphen")
     assert not is_slug("x" * 81)
+
+
+@pytest.mark.parametrize("check", [validate_new_site_name, validate_site_name])
+def test_site_names_stay_dns_labels_and_suggest_an_ascii_one(check):
+    with pytest.raises(Invalid) as refused:
+        check("Мой блог")
+    assert "lowercase letters" in str(refused.value) and "for example moy-blog" in str(refused.value)
+    with pytest.raises(Invalid) as refused:
+        check("東京")
+    assert "for example dong-jing" in str(refused.value)
