@@ -31,7 +31,7 @@ from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.ids import new_id
-from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
+from cms.store.posts import KEEP, MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.revisions import diff_html
 from cms.store.signup import first_steps
 from cms.text.slugs import slugify
@@ -260,6 +260,11 @@ def form_fields(handler: tornado.web.RequestHandler) -> dict[str, str]:
     }
 
 
+# What an autosave keeps and gives back: every field of the editor but the status.
+RESTORABLE = ("title", "slug", "markdown", "tags", "custom_excerpt", "publish_at", "featured_image",
+              "featured_alt", "featured_caption", "comments_closed", "author_id")
+
+
 def featured_of(fields: dict[str, str]) -> dict[str, str] | None:
     """The featured image the editor form names, for `Posts.create`/`update` (media)."""
     if not fields.get("featured_image"):
@@ -353,7 +358,9 @@ class EditorHandler(AdminHandler):
         if saved and post and saved["saved_at"] <= post["updated_at"]:
             saved = None  # older than what was saved since
         if saved and self.get_query_argument("restore", "") == "1":
-            fields.update({k: v for k, v in saved["fields"].items() if k in fields and k not in ("state", "publish_at", "author_id")})
+            # Only the fields the autosave holds (an older one has the text only, so the
+            # featured image stays as saved); never the status: restoring cannot publish.
+            fields.update({k: v for k, v in saved["fields"].items() if k in RESTORABLE})
             saved = None
         await self.show(kind, post, fields, autosave=saved, saved=self.get_query_argument("saved", "") == "1")
 
@@ -439,7 +446,11 @@ class AutosaveHandler(AdminHandler):
             await self.store.autosaves.discard(key, user_id)
             self.redirect("/admin/%s/%s" % (kind, post_id), status=303)
             return
-        fields = form_fields(self)
+        # Only what was sent: a field the request leaves out is not an empty one.
+        sent = self.request.body_arguments
+        fields = {k: v for k, v in form_fields(self).items() if k in sent and k in RESTORABLE}
+        if "author_id" in sent:
+            fields["author_id"] = self.get_body_argument("author_id", "").strip()[:64]
         saved_at = await self.store.autosaves.save(key, user_id, fields)
         self.write({"saved_at": self.local_time(saved_at, "%H:%M:%S")})
 
@@ -494,6 +505,16 @@ class HistoryHandler(AdminHandler):
         self.render("admin/history.html", nav=kind, kind=kind, post=post, revisions=revisions, people=people, diff=diff)
 
 
+def restored_image(revision: dict) -> Any:
+    """The featured image a restored revision had (None: none); KEEP for a revision
+    recorded before revisions kept it, so restoring one leaves the image as it is."""
+    if "featured_image" not in revision:
+        return KEEP
+    image = revision["featured_image"]
+    return {"media_id": image.get("media_id"), "url": image.get("url"), "alt": image.get("alt", ""),
+            "caption": image.get("caption", "")} if image else None
+
+
 class RestoreHandler(AdminHandler):
     """Restoring saves the old text as a new version; the status stays as it is."""
 
@@ -512,7 +533,7 @@ class RestoreHandler(AdminHandler):
                 title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
                 tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
                 status=post["status"], published_at=post.get("published_at"),
-                editor_id=self.current_user["_id"],
+                editor_id=self.current_user["_id"], featured_image=restored_image(revision),
             )
         except RenderRefused as error:
             raise tornado.web.HTTPError(422, reason=str(error)[:200]) from None

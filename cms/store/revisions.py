@@ -20,7 +20,9 @@ import pymongo
 
 from cms.store.scoped import Scoped
 
-KEPT_FIELDS = ("title", "slug", "markdown", "tags", "custom_excerpt", "status", "published_at")
+# Every field of a post an author sets, so History can bring any of them back.
+KEPT_FIELDS = ("title", "slug", "markdown", "tags", "custom_excerpt", "status", "published_at", "featured_image",
+               "author_id", "comments_closed")
 
 
 def revision_of(post: dict) -> dict:

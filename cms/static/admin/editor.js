@@ -23,11 +23,21 @@
     if (slug.dataset.touched !== "yes") slug.value = slugify(title.value);
   });
 
+  /* Every field of the post but its status (an autosave never publishes): restoring
+   * it must give back the featured image, author and schedule as well as the text. */
+  var KEPT_FIELDS = ["title", "slug", "markdown", "tags", "custom_excerpt", "publish_at",
+                     "featured_image", "featured_alt", "featured_caption", "author_id", "comments_closed"];
+  function valueOf(name) {
+    var field = form.elements[name];
+    if (!field) return null;  /* not on this form (the author select is for editors) */
+    return field.type === "checkbox" ? (field.checked ? "1" : "") : field.value;
+  }
   function textFields() {
     var data = new FormData();
     data.append("_xsrf", xsrf);
-    ["title", "slug", "markdown", "tags", "custom_excerpt"].forEach(function (name) {
-      data.append(name, form.elements[name].value);
+    KEPT_FIELDS.forEach(function (name) {
+      var value = valueOf(name);
+      if (value !== null) data.append(name, value);
     });
     return data;
   }
@@ -94,7 +104,7 @@
   }
 
   form.addEventListener("input", function (event) {
-    if (event.target.name === "state" || event.target.name === "publish_at") return;
+    if (event.target.name === "state") return;
     dirty = true;
     autosaveStatus.textContent = "Editing…";
     autosaveStatus.dataset.state = "dirty";
@@ -107,7 +117,7 @@
    * if the server cannot be reached, the text typed is offered back the next
    * time this editor opens. Dropped once the text it holds has been saved. */
   var LOCAL_KEY = "cms-unsaved:" + location.host + form.dataset.autosave;
-  var TEXT_FIELDS = ["title", "slug", "markdown", "tags", "custom_excerpt"];
+  var TEXT_FIELDS = KEPT_FIELDS.filter(function (name) { return valueOf(name) !== null; });
   var localTimer = null;
   function readLocal() {
     try { return JSON.parse(localStorage.getItem(LOCAL_KEY) || "null"); } catch (e) { return null; }
@@ -116,14 +126,15 @@
   function keepLocal() {
     localTimer = null;
     var copy = {at: new Date().toLocaleString()};
-    TEXT_FIELDS.forEach(function (name) { copy[name] = form.elements[name].value; });
+    TEXT_FIELDS.forEach(function (name) { copy[name] = valueOf(name); });
     try { localStorage.setItem(LOCAL_KEY, JSON.stringify(copy)); } catch (e) { /* full or private mode */ }
   }
   function sameAsForm(copy) {
-    return TEXT_FIELDS.every(function (name) { return (copy[name] || "") === form.elements[name].value; });
+    /* a copy from before a field was kept leaves it out: that field is not a difference */
+    return TEXT_FIELDS.every(function (name) { return !(name in copy) || (copy[name] || "") === valueOf(name); });
   }
   form.addEventListener("input", function (event) {
-    if (event.target.name === "state" || event.target.name === "publish_at") return;
+    if (event.target.name === "state") return;
     if (!localTimer) localTimer = setTimeout(keepLocal, 300);
   });
   form.addEventListener("submit", function () {
@@ -151,7 +162,12 @@
     offer.appendChild(restore); offer.appendChild(discard);
     form.parentNode.insertBefore(offer, form);
     restore.addEventListener("click", function () {
-      TEXT_FIELDS.forEach(function (name) { form.elements[name].value = copy[name] || ""; });
+      TEXT_FIELDS.forEach(function (name) {
+        if (!(name in copy)) return;
+        var field = form.elements[name];
+        if (field.type === "checkbox") field.checked = copy[name] === "1";
+        else field.value = copy[name] || "";
+      });
       if (copy.slug) slug.dataset.touched = "yes";
       offer.remove();
       body.dispatchEvent(new Event("input", {bubbles: true}));

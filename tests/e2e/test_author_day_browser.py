@@ -1,0 +1,54 @@
+"""An author's working day in a real Chromium (issue 16): nothing chosen is lost, Enter never submits."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from cms.images.process import process
+from tests import images
+from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
+from tests.e2e.test_admin_browser import sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def pictured_post(live_app):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        owner = await live_app.world.member(store, "owner", name="Olga Owner")
+        item, _ = await store.media.add(process(images.jpeg(120, 80)), "cover.jpg", owner["_id"])
+        url = item["files"][0]["url"]
+        post = await live_app.world.post(store, owner, "Harbour", markdown="Boats.", tags=["sea"],
+                                         featured_image={"url": url, "alt": "Boats at dawn", "caption": "At six"})
+        return store, owner, post, url
+
+    return live_app.call(setup)
+
+
+def test_restoring_the_servers_autosave_keeps_the_featured_image_and_its_changes(live_app, browser):  # noqa: F811
+    store, owner, post, url = pictured_post(live_app)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    editor = live_app.url("alpha", "/admin/posts/%s" % post["_id"])
+    browser.get(editor)
+    alt = browser.find_element(By.NAME, "featured_alt")
+    alt.clear()
+    alt.send_keys("Boats in the mist")
+    browser.find_element(By.NAME, "markdown").send_keys(Keys.END, "\n\nA new line.")
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_element(By.ID, "autosave-status").get_attribute("data-state") == "saved")
+    browser.execute_script("localStorage.clear()")  # the server's copy only, as on another computer
+    browser.get(editor)
+    WebDriverWait(browser, 10).until(EC.element_to_be_clickable((By.LINK_TEXT, "Restore them"))).click()
+    WebDriverWait(browser, 10).until(EC.url_contains("restore=1"))
+    assert browser.find_element(By.NAME, "featured_image").get_attribute("value") == url
+    assert browser.find_element(By.NAME, "featured_alt").get_attribute("value") == "Boats in the mist"
+    assert browser.find_element(By.NAME, "featured_caption").get_attribute("value") == "At six"
+    browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    saved = live_app.call(lambda: store.posts.get(post["_id"]))
+    assert saved["markdown"].endswith("A new line.") and saved["status"] == "published"
+    assert saved["featured_image"]["url"] == url and saved["featured_image"]["alt"] == "Boats in the mist"

@@ -1,0 +1,75 @@
+"""An author's working day (issue 16): nothing typed or chosen is lost on the way.
+
+Autosaves and revisions keep every field of a post, a republished post keeps
+its first publication date, an invitation is made once per click.
+"""
+
+from __future__ import annotations
+
+import json
+
+from tests import images
+from tests.admin_session import form, post_id_of, signed_in
+from tests.http.test_media import upload
+
+
+async def picture(session, name: str = "cover.jpg") -> str:
+    answer = await upload(session, [(name, images.jpeg(60, 40), "image/jpeg")])
+    return json.loads(answer.body)["items"][0]["url"]
+
+
+async def pictured_post(world, client):
+    store = await world.site("alpha")
+    owner = await world.member(store, "owner")
+    session = await signed_in(client, "alpha", owner)
+    url = await picture(session)
+    saved = await session.post("/admin/posts/new", form(
+        title="Harbour", markdown="Boats.", state="published", tags="sea",
+        featured_image=url, featured_alt="Boats at dawn", featured_caption="Taken at six"))
+    return store, owner, session, post_id_of(saved), url
+
+
+async def test_restoring_an_autosave_of_the_text_keeps_the_featured_image(world, client):
+    store, owner, session, post_id, url = await pictured_post(world, client)
+    # What the editor's script sent before: the text fields only.
+    typed = {"title": "Harbour", "slug": "harbour", "markdown": "Boats.\n\nA new line.", "tags": "sea",
+             "custom_excerpt": ""}
+    assert (await session.post("/admin/posts/%s/autosave" % post_id, typed)).code == 200
+    restored = (await session.get("/admin/posts/%s?restore=1" % post_id)).body.decode()
+    assert "A new line.</textarea>" in restored
+    assert 'value="%s"' % url in restored and 'value="Boats at dawn"' in restored and 'value="Taken at six"' in restored
+    saved = await session.post("/admin/posts/%s" % post_id, form(
+        title="Harbour", markdown="Boats.\n\nA new line.", state="published", tags="sea", version="1",
+        featured_image=url, featured_alt="Boats at dawn", featured_caption="Taken at six"))
+    assert saved.code == 303
+    page = (await client.get("alpha", "/posts/harbour")).body.decode()
+    assert 'alt="Boats at dawn"' in page and "Taken at six" in page
+
+
+async def test_an_autosave_keeps_every_field_the_author_changed(world, client):
+    store, owner, session, post_id, url = await pictured_post(world, client)
+    other = await picture(session, "other.jpg")
+    editor = await world.member(store, "editor", name="Eve Editor")
+    typed = {"title": "Harbour", "slug": "harbour", "markdown": "Boats.", "tags": "sea, dawn",
+             "custom_excerpt": "Early boats", "featured_image": other, "featured_alt": "Nets",
+             "featured_caption": "Drying nets", "author_id": editor["_id"], "publish_at": "2031-05-06T07:08"}
+    assert (await session.post("/admin/posts/%s/autosave" % post_id, typed)).code == 200
+    restored = (await session.get("/admin/posts/%s?restore=1" % post_id)).body.decode()
+    for value in (other, "Nets", "Drying nets", "sea, dawn", "2031-05-06T07:08"):
+        assert 'value="%s"' % value in restored, value
+    assert "Early boats</textarea>" in restored
+    assert '<option value="%s" selected>Eve Editor' % editor["_id"] in restored
+    assert (await store.posts.get(post_id))["featured_image"]["url"] == url  # the post itself untouched
+
+
+async def test_history_brings_back_an_old_featured_image(world, client):
+    store, owner, session, post_id, url = await pictured_post(world, client)
+    removed = await session.post("/admin/posts/%s" % post_id, form(
+        title="Harbour", markdown="Boats.", state="published", tags="sea", version="1"))
+    assert removed.code == 303 and (await store.posts.get(post_id))["featured_image"] is None
+    restored = await session.post("/admin/posts/%s/restore" % post_id, {"revision": "1", "version": "2"})
+    assert restored.code == 303
+    image = (await store.posts.get(post_id))["featured_image"]
+    assert image["url"] == url and image["alt"] == "Boats at dawn" and image["caption"] == "Taken at six"
+    revision = await store.revisions.get(post_id, 1)
+    assert revision["featured_image"]["url"] == url and revision["author_id"] == owner["_id"]
