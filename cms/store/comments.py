@@ -54,7 +54,7 @@ def utcnow() -> dt.datetime:
 
 
 def aware(when: dt.datetime | None) -> dt.datetime | None:
-    """The embedded server hands datetimes back naive (UTC): make them comparable."""
+    """A datetime read without ``tz_aware`` (another client than `cms.db`'s) is naive UTC: make it comparable."""
     if when is not None and when.tzinfo is None:
         return when.replace(tzinfo=dt.timezone.utc)
     return when
@@ -187,9 +187,10 @@ class Comments:
             raise Invalid(str(error)) from None
         if links_in(text) > MAX_LINKS:
             raise Invalid("a comment may name at most %d web addresses" % MAX_LINKS)
-        changed = await self._comments.find_one_and_update(
-            {"_id": comment_id}, {"$set": {"text": text, "html": html, "digest": digest_of(text), "edited": utcnow()}},
-            return_document=pymongo.ReturnDocument.AFTER)
+        # A replace, not ``$set``: nx-27017 stores a datetime written by ``$set`` as a string
+        # (pinned in tests/http/test_admin_revisions.py), MongoDB as a date.
+        changed = {**comment, "text": text, "html": html, "digest": digest_of(text), "edited": utcnow()}
+        await self._comments.replace_one({"_id": comment_id}, changed)
         if changed["status"] == "approved":
             await self._shown()
         return changed
@@ -201,9 +202,8 @@ class Comments:
         before = await self.get(comment_id)
         if before is None:
             raise NotFound("no such comment")
-        after = await self._comments.find_one_and_update(
-            {"_id": comment_id}, {"$set": {"status": status, "moderated": utcnow()}},
-            return_document=pymongo.ReturnDocument.AFTER)
+        after = {**before, "status": status, "moderated": utcnow()}  # a replace: see `edit`
+        await self._comments.replace_one({"_id": comment_id}, after)
         if "approved" in (before["status"], status) and before["status"] != status:
             await self._shown()
         if status == "approved" and before["status"] != "approved":

@@ -245,6 +245,9 @@ async def commented_site(world, db):
                              email="bo@example.org")
     await store.comments.add(post, "Waiting", status="pending", name="Cy", email="cy@example.org")
     await store.comments.add(post, "Pills", status="spam", name="Spam", email="spam@example.org")
+    mine = await store.comments.add(post, "Owner's typo", status="approved", user=owner)
+    await store.comments.edit(mine["_id"], owner["_id"], "Owner's words")  # an edited one keeps its time
+    await store.comments.moderate(top["_id"], "approved")
     await Sites(db).set_comment_settings(store.site_id, {"mode": "open", "close_after_days": 14})
     return store
 
@@ -253,17 +256,18 @@ async def comments_of(store) -> list[tuple]:
     rows = [c async for c in store.comments.all()]
     texts = {c["_id"]: c["text"] for c in rows}
     return sorted((c["text"], c["html"], c["name"], c["email"], c["website"], c["status"],
-                   texts.get(c["parent"]), c["created"].replace(microsecond=0)) for c in rows)
+                   texts.get(c["parent"]), c["created"].replace(microsecond=0),
+                   c["edited"].replace(microsecond=0) if c["edited"] else None) for c in rows)
 
 
 async def test_comments_and_their_settings_go_into_the_archive_and_come_back(world, db, tmp_path):
     store = await commented_site(world, db)
     path = tmp_path / "talk.zip"
     counts = await export_site(store, path)
-    assert counts["reader_comments"] == 4
+    assert counts["reader_comments"] == 5
     copy = await new_site(db, "copy", "owner-talk@example.com", TEST_PASSWORD)
     report = await restore_archive(db, copy.site, path)
-    assert report.reader_comments == 4
+    assert report.reader_comments == 5
     copied = SiteStore(db, await Sites(db).by_name("copy"))
     assert await comments_of(copied) == await comments_of(store)
     assert (await Sites(db).by_name("copy"))["comments"] == {"mode": "open", "close_after_days": 14}
@@ -278,7 +282,7 @@ async def test_a_commenters_scripted_website_in_an_archive_is_dropped(world, db,
     _rewrite(path, changed, lambda body: body.replace(b'"https://ada.example"', b'"javascript:alert(1)"'))
     copy = await new_site(db, "copy", "owner-talk@example.com", TEST_PASSWORD)
     await restore_archive(db, copy.site, changed)
-    assert [c["website"] async for c in copy.comments.all()] == ["", "", "", ""]
+    assert [c["website"] async for c in copy.comments.all()] == ["", "", "", "", ""]
 
 
 @pytest.mark.parametrize("damage, message", [
