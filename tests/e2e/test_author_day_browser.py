@@ -52,3 +52,38 @@ def test_restoring_the_servers_autosave_keeps_the_featured_image_and_its_changes
     saved = live_app.call(lambda: store.posts.get(post["_id"]))
     assert saved["markdown"].endswith("A new line.") and saved["status"] == "published"
     assert saved["featured_image"]["url"] == url and saved["featured_image"]["alt"] == "Boats in the mist"
+
+
+def test_enter_in_title_slug_or_tags_never_submits_and_takes_the_tag_suggestion(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        owner = await live_app.world.member(store, "owner", name="Olga Owner")
+        await live_app.world.post(store, owner, "Old one", tags=["writing", "work"])
+        return store, owner
+
+    store, owner = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/new"))
+    browser.execute_script("window.stayed = true")  # gone if the page is submitted and replaced
+    browser.find_element(By.CSS_SELECTOR, "input[name=state][value=published]").click()
+    browser.find_element(By.NAME, "markdown").send_keys("Words.")
+    browser.find_element(By.NAME, "title").send_keys("A day of writing", Keys.ENTER)
+    browser.find_element(By.NAME, "slug").send_keys(Keys.END, "-2", Keys.ENTER)
+    tags = browser.find_element(By.NAME, "tags")
+    tags.send_keys("writ", Keys.ENTER)  # at once, before the suggestions are in: they are waited for
+    WebDriverWait(browser, 10).until(lambda b: tags.get_attribute("value") == "writing, ")
+    tags.send_keys("wo")
+    listbox = browser.find_element(By.ID, "tag-suggestions")
+    WebDriverWait(browser, 10).until(lambda b: listbox.is_displayed())
+    tags.send_keys(Keys.ENTER)  # the list is open, nothing highlighted yet: its first, best match
+    WebDriverWait(browser, 10).until(lambda b: tags.get_attribute("value") == "writing, work, ")
+    tags.send_keys("zebra", Keys.ENTER)  # no such tag: kept as typed, still nothing submitted
+    WebDriverWait(browser, 10).until(
+        lambda b: b.find_element(By.ID, "tag-suggestions-status").get_attribute("textContent") == "No matching tags.")
+    assert browser.execute_script("return window.stayed === true")
+    assert browser.find_element(By.NAME, "title").get_attribute("value") == "A day of writing"
+    assert live_app.call(lambda: store.posts.admin_list("post")).total == 1  # the old one only
+    browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()  # Save does publish
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    saved = live_app.call(lambda: store.posts.get_visible("post", "a-day-of-writing-2"))
+    assert saved["status"] == "published" and saved["tags"] == ["writing", "work", "zebra"]

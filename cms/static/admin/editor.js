@@ -75,6 +75,16 @@
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") leaving(); });
   form.addEventListener("submit", function () { submitting = true; });
 
+  /* Enter in a one-line field (title, slug, tags, image fields) never submits the
+   * form: with the status at Published it would publish a half-typed post. Only
+   * the Save button (or Enter on it) saves. */
+  form.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key === "Enter" && field.tagName === "INPUT" && field.type !== "submit" && field.type !== "button") {
+      event.preventDefault();
+    }
+  });
+
   /* --- live preview --- */
   var socket = null, seq = 0, backoff = 500;
   function connect() {

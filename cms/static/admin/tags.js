@@ -3,7 +3,9 @@
  * the site's existing tags that match it (GET data-suggest?q=..., this site's
  * tags, drafts' included) are listed in a role=listbox below. Arrow keys move
  * through them, Enter (or a click) puts the highlighted one in place of what
- * was typed, Escape or leaving the field closes the list. */
+ * was typed (the first, best match when none is highlighted yet; when Enter
+ * comes before the suggestions, the first to arrive), Escape or leaving the
+ * field closes the list. Enter never submits the form. */
 (function () {
   "use strict";
   var input = document.querySelector("input[data-suggest]");
@@ -11,7 +13,7 @@
   if (!input || !list) return;
   var status = document.getElementById("tag-suggestions-status");
   var DELAY_MS = 120;
-  var options = [], active = -1, timer = null, asked = 0;
+  var options = [], active = -1, timer = null, asked = 0, pending = false, pickFirst = false;
 
   function segments() { return input.value.split(","); }
   function typed() { var all = segments(); return all[all.length - 1].trim(); }
@@ -49,7 +51,7 @@
     var taken = alreadyChosen();
     tags = tags.filter(function (tag) { return taken.indexOf(tag.name.toLowerCase()) < 0; });
     close();
-    if (!tags.length) { if (status) status.textContent = "No matching tags."; return; }
+    if (!tags.length) { pickFirst = false; if (status) status.textContent = "No matching tags."; return; }
     tags.forEach(function (tag, i) {
       var option = document.createElement("li");
       option.id = "tag-suggestion-" + i;
@@ -68,22 +70,26 @@
     });
     list.hidden = false;
     input.setAttribute("aria-expanded", "true");
+    if (pickFirst) { pickFirst = false; pick(0); return; }
     if (status) status.textContent = tags.length === 1 ? "1 tag suggested." : tags.length + " tags suggested.";
   }
 
   function suggest() {
     timer = null;
     var query = typed();
-    if (!query) { close(); return; }
+    if (!query) { pickFirst = false; close(); return; }
     var mine = ++asked;
+    pending = true;
     fetch(input.dataset.suggest + "?q=" + encodeURIComponent(query), {
       credentials: "same-origin", headers: {"Accept": "application/json"}
     }).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     }).then(function (answer) {
-      if (mine === asked && document.activeElement === input) show(answer.tags || []);
-    }).catch(function () { if (mine === asked) close(); });
+      if (mine !== asked) return;
+      pending = false;
+      if (document.activeElement === input) show(answer.tags || []);
+    }).catch(function () { if (mine === asked) { pending = false; pickFirst = false; close(); } });
   }
 
   input.addEventListener("input", function () {
@@ -98,14 +104,16 @@
     } else if (event.key === "ArrowUp" && open) {
       event.preventDefault();
       highlight(active - 1);
-    } else if (event.key === "Enter" && open && active >= 0) {
-      event.preventDefault();  // pick the tag, do not submit the form
-      pick(active);
+    } else if (event.key === "Enter") {
+      event.preventDefault();  // a tag field never submits the form
+      if (open) pick(active >= 0 ? active : 0);
+      else if (timer || pending) pickFirst = true;  // typed faster than the suggestions came
     } else if (event.key === "Escape" && !list.hidden) {
       event.preventDefault();
       asked++;
+      pending = pickFirst = false;
       close();
     }
   });
-  input.addEventListener("blur", function () { asked++; close(); });
+  input.addEventListener("blur", function () { asked++; pending = pickFirst = false; close(); });
 })();
