@@ -42,6 +42,7 @@ from cms.handlers.refused import RefusedHandler
 from cms.handlers.signup import signup_routes
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
+from cms.handlers.trash import trash_routes
 from cms.handlers.wellknown import wellknown_routes
 from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
@@ -54,6 +55,7 @@ from cms.requestid import EchoRequestId, RequestIds
 from cms.supervisor import DatabaseMonitor
 from cms.tenancy import SiteResolver
 from cms.themes import registry
+from cms.trashsweep import TrashSweep
 from ui_modules import MODULES
 
 log = logging.getLogger(__name__)
@@ -131,11 +133,13 @@ class CMSApplication(tornado.web.Application):
         self.domain_checks = RateLimiter(rate=1 / 60, burst=5)
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
+        self.trash_sweep = TrashSweep(self)  # deleted posts past CMS_TRASH_DAYS go for good (cms.trashsweep)
         self.comment_limits = CommentLimits()  # readers' comments per address and site (cms.handlers.comments)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
+            + trash_routes()  # /admin/trash and Delete (cms.handlers.trash)
             + export_routes()
             + comment_routes()  # /comments: readers' comments; /admin/comments: moderation
             + import_routes()  # /admin/import: WordPress and Ghost exports (cms/importers/)
@@ -172,6 +176,7 @@ class CMSApplication(tornado.web.Application):
         if self.sampler is not None:
             self.sampler.stop()
         self.mail.stop()
+        self.trash_sweep.stop()
         self.access_log.flush()
         images_pool.pool.stop()
         render_pool.shutdown()

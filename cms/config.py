@@ -157,6 +157,7 @@ class Settings:
     sites_per_account: int = 5  # CMS_SITES_PER_ACCOUNT: sites one account may own
     log_format: str = "text"  # CMS_LOG_FORMAT: text, or json (one object a line; cms.logs)
     metrics_port: int | None = None  # CMS_METRICS_PORT: Prometheus metrics there (cms.metrics); unset: none
+    trash_days: int = 30  # CMS_TRASH_DAYS: how long deleted posts and pages wait in the Trash (cms.store.trash)
     extra: dict = dataclasses.field(default_factory=dict)
 
     @classmethod
@@ -181,6 +182,7 @@ class Settings:
         except logs.LogFormatError as e:
             raise ConfigError(str(e)) from None
         metrics_port = int(_number(env, "CMS_METRICS_PORT", 0, int, minimum=1, maximum=65535)) or None
+        trash_days = int(_number(env, "CMS_TRASH_DAYS", 30, int, minimum=1, maximum=3650))
         cookie_secret = env.get("COOKIE_SECRET", "")
         if uri and not cookie_secret:
             raise ConfigError("COOKIE_SECRET is required when a MongoDB URI is set")
@@ -213,6 +215,7 @@ class Settings:
             sites_per_account=sites_per_account,
             log_format=log_format,
             metrics_port=metrics_port,
+            trash_days=trash_days,
         )
         return settings
 

@@ -22,12 +22,13 @@ from cms.store.revisions import Revisions
 from cms.store.scoped import Scoped
 from cms.store.sessions import PersonSessions, Sessions
 from cms.store.sites import Changes, Sites
+from cms.store.trash import Trash
 from cms.store.users import Users
 
 __all__ = [
     "ROLES", "Autosaves", "Changes", "Comments", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
     "NotFound", "Page", "PersonSessions", "Posts", "Redirects", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
-    "StoreError", "Users",
+    "StoreError", "Trash", "Users",
 ]
 
 
@@ -47,6 +48,10 @@ class SiteStore:
     @functools.cached_property
     def posts(self) -> Posts:
         return Posts(self.db, self.site_id)
+
+    @functools.cached_property
+    def trash(self) -> Trash:
+        return Trash(self.db, self.site_id)
 
     @functools.cached_property
     def members(self) -> Members:

@@ -363,10 +363,11 @@ class Posts:
         )
 
     async def get(self, post_id: Any, type: str | None = None) -> dict | None:
-        """Any post or page of this site by id, whatever its status (admin side)."""
+        """Any post or page of this site by id, whatever its status (admin side), but not
+        one in the Trash (cms/store/trash.py): nothing edits or shows it there."""
         if not isinstance(post_id, str):
             return None
-        filter: dict[str, Any] = {"_id": post_id}
+        filter: dict[str, Any] = {"_id": post_id, "status": {"$ne": "trashed"}}
         if type:
             filter["type"] = type
         return await self._posts.find_one(filter)
@@ -382,8 +383,8 @@ class Posts:
         number: int = 1,
         per_page: int = 20,
     ) -> Page:
-        """Every post of the site, newest change first, filtered as the admin asks."""
-        filter: dict[str, Any] = {"type": type}
+        """Every post of the site (not the Trash's), newest change first, filtered as the admin asks."""
+        filter: dict[str, Any] = {"type": type, "status": {"$ne": "trashed"}}
         if state:
             filter.update(state_filter(state))
         if tag:
@@ -415,7 +416,7 @@ class Posts:
     async def all_tags(self) -> list[dict]:
         """Each tag of the site's posts: ``{"slug", "name", "count"}``, by name."""
         counts: dict[str, dict] = {}
-        async for post in self._posts.find({"type": "post"}, {"tags": 1, "tag_slugs": 1}):
+        async for post in self._posts.find({"type": "post", "status": {"$ne": "trashed"}}, {"tags": 1, "tag_slugs": 1}):
             for name, slug in zip(post.get("tags", []), post.get("tag_slugs", [])):
                 entry = counts.setdefault(slug, {"slug": slug, "name": name, "count": 0})
                 entry["count"] += 1
