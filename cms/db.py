@@ -120,6 +120,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "changes": [
         ([("site_id", 1)], {"unique": True}),
     ],
+    "events": [  # cms/store/events.py: what live readers are told
+        ([("site_id", 1), ("seq", 1)], {"unique": True}),
+        ([("site_id", 1), ("key", 1)], {"unique": True}),
+        ([("created", 1)], {"expireAfterSeconds": 24 * 3600}),  # events.TTL
+    ],
     "sessions": [  # cms/store/sessions.py
         ([("id_hash", 1)], {"unique": True}),
         ([("site_id", 1), ("user_id", 1), ("last_seen", -1)], {}),

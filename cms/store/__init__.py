@@ -11,6 +11,7 @@ import functools
 from cms.store.autosaves import Autosaves
 from cms.store.comments import Comments
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound, StoreError
+from cms.store.events import Events
 from cms.store.imports import ImportedItems, ImportJobs
 from cms.store.invitations import Invitations
 from cms.store.media import Media
@@ -26,7 +27,7 @@ from cms.store.trash import Trash
 from cms.store.users import Users
 
 __all__ = [
-    "ROLES", "Autosaves", "Changes", "Comments", "Conflict", "Duplicate", "Invalid", "Invitations", "Media", "Members",
+    "ROLES", "Autosaves", "Changes", "Comments", "Conflict", "Duplicate", "Events", "Invalid", "Invitations", "Media", "Members",
     "NotFound", "Page", "PersonSessions", "Posts", "Redirects", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
     "StoreError", "Trash", "Users",
 ]
@@ -84,6 +85,10 @@ class SiteStore:
     @functools.cached_property
     def redirects(self) -> Redirects:
         return Redirects(self.db, self.site_id)
+
+    @functools.cached_property
+    def events(self) -> Events:
+        return Events(self.db, self.site_id)
 
     @functools.cached_property
     def comments(self) -> Comments:

@@ -29,6 +29,7 @@ from typing import Any, Iterable
 import pymongo
 
 from cms import events
+from cms.store import events as live_events
 from cms.store.changes import Changes
 from cms.store.errors import Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
@@ -123,6 +124,7 @@ def safe_website(value: Any) -> str:
 
 class Comments:
     def __init__(self, db, site_id: Any) -> None:
+        self._db = db  # for the live readers' events (cms/store/events.py)
         self._site_id = site_id
         # Writes move the change counter only when readers would see the difference (`_shown`).
         self._comments = Scoped(db.comments, site_id, affects_pages=False)
@@ -171,6 +173,7 @@ class Comments:
         if status == "approved":
             await self._shown()
             events.comment_approved(self._site_id, post["_id"], comment)
+            await live_events.comment_approved(self._db, self._site_id, post["_id"], comment)  # other processes
         return comment
 
     async def edit(self, comment_id: str, user_id: Any, text: str, now: dt.datetime | None = None) -> dict:
@@ -208,6 +211,7 @@ class Comments:
             await self._shown()
         if status == "approved" and before["status"] != "approved":
             events.comment_approved(self._site_id, after["post_id"], after)
+            await live_events.comment_approved(self._db, self._site_id, after["post_id"], after)  # other processes
         return after
 
     async def delete(self, comment_id: str) -> bool:

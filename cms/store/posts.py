@@ -17,6 +17,7 @@ import pymongo
 
 from cms import render_pool
 from cms.images.markup import media_urls, responsive
+from cms.store import events
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
 from cms.store.listing import LISTINGS, Listing
@@ -228,7 +229,7 @@ class Posts:
         }
         for _ in range(SLUG_TRIES):
             try:
-                return await self._saver.insert(post)
+                saved = await self._saver.insert(post)
             except pymongo.errors.DuplicateKeyError:
                 if given_id and (earlier := await self.get(post_id)) is not None:
                     return await self._sent_again(earlier, sent)  # the same form, twice at one moment
@@ -241,6 +242,9 @@ class Posts:
                     raise Duplicate("the slug %r is already used by another %s of this site" % (slug, type)) from None
                 # Another new post took the free slug first (same title, same moment): the next one.
                 post["slug"] = await self._free_slug(type, slug_of_title(title, post["_id"], type))
+            else:
+                await events.post_published(self._db, self._site_id, saved)  # live readers (cms.live)
+                return saved
         await self._saver.revisions.forget(post)
         raise Duplicate("no free slug for %r: give this %s a slug of its own" % (title, type))
 
@@ -327,6 +331,8 @@ class Posts:
                 raise Duplicate("the slug %r is already used by another %s of this site" % (slug, kind)) from None
             if saved is not None:
                 await self._keep_old_address(current, saved)
+                if not shown(current):  # newly published (or scheduled): live readers (cms.live)
+                    await events.post_published(self._db, self._site_id, saved)
                 return saved
         return await self._not_saved(post_id, replacement, int(expected_version))
 
