@@ -47,6 +47,8 @@ from cms.handlers.wellknown import wellknown_routes
 from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
+from cms.live.handlers import live_routes
+from cms.live.hub import Hub
 from cms.mail import Mailer
 from cms.metrics import RequestMetrics, Sampler
 from cms.pagecache import PageCache
@@ -135,6 +137,7 @@ class CMSApplication(tornado.web.Application):
         self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
         self.trash_sweep = TrashSweep(self)  # deleted posts past CMS_TRASH_DAYS go for good (cms.trashsweep)
         self.comment_limits = CommentLimits()  # readers' comments per address and site (cms.handlers.comments)
+        self.live = Hub(db)  # readers' live sockets and the poll of events that feeds them (cms.live)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
@@ -142,6 +145,7 @@ class CMSApplication(tornado.web.Application):
             + trash_routes()  # /admin/trash and Delete (cms.handlers.trash)
             + export_routes()
             + comment_routes()  # /comments: readers' comments; /admin/comments: moderation
+            + live_routes()  # /live, /live.json: events pushed to readers' pages (cms.live)
             + import_routes()  # /admin/import: WordPress and Ghost exports (cms/importers/)
             + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route
@@ -164,6 +168,7 @@ class CMSApplication(tornado.web.Application):
         self.changes.stop()
         self.changes = ChangeWatcher(db)
         self.resolver = SiteResolver(db, self.cms_settings.base_domain, self.changes)
+        self.live.db = db
         self.monitor.use(db)
         self.mail.use(db)
 
@@ -173,6 +178,7 @@ class CMSApplication(tornado.web.Application):
         sampler, the access log's last lines, the mail sender, and this process's image
         and Markdown worker processes."""
         self.changes.stop()
+        self.live.stop()
         if self.sampler is not None:
             self.sampler.stop()
         self.mail.stop()

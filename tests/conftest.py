@@ -101,6 +101,7 @@ async def app(settings: Settings, db):
     app.page_cache.render_budget = 30.0
     yield app
     app.changes.stop()  # its poll must not outlive the test's database
+    app.live.stop()  # nor the live events' poll (cms.live.hub)
     app.mail.stop()  # nor the mail sender's
 
 
