@@ -279,6 +279,17 @@ def featured_fields(post: dict | None) -> dict[str, str]:
             "featured_caption": image.get("caption", "")}
 
 
+MINUTE = "%Y-%m-%dT%H:%M"  # the editor's "Publish at" (datetime-local) format
+
+
+def remembered_date(post: dict) -> dt.datetime | None:
+    """The date the editor's "Publish at" shows: the post's own (scheduled or not), or
+    for a post that was unpublished the one it had (kept by `Posts.update`)."""
+    if post.get("status") == "published":
+        return post.get("published_at")
+    return post.get("was_published_at")
+
+
 class EditorHandler(AdminHandler):
     """``/admin/posts/new`` and ``/admin/posts/<id>`` (and the same for pages)."""
 
@@ -286,7 +297,7 @@ class EditorHandler(AdminHandler):
         return {
             "title": post["title"], "slug": post["slug"], "markdown": post["markdown"],
             "tags": ", ".join(post.get("tags", [])), "custom_excerpt": post.get("custom_excerpt", ""),
-            "state": state_of(post), "publish_at": self.local_time(post.get("published_at"), "%Y-%m-%dT%H:%M"),
+            "state": state_of(post), "publish_at": self.local_time(remembered_date(post), MINUTE),
             **featured_fields(post), "author_id": post.get("author_id") or "",
             "comments_closed": "1" if post.get("comments_closed") else "",
         }
@@ -374,8 +385,16 @@ class EditorHandler(AdminHandler):
         if state == "draft":
             return "draft", None
         if state == "published":
-            keep = post and state_of(post) == "published"
-            return "published", post["published_at"] if keep else utcnow()
+            # The date it was published at (or had before it was unpublished), unless the
+            # author typed another past one in "Publish at".
+            remembered = remembered_date(post) if post and state_of(post) != "scheduled" else None
+            typed = fields["publish_at"]
+            if remembered and typed == self.local_time(remembered, MINUTE):
+                return "published", remembered
+            when = parse_local_time(typed, self.tz) if typed else None
+            if when is not None and when <= utcnow():
+                return "published", when.astimezone(dt.timezone.utc)
+            return "published", remembered or utcnow()
         when = parse_local_time(fields["publish_at"], self.tz)
         if when is None:
             raise StoreError("pick the date and time to publish at")

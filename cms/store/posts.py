@@ -316,6 +316,9 @@ class Posts:
             "updated_at": now,
             "updated_by": editor_id,
         }
+        if status != "published" and state_of(current, now) == "published":
+            # Unpublished: its date is remembered, so publishing it again keeps it (issue 16.5).
+            fields["was_published_at"] = current["published_at"]
         if author_id is not None:
             fields["author_id"] = author_id
         if comments_closed is not None:  # None: as it was (cms/store/comments.py reads it)

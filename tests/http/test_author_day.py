@@ -73,3 +73,43 @@ async def test_history_brings_back_an_old_featured_image(world, client):
     assert image["url"] == url and image["alt"] == "Boats at dawn" and image["caption"] == "Taken at six"
     revision = await store.revisions.get(post_id, 1)
     assert revision["featured_image"]["url"] == url and revision["author_id"] == owner["_id"]
+
+
+async def test_unpublishing_and_publishing_again_keeps_the_first_publication_date(world, client):
+    store = await world.site("alpha")
+    owner = await world.member(store, "owner")
+    session = await signed_in(client, "alpha", owner)
+    post_id = post_id_of(await session.post("/admin/posts/new", form(title="Dawn", markdown="x", state="published")))
+    first = (await store.posts.get(post_id))["published_at"]
+    shown = first.strftime("%Y-%m-%dT%H:%M")  # the site's time zone is UTC
+    await session.post("/admin/posts/%s" % post_id, form(title="Dawn", markdown="x", state="draft", version="1"))
+    assert (await client.get("alpha", "/posts/dawn")).code == 404
+    draft = (await session.get("/admin/posts/%s" % post_id)).body.decode()
+    assert 'name="publish_at" value="%s"' % shown in draft  # the date it will get back
+    again = await session.post("/admin/posts/%s" % post_id, form(
+        title="Dawn", markdown="x", state="published", publish_at=shown, version="2"))
+    assert again.code == 303
+    assert (await store.posts.get(post_id))["published_at"] == first
+    assert (await client.get("alpha", "/posts/dawn")).code == 200
+
+
+async def test_an_author_who_changes_the_date_of_a_republished_post_gets_that_date(world, client):
+    store = await world.site("alpha")
+    owner = await world.member(store, "owner")
+    session = await signed_in(client, "alpha", owner)
+    post_id = post_id_of(await session.post("/admin/posts/new", form(title="Dusk", markdown="x", state="published")))
+    await session.post("/admin/posts/%s" % post_id, form(title="Dusk", markdown="x", state="draft", version="1"))
+    await session.post("/admin/posts/%s" % post_id, form(
+        title="Dusk", markdown="x", state="published", publish_at="2024-03-04T05:06", version="2"))
+    assert (await store.posts.get(post_id))["published_at"].isoformat() == "2024-03-04T05:06:00+00:00"
+
+
+async def test_publishing_a_scheduled_post_now_publishes_it_now(world, client):
+    store = await world.site("alpha")
+    owner = await world.member(store, "owner")
+    session = await signed_in(client, "alpha", owner)
+    post_id = post_id_of(await session.post("/admin/posts/new", form(
+        title="Later", markdown="x", state="scheduled", publish_at="2040-01-02T03:04")))
+    await session.post("/admin/posts/%s" % post_id, form(
+        title="Later", markdown="x", state="published", publish_at="2040-01-02T03:04", version="1"))
+    assert (await client.get("alpha", "/posts/later")).code == 200
