@@ -39,10 +39,28 @@ def site_of(location: str, port: int) -> tuple[str, str]:
     return parts.hostname[: -len(".localhost")], parts.path + ("?" + parts.query if parts.query else "")
 
 
-async def follow_to_site(client: Any, answer: HTTPResponse, site: Session | None = None) -> tuple[Session, HTTPResponse]:
-    """What the browser does with the platform's redirect: open it on the site's host
-    (with that host's cookies, ``site``, or none yet)."""
+def platform_path(location: str) -> str:
+    """``path?query`` of a redirect to the platform's host (``http://localhost:<port>/...``)."""
+    parts = urlsplit(location)
+    assert parts.hostname == "localhost", location
+    return parts.path + ("?" + parts.query if parts.query else "")
+
+
+async def follow_to_site(client: Any, answer: HTTPResponse, site: Session | None = None,
+                         platform: Platform | None = None) -> tuple[Session, HTTPResponse]:
+    """What the browser does with the platform's redirect to a site: open it on the
+    site's host (with that host's cookies, ``site``, or none yet); when it is a
+    handover's start, on to the platform (``platform``'s cookies) for the token and
+    back to the site with it. The answer is the site's last one."""
     assert answer.code == 303, (answer.code, answer.body[:500])
     name, path = site_of(answer.headers["Location"], client.port)
     site = site or Session(client, name)
-    return site, await site.get(path)
+    landed = await site.get(path)
+    if path.startswith("/admin/handover/start"):
+        assert platform is not None, "a handover goes through the platform: pass its session"
+        assert landed.code == 302, (landed.code, landed.body[:500])
+        issued = await platform.get(platform_path(landed.headers["Location"]))
+        assert issued.code == 303, (issued.code, issued.body[:500])
+        _, path = site_of(issued.headers["Location"], client.port)
+        landed = await site.get(path)
+    return site, landed

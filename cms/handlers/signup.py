@@ -115,7 +115,7 @@ class NewSiteHandler(PlatformPage):
                 self.show(409 if isinstance(error, Busy) else 400, sentence(error), **form)
             return
         self.forget_cached_sites()
-        await send_to_site(self, site, "/admin/")
+        send_to_site(self, site, "/admin/")
 
 
 class SignupHandler(PlatformPage):

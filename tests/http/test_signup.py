@@ -45,7 +45,7 @@ async def test_a_new_site_lands_its_owner_in_the_admin_with_first_steps(client, 
     page = await platform.get("/new")
     assert page.code == 200 and b'name="name"' in page.body and b"Magazine" in page.body
     made = await platform.post("/new", {"name": "my-notes", "title": "My Notes", "theme": "magazine"})
-    site, landed = await follow_to_site(client, made)
+    site, landed = await follow_to_site(client, made, platform=platform)
     assert site.host == "my-notes.localhost" and landed.headers["Location"] == "/admin/"
     dashboard = await site.get("/admin/")
     assert dashboard.code == 200 and b"My Notes" in dashboard.body and b"owner" in dashboard.body
@@ -79,7 +79,7 @@ async def test_the_site_is_created_by_its_owner_only_and_other_sites_stay_out_of
     other = await world.site("other", title="Someone Else's")
     await world.member(other, "owner")
     platform = await on_platform(client, person)
-    site, _ = await follow_to_site(client, await platform.post("/new", {"name": "mine", "title": "Mine"}))
+    site, _ = await follow_to_site(client, await platform.post("/new", {"name": "mine", "title": "Mine"}), platform=platform)
     assert (await site.get("/admin/")).code == 200
     # The session of the new site is no key to another one.
     other_host = await client.get("other", "/admin/", headers={"Cookie": "cms_session=" + site.cookies["cms_session"]})

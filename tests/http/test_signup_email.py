@@ -63,7 +63,7 @@ async def test_sign_up_by_e_mail_confirm_and_start_a_site(client, db, mail):
     assert again.code == 404  # once
 
     made = await visitor.post("/new", {"name": "frankenstein", "title": "Modern Prometheus"})
-    site, _ = await follow_to_site(client, made)
+    site, _ = await follow_to_site(client, made, platform=visitor)
     assert b"Modern Prometheus" in (await site.get("/admin/")).body
 
 

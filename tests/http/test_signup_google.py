@@ -61,7 +61,7 @@ async def test_a_newcomer_starts_a_blog_with_google_publishes_and_signs_out(clie
     assert user["name"] == "Grace Hopper" and user["google_sub"] == "google-grace"
 
     made = await platform.post("/new", {"name": "compilers", "title": "On Compilers", "theme": "journal"})
-    site, landed = await follow_to_site(client, made)
+    site, landed = await follow_to_site(client, made, platform=platform)
     assert landed.headers["Location"] == "/admin/"
     assert b"Grace Hopper" in (await site.get("/admin/")).body
     saved = await site.post("/admin/posts/new", form(title="The first bug", markdown="It was a moth.",
