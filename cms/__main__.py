@@ -84,6 +84,14 @@ def _parser() -> argparse.ArgumentParser:
     post_create.add_argument("--author", help="author's e-mail (default: the site's owner)")
     post_create.add_argument("--draft", action="store_true")
     post_create.add_argument("--page", action="store_true", help="a static page rather than a post")
+    for action, help in (("delete", "move a post to the Trash (kept CMS_TRASH_DAYS days)"),
+                         ("restore", "bring a post back from the Trash"),
+                         ("purge", "delete a post in the Trash for good")):
+        one = post.add_parser(action, help=help)
+        one.add_argument("--site", required=True)
+        one.add_argument("--page", action="store_true", help="a static page rather than a post")
+        one.add_argument("slug", metavar="SLUG")
+    post.add_parser("trash", help="list the posts and pages in the Trash").add_argument("--site", required=True)
 
     export = commands.add_parser("export", help="export a whole site to a file (docs/export-format.md)")
     export.add_argument("--site", required=True)
@@ -148,7 +156,7 @@ def main(
         settings.port = serving_port(settings.data_dir) or settings.port
         # Read stdin before touching the database: a missing body changes nothing.
         text = None
-        if args.command == "post" or getattr(args, "password_stdin", False):
+        if (args.command == "post" and args.action == "create") or getattr(args, "password_stdin", False):
             text = _read(stdin, "Markdown body" if args.command == "post" else "password")
         if args.command == "export":
             _check_export_target(Path(args.file))

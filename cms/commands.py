@@ -162,6 +162,54 @@ async def post_create(ctx: Context) -> int:
     return 0
 
 
+async def _trash_target(ctx: Context, trashed: bool) -> tuple[SiteStore, dict]:
+    args = ctx.args
+    store = SiteStore(ctx.db, await _site(ctx.db, args.site))
+    kind = "page" if args.page else "post"
+    post = await store.trash.by_slug(kind, args.slug, trashed=trashed)
+    if post is None:
+        where = "in the Trash of" if trashed else "on"
+        raise NotFound("no %s %r %s %s" % (kind, args.slug, where, args.site))
+    return store, post
+
+
+async def post_delete(ctx: Context) -> int:
+    """``post delete --site NAME SLUG``: into the Trash (cms/store/trash.py)."""
+    store, post = await _trash_target(ctx, trashed=False)
+    await store.trash.trash(post["_id"])
+    ctx.say("moved %s %s to the Trash (kept %d days)" % (post["type"], post["slug"], ctx.settings.trash_days))
+    return 0
+
+
+async def post_restore(ctx: Context) -> int:
+    store, post = await _trash_target(ctx, trashed=True)
+    restored, moved = await store.trash.restore(post["_id"])
+    path = ("/posts/%s" if restored["type"] == "post" else "/%s") % restored["slug"]
+    if moved:
+        ctx.say("note: %r was taken by another %s meanwhile" % (ctx.args.slug, restored["type"]))
+    ctx.say("restored %s %s %s" % (restored["status"], restored["type"],
+                                   site_url(ctx.settings, ctx.args.site).rstrip("/") + path))
+    return 0
+
+
+async def post_purge(ctx: Context) -> int:
+    store, post = await _trash_target(ctx, trashed=True)
+    await store.trash.purge(post["_id"])
+    ctx.say("deleted %s %s for good" % (post["type"], ctx.args.slug))
+    return 0
+
+
+async def post_trash(ctx: Context) -> int:
+    """``post trash --site NAME``: one line per trashed post: when, kind, slug, title."""
+    store = SiteStore(ctx.db, await _site(ctx.db, ctx.args.site))
+    for post in await store.trash.list():
+        ctx.say("%s  %s  %s  %s" % (post["trashed_at"].strftime("%Y-%m-%d %H:%M"), post["type"],
+                                    post.get("trashed_slug", ""), post["title"]))
+    counts = await store.trash.counts()
+    ctx.say("%d posts, %d pages in the Trash" % (counts["post"], counts["page"]))
+    return 0
+
+
 async def export_site(ctx: Context) -> int:
     """``export --site NAME FILE [--format archive|markdown|wxr]``: the site written to FILE
     (through a temporary file beside it, so a failed export leaves no half-written FILE)."""

@@ -66,6 +66,13 @@ class Trash:
             return None
         return await self._posts.find_one({"_id": post_id, "status": TRASHED})
 
+    async def by_slug(self, type: str, slug: str, trashed: bool) -> dict | None:
+        """The live post (``trashed`` False) or the most recently trashed one with this slug."""
+        if not trashed:
+            return await self._posts.find_one({"type": type, "slug": slug, "status": {"$ne": TRASHED}})
+        cursor = self._posts.find({"type": type, "trashed_slug": slug, "status": TRASHED}).sort("trashed_at", -1)
+        return next(iter(await cursor.to_list(1)), None)
+
     async def trash(self, post_id: Any, by: Any = None) -> dict:
         """Move a post or page to the Trash; `NotFound` when this site has no such live one."""
         for _ in range(5):  # a save that lands in between: read it again and trash that
