@@ -205,3 +205,18 @@ async def test_a_reader_sending_a_large_message_is_disconnected(world, client):
     await socket.write_message("x" * 10_000)
     assert await asyncio.wait_for(socket.read_message(), DEADLINE) is None
     assert socket.close_code == 1009
+
+
+@pytest.mark.parametrize("theme", ["journal", "magazine", "dusk"])
+async def test_reader_pages_carry_the_banner_and_the_script_as_a_file(world, client, theme):
+    store = await world.site("blog", theme=theme)
+    author = await world.member(store, "author")
+    post = await world.post(store, author, "Hello", tags=["Town"])
+    for path in ("/", "/tags/town", "/authors/%s" % author["username"]):
+        page = (await client.get("blog", path)).body.decode()
+        assert 'data-live="posts"' in page and 'src="/modules/live.js?v=' in page, path
+    page = (await client.get("blog", "/posts/hello")).body.decode()
+    assert 'data-live="post:%s"' % post["_id"] in page
+    assert 'data-live="posts"' not in (await client.get("blog", "/search?q=hello")).body.decode()
+    script = await client.get("blog", "/modules/live.js")
+    assert script.code == 200 and b"/live.json" in script.body
