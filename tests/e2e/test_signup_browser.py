@@ -2,7 +2,9 @@
 by e-mail, the confirmation link read from the test SMTP server, a new site named
 with the as-you-type check, its admin reached through the handover, a first post
 published and read as a reader, signing out of the platform ending the site's
-session too, then "Forgot password?" and a new password signing in again. (The Google variant runs over HTTP: tests/http/test_signup_google.py.)"""
+session too, then "Forgot password?" and a new password signing in again; then an
+operator suspends the site on the console and restores it, as a reader watches.
+(The Google variant: test_signup_google_browser.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.admin_fixtures import browser, mail_live_app  # noqa: F401
+from tests.e2e.admin_fixtures import browser, mail_live_app, second_browser  # noqa: F401
+from tests.e2e.test_signup_google_browser import suspend_and_restore
 from tests.e2e.test_themes_browser import problems
 from tests.mail_server import link_in, wait_for_blocking
 
@@ -22,7 +25,8 @@ PASSWORD = "kindred parable of the sower"
 NEW_PASSWORD = "parable of the talents"
 
 
-def test_a_newcomer_signs_up_confirms_starts_a_blog_publishes_and_signs_out(mail_live_app, browser):  # noqa: F811
+def test_a_newcomer_signs_up_confirms_starts_a_blog_publishes_and_signs_out(mail_live_app, browser,  # noqa: F811
+                                                                            second_browser):  # noqa: F811
     app = mail_live_app
     platform = "http://localhost:%d" % app.port
     wait = WebDriverWait(browser, 10)
@@ -102,3 +106,5 @@ def test_a_newcomer_signs_up_confirms_starts_a_blog_publishes_and_signs_out(mail
     browser.find_element(By.CSS_SELECTOR, "form[action='/sites/parables/open'] button").click()
     wait.until(EC.url_to_be(app.url("parables", "/admin/")))
     assert problems(browser) == []
+    suspend_and_restore(app, operator=second_browser, reader=second_browser, owner=browser, site="parables",
+                        post=("/posts/earthseed", "All that you touch you change."))
