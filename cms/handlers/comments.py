@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 TOKEN_NAME = "comment_form"
 MIN_SECONDS = 3.0  # a person takes longer than this to write anything (the app's comment_min_seconds)
+CONFIRM_SECONDS = 1.0  # the no-JavaScript second step: the text is written already, only a click is left
 MAX_TOKEN_AGE_DAYS = 1
 HONEYPOT = "homepage"  # hidden from people by the theme's CSS; bots fill it in
 FIELDS = ("text", "name", "email", "website", "parent")
@@ -81,6 +82,12 @@ class CommentBase(BaseHandler):
             return
         super().write_error(status_code, **kwargs)
 
+    async def member(self) -> dict | None:
+        """The signed-in person, when they are a member of this site."""
+        await self.load_current_user()
+        user = self.current_user
+        return user if user is not None and await self.store.members.role_of(user["_id"]) else None
+
     async def commentable_post(self, post_id: str) -> dict:
         """The published post of this site with that id, open for comments; else a refusal."""
         post = await self.store.posts.get(post_id, "post") if ID_RE.match(post_id or "") else None
@@ -97,7 +104,10 @@ class CommentFormHandler(CommentBase):
     async def get(self) -> None:
         post = await self.commentable_post(self.get_query_argument("post", ""))
         self.set_header("Cache-Control", "no-store")
-        self.write({"xsrf": self.xsrf_token.decode("ascii"), "started": form_token(self.application, post["_id"])})
+        member = await self.member()
+        self.write({"xsrf": self.xsrf_token.decode("ascii"), "started": form_token(self.application, post["_id"]),
+                    # a member comments under their own name: the script hides the guest's fields
+                    "member": (member.get("name") or member.get("username")) if member else None})
 
 
 class CommentPostHandler(CommentBase):
@@ -129,17 +139,15 @@ class CommentPostHandler(CommentBase):
             log.info("site %s: a comment with the honeypot filled in, refused", self.site["name"])
             raise Refusal(400, "This comment looks automated and was not accepted.")
         started = self.started_at(post["_id"])
+        member = await self.member()
         if self._xsrf_refused is not None or started is None:
             if self.wants_json():
                 raise Refusal(403, "This form has expired: reload the page and send it again.")
-            return self.confirm(post, form)
+            return self.confirm(post, form, member)
         if time.time() - started < self.settings.get("comment_min_seconds", MIN_SECONDS):
             raise Refusal(400, "That was quicker than anyone can write: wait a moment and send it again.")
         if not self.application.comment_limits.allow(self.site["_id"], self.request.remote_ip):
             raise Refusal(429, "Too many comments for now: please try again in a few minutes.")
-        await self.load_current_user()
-        member = self.current_user if self.current_user and await self.store.members.role_of(
-            self.current_user["_id"]) else None
         mode = settings_of(self.site)["mode"]
         status = "approved" if member is not None or mode == "open" else "pending"
         try:
@@ -159,10 +167,14 @@ class CommentPostHandler(CommentBase):
             return
         self.redirect("/posts/%s#%s" % (post["slug"], anchor), status=303)
 
-    def confirm(self, post: dict, form: dict) -> None:
-        """The form again, filled in, with a token and a start time: send it to store the comment."""
+    def confirm(self, post: dict, form: dict, member: dict | None) -> None:
+        """The form again, filled in, with a token and a start time: send it to store the comment.
+
+        Its text is written already, so the minimum time left is `CONFIRM_SECONDS`."""
         self.set_header("Cache-Control", "no-store")
-        self.render("comments/confirm.html", post=post, form=form, started=form_token(self.application, post["_id"]))
+        wait = max(0.0, self.settings.get("comment_min_seconds", MIN_SECONDS) - CONFIRM_SECONDS)
+        self.render("comments/confirm.html", post=post, form=form, member=member,
+                    started=form_token(self.application, post["_id"], time.time() - wait))
 
     async def tell_author(self, post: dict, comment: dict) -> None:
         """E-mail the post's author (through the outbox) that a comment awaits them."""
@@ -183,9 +195,8 @@ class CommentEditHandler(CommentBase):
     """
 
     async def post(self, comment_id: str) -> None:
-        await self.load_current_user()
-        user = self.current_user
-        if user is None or not await self.store.members.role_of(user["_id"]):
+        user = await self.member()
+        if user is None:
             raise Refusal(404, "There is no such comment of yours here.")
         try:
             comment = await self.store.comments.edit(comment_id, user["_id"],

@@ -148,11 +148,17 @@ async def test_a_member_comments_without_moderation_and_replies_nest_one_level(w
     store, author, post = await blog(world)
     top = await store.comments.add(post, "Top comment", status="approved", name="Bo", email="bo@example.org")
     session = await signed_in(client, "blog", author)
+    import json
+    token = json.loads((await session.get("/comments/form?post=%s" % post["_id"])).body)
+    assert token["member"] == author["name"]  # the script hides the guest's fields
+    assert json.loads((await Session(client, "blog").get("/comments/form?post=%s" % post["_id"])).body)["member"] is None
+    confirm = await session.post("/comments", {"post": post["_id"], "text": "No script"}, xsrf=False)
+    assert confirm.code == 200 and b"Commenting as %s." % author["name"].encode() in confirm.body
+    assert b'name="email"' not in confirm.body
     form = {"post": post["_id"], "started": form_token(app, post["_id"], time.time() - 60), "text": "My reply",
             "parent": top["_id"], "homepage": ""}
     answer = await session.post("/comments", form, headers={"Accept": "application/json"})
     assert answer.code == 200
-    import json
     body = json.loads(answer.body)
     assert body["status"] == "approved" and "My reply" in body["html"]
     reply = await store.comments.get(body["id"])

@@ -16,6 +16,14 @@
       if (!token) { return; }
       xsrf = token.xsrf;
       form.elements.started.value = token.started;
+      if (token.member) {  // a signed-in member comments under their own name
+        var guest = form.querySelector(".comment-form__guest");
+        guest.hidden = true;
+        guest.querySelectorAll("[required]").forEach(function (field) { field.required = false; });
+        var as = form.querySelector(".comment-form__as");
+        as.textContent = "Commenting as " + token.member + ".";
+        as.hidden = false;
+      }
     });
 
   document.querySelectorAll(".comment__reply[data-reply]").forEach(function (link) {
