@@ -9,8 +9,6 @@ itself stays the same for everyone, and the page cache can keep it.
 
 from __future__ import annotations
 
-from typing import Any
-
 from cms.store.comments import open_for_comments, settings_of
 from ui_modules.base import DEFAULTS, ThemedModule
 
@@ -34,7 +32,3 @@ class Comments(ThemedModule):
 
         return [ModuleStaticHandler.module_url("comments.js", DEFAULTS)]
 
-
-def comment_count_label(count: Any) -> str:
-    count = int(count or 0)
-    return "%d comment%s" % (count, "" if count == 1 else "s")
