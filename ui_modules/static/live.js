@@ -85,6 +85,7 @@
   function poll() {
     if (polling) { return; }
     polling = true;
+    banner().dataset.liveState = "polling";
     (function again() {
       fetch(address("/live.json"), {credentials: "omit"})
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
@@ -110,6 +111,7 @@
       if (data.subscribed) {
         opened = true;
         failures = 0;
+        banner().dataset.liveState = "open";  // for styles and tests: following
         // Back after a drop: what was published meanwhile comes from the fallback, once.
         if (since !== null && data.seq > since) {
           fetch(address("/live.json")).then(function (r) { return r.json(); })
@@ -121,6 +123,7 @@
       heard(data);
     };
     socket.onclose = function () {
+      banner().dataset.liveState = "closed";
       if (!opened) { failures += 1; }
       if (failures >= 2) { poll(); return; }  // blocked here: poll instead
       setTimeout(connect, 2000 + Math.random() * 3000);
