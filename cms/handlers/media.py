@@ -226,7 +226,8 @@ class MediaLibraryHandler(AnswersEarly, MediaAdmin):
         self.set_status(status)
         self.render("admin/media.html", nav="media", page=page, query=query, error=error, uploaded=uploaded or [],
                     people=people, usage=await self.media.stored(), quota=self.quota(), megabytes=megabytes, image_of=image_of,
-                    max_mb=self.cms.max_upload_mb)
+                    max_mb=self.cms.max_upload_mb,
+                    only_in_trash=await self.media.only_in_trash([i["_id"] for i in page.items]))
 
     @requires("author")
     async def get(self) -> None:

@@ -239,6 +239,16 @@ class Media:
         ).sort("updated_at", -1)
         return [post async for post in cursor]
 
+    async def only_in_trash(self, item_ids: list[Any]) -> set[Any]:
+        """Which of these items only posts in the Trash use (cms/store/trash.py): the Media
+        page flags them; they are never deleted with the posts."""
+        users: dict[Any, set[bool]] = {}
+        cursor = self._posts.find({"media_ids": {"$in": list(item_ids)}}, {"media_ids": 1, "status": 1})
+        async for post in cursor:
+            for item_id in post.get("media_ids", []):
+                users.setdefault(item_id, set()).add(post.get("status") == "trashed")
+        return {item_id for item_id, trashed in users.items() if trashed == {True} and item_id in item_ids}
+
     async def stored(self) -> dict[str, int]:
         """Storage this site uses: ``{"media_bytes", "media_files"}``."""
         site = await self._db.sites.find_one({"_id": self.site_id}, {"usage": 1})

@@ -141,9 +141,27 @@ async def test_media_used_only_by_trashed_posts_is_flagged_not_deleted(world, cl
     url = item["files"][0]["url"]
     post = await world.post(store, editor, "Beach", "![Beach](%s)" % url)
     assert b"only-trash" not in (await session.get("/admin/media/%s" % item["_id"])).body
+    assert b"only-trash" not in (await session.get("/admin/media")).body
     await session.post("/admin/posts/%s/delete" % post["_id"])
     flagged = await session.get("/admin/media/%s" % item["_id"])
     assert flagged.code == 200 and b"Used only by posts in the Trash" in flagged.body
+    assert b"used only by posts in the Trash" in (await session.get("/admin/media")).body
     assert await store.media.get(item["_id"]) is not None
+    await world.post(store, editor, "Beach again", "![Beach](%s)" % url)  # shown again: no flag
+    assert b"only-trash" not in (await session.get("/admin/media/%s" % item["_id"])).body
     await store.trash.empty()
     assert await store.media.get(item["_id"]) is not None
+
+
+async def test_the_applications_background_sweep_uses_cms_trash_days(world, app, db):
+    store = await world.site("blog")
+    editor = await world.member(store, "editor")
+    post = await world.post(store, editor, "Old")
+    trashed = await store.trash.trash(post["_id"])
+    # Trashed 31 days ago (a whole replace: nx-27017 would store a $set datetime as a string).
+    await db.posts.replace_one({"_id": post["_id"]}, {**trashed, "trashed_at": trashed["trashed_at"] - dt.timedelta(days=31)})
+    app.cms_settings.trash_days = 32
+    assert await app.trash_sweep.run() == 0
+    app.cms_settings.trash_days = 30
+    assert await app.trash_sweep.run() == 1
+    assert await db.posts.find_one({"_id": post["_id"]}) is None

@@ -196,3 +196,11 @@ def test_database_name_of_an_srv_uri_is_read_without_dns():
 def test_an_old_cookie_key_needs_a_current_one():
     with pytest.raises(ConfigError, match="COOKIE_SECRET_OLD"):
         Settings.from_env({"COOKIE_SECRET_OLD": "k" * 40})
+
+
+def test_trash_days_default_to_30_and_bad_values_are_refused():
+    assert Settings.from_env({}).trash_days == 30
+    assert Settings.from_env({"CMS_TRASH_DAYS": "7"}).trash_days == 7
+    for raw, message in [("0", "at least 1"), ("soon", "a number"), ("99999", "at most 3650")]:
+        with pytest.raises(ConfigError, match="CMS_TRASH_DAYS must be " + message):
+            Settings.from_env({"CMS_TRASH_DAYS": raw})
