@@ -23,7 +23,7 @@ from cms.handlers.base import BaseHandler, PlatformHandler
 from cms.next_url import safe_next
 from cms.store import PersonSessions, Users
 from cms.store.changes import PLATFORM
-from cms.store.signup import PersonSites
+from cms.store.signup import MAX_CODE, PersonSites, SignupCodes
 from cms.store.throttle import Throttle, key_for
 from cms.store.users import is_confirmed
 
@@ -34,7 +34,11 @@ HOME = "/sites"  # where a platform sign-in leads
 FORGOT_URL: str | None = "/reset"  # the password reset page (cms.handlers.accounts), linked from the sign-in form
 SIGNIN_FAILED = "That e-mail and password do not match an account."
 TOO_MANY = "Too many failed attempts. Wait a few minutes, then try again."
+INVITE_COOKIE = "cms_invite"
+INVITE_DAYS = 1 / 24  # an hour: from sign-up (or Google's round trip) to the new-site form
 CLOSED_GOOGLE = "Sign-up is closed on this platform, and that Google account has none here."
+INVITE_ONLY_GOOGLE = ("Accounts here are by invitation: that Google account has none yet. Start again from "
+                      "\u201cStart your blog\u201d with the invitation code the platform's operators gave you.")
 
 
 class PlatformPage(PlatformHandler):
@@ -75,6 +79,20 @@ class PlatformPage(PlatformHandler):
 def platform_static_url(path: str) -> str:
     version = tornado.web.StaticFileHandler.get_version({"static_path": str(PLATFORM_STATIC)}, path)
     return "/platform/static/%s?v=%s" % (path, version)
+
+
+def keep_invite(handler: tornado.web.RequestHandler, code: str) -> None:
+    """Remember the invitation code a person gave at sign-up (``CMS_SIGNUP=invite``) in a
+    short-lived cookie of the platform host: it is used up only when their site is made,
+    so the new-site form fills it in, and a Google sign-up brings it through Google."""
+    handler.set_signed_cookie(INVITE_COOKIE, code, expires_days=None, max_age=int(INVITE_DAYS * 86400),
+                              httponly=True, samesite="Lax", secure=handler.request.protocol == "https")
+
+
+def kept_invite(handler: tornado.web.RequestHandler) -> str:
+    """The code `keep_invite` remembered, or ""."""
+    raw = handler.get_signed_cookie(INVITE_COOKIE, max_age_days=INVITE_DAYS)
+    return raw.decode("utf-8", "replace")[:MAX_CODE] if raw else ""
 
 
 class PlatformStaticHandler(tornado.web.StaticFileHandler):
@@ -178,6 +196,12 @@ class PlatformGoogleHandler(GoogleLoginHandler):
         self._OAUTH_ACCESS_TOKEN_URL = urls.get("token", self._OAUTH_ACCESS_TOKEN_URL)
         self._OAUTH_USERINFO_URL = urls.get("userinfo", self._OAUTH_USERINFO_URL)
 
+    def start(self) -> None:
+        invite = self.get_query_argument("invite", "").strip()
+        if invite and len(invite) <= MAX_CODE:  # checked on the way back, if a new account is to be made
+            keep_invite(self, invite)
+        super().start()
+
     def get_template_path(self) -> str | None:
         return "platform"
 
@@ -217,6 +241,9 @@ class PlatformGoogleHandler(GoogleLoginHandler):
             return user, ""
         if self.cms.signup == "closed":
             return None, CLOSED_GOOGLE
+        if self.cms.signup == "invite" and not await SignupCodes(self.db).is_open(kept_invite(self)):
+            log.info("a Google sign-up without an open invitation code refused")
+            return None, INVITE_ONLY_GOOGLE
         user = await users.create_external(email, str(info.get("name") or ""), sub)
         log.info("%s signed up with Google", user["_id"])
         return user, ""

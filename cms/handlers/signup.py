@@ -3,7 +3,8 @@
 account, by e-mail or Google).
 
 ``CMS_SIGNUP`` decides who may start a site: ``open`` anyone signed in on the
-platform, ``invite`` those with a code from ``python -m cms signup-invite``,
+platform, ``invite`` those with a code from ``python -m cms signup-invite`` (asked
+at account sign-up too, so that strangers make no accounts; used up by the site),
 ``closed`` nobody (operators create sites with the CLI). One account owns at
 most ``CMS_SITES_PER_ACCOUNT`` sites. The new site's owner lands in its admin
 through a handover (cms/handlers/handover.py).
@@ -17,7 +18,7 @@ import tornado.web
 
 from cms import accounts
 from cms.handlers.handover import send_to_site
-from cms.handlers.platform import PlatformPage
+from cms.handlers.platform import PlatformPage, keep_invite, kept_invite
 from cms.ratelimit import RateLimiter
 from cms.store import Duplicate, Invalid, Users
 from cms.store.changes import PLATFORM
@@ -54,7 +55,7 @@ class NewSiteHandler(PlatformPage):
 
     def show(self, status: int = 200, error: str | None = None, blocked: bool = False, **form: str) -> None:
         self.set_status(status)
-        values = {"name": "", "title": "", "theme": self.themes.default, "code": ""}
+        values = {"name": "", "title": "", "theme": self.themes.default, "code": kept_invite(self)}
         values.update(form)
         self.render("platform/new_site.html", error=error, blocked=blocked, form=values, themes=self.themes.themes(),
                     min_name=MIN_CHOSEN_NAME, max_name=MAX_NAME, max_title=MAX_TITLE)
@@ -161,7 +162,16 @@ class SignupHandler(PlatformPage):
             log.warning("sign-up throttled")
             self.show(429, TOO_MANY_SIGNUPS, **typed)
             return
-        await throttle.failed(keys)  # every attempt counts, made or not
+        await throttle.failed(keys)  # every attempt counts, made or not (guessed codes too)
+        if self.cms.signup == "invite":  # no account for strangers: the code is asked here already
+            code = self.get_body_argument("code", "").strip()[:200]
+            if not code:
+                self.show(403, NEED_CODE, **typed)
+                return
+            if not await SignupCodes(self.db).is_open(code):
+                self.show(403, BAD_CODE, **typed)
+                return
+            keep_invite(self, code)  # used up when the site is made (NewSiteHandler)
         users = Users(self.db)
         if await users.by_email(email) is not None:
             self.show(409, EMAIL_TAKEN, **typed)

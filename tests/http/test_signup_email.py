@@ -9,8 +9,9 @@ from tornado.escape import xhtml_escape
 
 from cms.handlers.accounts import CONFIRM_WRONG
 from cms.handlers.auth import NOT_CONFIRMED
-from cms.handlers.signup import CLOSED, EMAIL_TAKEN, HONEYPOT, TOO_MANY_SIGNUPS
+from cms.handlers.signup import BAD_CODE, CLOSED, EMAIL_TAKEN, HONEYPOT, NEED_CODE, TOO_MANY_SIGNUPS
 from cms.store import Users
+from cms.store.signup import SignupCodes
 from cms.store.users import is_confirmed
 from tests.conftest import TEST_PASSWORD
 from tests.mail_server import link_in
@@ -132,3 +133,19 @@ async def test_the_confirmation_mail_tells_someone_who_did_not_sign_up_what_to_d
     assert answer.code == 200
     text = (await mail.wait_for("victim@example.com")).get_content()
     assert "someone else used your address" in text and "/reset" in text
+
+
+async def test_invite_only_asks_the_code_at_account_sign_up_too(client, db, settings, mail):
+    """With CMS_SIGNUP=invite a stranger makes no account: the code is asked here, and
+    kept for the site it is for (it is used up when that site is created)."""
+    settings.signup = "invite"
+    code = await SignupCodes(db).create()
+    assert b'name="code"' in (await Platform(client).get("/signup")).body
+    _, without = await sign_up(client, "stranger@example.com")
+    assert without.code == 403 and said(without, NEED_CODE)
+    _, wrong = await sign_up(client, "stranger@example.com", code="not-a-code")
+    assert wrong.code == 403 and said(wrong, BAD_CODE)
+    assert await counts(db) == (0, 0, 0)
+    _, made = await sign_up(client, "invited@example.com", code=code)
+    assert made.code == 200 and b"Check your inbox" in made.body
+    assert await db.users.count_documents({}) == 1 and await SignupCodes(db).is_open(code)

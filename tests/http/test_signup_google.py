@@ -12,8 +12,9 @@ from tornado.httpclient import AsyncHTTPClient
 
 from cms.app import make_app
 from cms.handlers.auth import GOOGLE_NOT_MEMBER, GOOGLE_UNVERIFIED
-from cms.handlers.platform import CLOSED_GOOGLE
+from cms.handlers.platform import CLOSED_GOOGLE, INVITE_ONLY_GOOGLE
 from cms.store import Users
+from cms.store.signup import SignupCodes
 from tests.admin_session import form
 from tests.conftest import TEST_PASSWORD
 from tests.google_standin import CLIENT_ID, CLIENT_SECRET, GoogleStandIn
@@ -38,9 +39,9 @@ async def app(settings, db, google):
     app.changes.stop()
 
 
-async def through_google(platform: Platform, google: GoogleStandIn, next: str = "/new"):
+async def through_google(platform: Platform, google: GoogleStandIn, next: str = "/new", **extra: str):
     """The browser's trip: our /auth/google -> Google -> back to our callback."""
-    start = await platform.get("/auth/google?" + urlencode({"next": next}))
+    start = await platform.get("/auth/google?" + urlencode({"next": next, **extra}))
     assert start.code == 302 and start.headers["Location"].startswith(google.urls["authorize"] + "?")
     assert "redirect_uri=http%3A%2F%2Flocalhost%3A" in start.headers["Location"]
     at_google = await AsyncHTTPClient().fetch(start.headers["Location"], follow_redirects=False, raise_error=False)
@@ -125,3 +126,20 @@ async def test_an_unconfirmed_sign_up_is_never_joined_to_google_its_password_is_
     assert user["google_sub"] == "google-owner" and not user.get("password_hash")
     refused = await squatter.sign_in("owner@example.com", "the squatter's pass")
     assert refused.code == 401 and (await squatter.get("/sites")).code == 302
+
+
+async def test_invite_only_google_makes_an_account_only_with_a_code(client, db, settings, google):
+    settings.signup = "invite"
+    code = await SignupCodes(db).create()
+    google.sign_in_as("stranger@example.com", sub="google-stranger", name="Stranger")
+    signup = await Platform(client).get("/signup")
+    assert b'action="/auth/google"' in signup.body and b'name="invite"' in signup.body
+    stranger = await through_google(Platform(client), google)
+    assert stranger.code == 401 and xhtml_escape(INVITE_ONLY_GOOGLE).encode() in stranger.body
+    wrong = await through_google(Platform(client), google, invite="not-a-code")
+    assert wrong.code == 401 and await db.users.count_documents({}) == 0
+    invited = Platform(client)
+    back = await through_google(invited, google, invite=code)
+    assert back.code == 303 and back.headers["Location"] == "/new"
+    assert await db.users.count_documents({}) == 1 and await SignupCodes(db).is_open(code)
+    assert ('value="%s"' % code).encode() in (await invited.get("/new")).body  # no need to type it twice
