@@ -14,6 +14,7 @@ every process re-reads the site on its next request.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from zoneinfo import available_timezones
@@ -237,10 +238,30 @@ class PeopleHandler(SiteAdminHandler):
             raise tornado.web.HTTPError(403)
 
 
+# The link just made, handed from the invitation's POST to the GET it redirects to:
+# shown once (the cookie is cleared as it is read), so a reload neither repeats the
+# POST (a second invitation) nor shows the link again.
+INVITED_COOKIE = "cms_invited"
+INVITED_MINUTES = 10
+
+
 class UsersHandler(PeopleHandler):
     @requires("admin")
     async def get(self) -> None:
-        await self.show()
+        await self.show(**await self.just_invited())
+
+    async def just_invited(self) -> dict[str, Any]:
+        raw = self.get_signed_cookie(INVITED_COOKIE, max_age_days=INVITED_MINUTES / 1440)
+        if self.get_cookie(INVITED_COOKIE) is not None:
+            self.clear_cookie(INVITED_COOKIE, path="/admin/users")
+        try:
+            kept = json.loads(raw) if raw else {}
+        except ValueError:
+            kept = {}
+        if not isinstance(kept, dict) or kept.get("by") != self.current_user["_id"]:
+            return {}
+        invited = next((i for i in await self.store.invitations.pending() if i["_id"] == kept.get("id")), None)
+        return {"invite_link": kept.get("link"), "invited": invited} if invited else {}
 
 
 class InviteHandler(PeopleHandler):
@@ -268,7 +289,12 @@ class InviteHandler(PeopleHandler):
             "\n\n%s\n\nIf you did not expect this, ignore this e-mail.\n"
             % (self.current_user.get("name") or "Someone", self.site["title"], role, VALID_DAYS, link),
             kind="invitation", site_id=self.site["_id"])
-        await self.show(201, invite_link=link, invited=invitation)
+        self.set_signed_cookie(
+            INVITED_COOKIE, json.dumps({"link": link, "id": invitation["_id"], "by": self.current_user["_id"]}),
+            expires_days=None, path="/admin/users", httponly=True, samesite="Lax",
+            secure=self.request.protocol == "https",
+        )
+        self.redirect("/admin/users", status=303)
 
 
 class RoleHandler(PeopleHandler):

@@ -57,9 +57,16 @@ class Invitations:
 
     async def accept(self, token: str) -> dict | None:
         """Use the invitation up: it is returned once, then gone. None if unknown or expired."""
-        return await self._invitations.find_one_and_delete(
+        return await self._used(await self._invitations.find_one_and_delete(
             {"token_hash": token_hash(token), "expires_at": {"$gt": utcnow()}}
-        )
+        ))
+
+    async def _used(self, invitation: dict | None) -> dict | None:
+        """Once one invitation of an address is used, its others on this site (made twice,
+        re-sent) have nothing left to do: they go, and are no longer listed as open."""
+        if invitation is not None:
+            await self._invitations.delete_many({"email": invitation["email"]})
+        return invitation
 
     async def open_for(self, email: str) -> dict | None:
         """An unexpired invitation of this site for that e-mail (the most powerful one)."""
@@ -68,7 +75,8 @@ class Invitations:
         return min(found, key=lambda i: ROLES.index(i["role"])) if found else None
 
     async def accept_by_id(self, invitation_id: str) -> dict | None:
-        return await self._invitations.find_one_and_delete({"_id": invitation_id, "expires_at": {"$gt": utcnow()}})
+        return await self._used(
+            await self._invitations.find_one_and_delete({"_id": invitation_id, "expires_at": {"$gt": utcnow()}}))
 
     async def pending(self) -> list[dict]:
         cursor = self._invitations.find({"expires_at": {"$gt": utcnow()}}).sort("created_at", -1)

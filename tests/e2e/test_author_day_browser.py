@@ -87,3 +87,22 @@ def test_enter_in_title_slug_or_tags_never_submits_and_takes_the_tag_suggestion(
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
     saved = live_app.call(lambda: store.posts.get_visible("post", "a-day-of-writing-2"))
     assert saved["status"] == "published" and saved["tags"] == ["writing", "work", "zebra"]
+
+
+def test_reloading_after_making_an_invitation_link_makes_no_second_one(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        return store, await live_app.world.member(store, "admin", name="Ada Admin")
+
+    store, admin = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", admin["email"])
+    browser.get(live_app.url("alpha", "/admin/users"))
+    browser.find_element(By.CSS_SELECTOR, "#invite input[name=email]").send_keys("newbie@example.com")
+    browser.find_element(By.CSS_SELECTOR, "#invite button[type=submit]").click()
+    link = WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "invite-link")))
+    assert "/invitation?token=" in link.get_attribute("value")
+    browser.refresh()
+    WebDriverWait(browser, 10).until(EC.staleness_of(link))
+    WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, "invitations")))
+    assert browser.find_elements(By.ID, "invite-link") == []  # shown once
+    assert len(live_app.call(lambda: store.invitations.pending())) == 1

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 from tests import images
-from tests.admin_session import form, post_id_of, signed_in
+from tests.admin_session import Session, form, post_id_of, signed_in
+from tests.conftest import TEST_PASSWORD
 from tests.http.test_media import upload
 
 
@@ -113,3 +114,36 @@ async def test_publishing_a_scheduled_post_now_publishes_it_now(world, client):
     await session.post("/admin/posts/%s" % post_id, form(
         title="Later", markdown="x", state="published", publish_at="2040-01-02T03:04", version="1"))
     assert (await client.get("alpha", "/posts/later")).code == 200
+
+
+async def test_reloading_after_making_an_invitation_makes_no_second_one(world, client, db):
+    store = await world.site("alpha")
+    admin = await world.member(store, "admin")
+    session = await signed_in(client, "alpha", admin)
+    made = await session.post("/admin/users/invite", {"email": "new@example.com", "role": "author"})
+    assert made.code == 303 and made.headers["Location"] == "/admin/users"  # a reload repeats the GET only
+    shown = (await session.get("/admin/users")).body.decode()
+    assert 'id="invite-link" value="http://alpha.localhost:%d/invitation?token=' % client.port in shown
+    again = (await session.get("/admin/users")).body.decode()
+    assert 'id="invite-link"' not in again and "new@example.com" in again  # listed, the link shown once
+    assert await db.invitations.count_documents({}) == 1
+
+
+async def test_a_used_invitation_is_no_longer_listed_as_open(world, client):
+    store = await world.site("alpha")
+    admin = await world.member(store, "admin")
+    session = await signed_in(client, "alpha", admin)
+    await world.member(await world.site("beta"), "author", email="joiner@example.com")
+    token, _ = await store.invitations.create("joiner@example.com", "author", admin["_id"])
+    await store.invitations.create("joiner@example.com", "author", admin["_id"])  # made twice
+    assert "joiner@example.com" in open_invitations(await session.get("/admin/users"))
+    joiner = Session(client, "alpha")  # has an account: joins with its own password
+    await joiner.get("/invitation?token=" + token)
+    joined = await joiner.post("/invitation", {"token": token, "password": TEST_PASSWORD})
+    assert joined.code == 303 and joined.headers["Location"] == "/admin/"
+    assert "joiner@example.com" not in open_invitations(await session.get("/admin/users"))
+
+
+def open_invitations(page) -> str:
+    body = page.body.decode()
+    return body.split('id="invitations"', 1)[1].split("</table>", 1)[0] if 'id="invitations"' in body else ""

@@ -211,8 +211,9 @@ async def test_broken_themes_are_listed_with_their_reason_and_cannot_be_chosen(c
 
 async def invite(session: Session, email: str, role: str) -> str:
     made = await session.post("/admin/users/invite", {"email": email, "role": role})
-    assert made.code == 201, made.body
-    link = re.search(rb'id="invite-link" value="([^"]+)"', made.body).group(1).decode()
+    assert made.code == 303, made.body
+    shown = await session.get(made.headers["Location"])  # the link, shown once
+    link = re.search(rb'id="invite-link" value="([^"]+)"', shown.body).group(1).decode()
     return link.split("localhost:%s" % link.split(":")[2].split("/")[0], 1)[1]
 
 
