@@ -45,6 +45,7 @@ class Hub:
         self._last: dict[Any, int] = {}  # site -> the highest seq seen
         self._pending: list[dict] = []  # seen, not yet due (scheduled posts)
         self._addresses: dict[str, int] = defaultdict(int)
+        self._loading: dict[Any, asyncio.Future] = {}  # site -> its first read, shared
         self._task: asyncio.Task | None = None
         self._stopped = False
         self._failing = False
@@ -68,16 +69,25 @@ class Hub:
     async def subscribe(self, site_id: Any, channels: list[str], subscriber: Subscriber) -> int:
         """Follow ``channels`` of ``site_id``; returns the seq the subscriber starts after."""
         if site_id not in self._last:
-            store = events.Events(self.db, site_id)
-            last = await store.last()
-            if site_id not in self._last:  # another first subscriber may have been quicker
-                self._last[site_id] = last
-                self._pending.extend(e for e in await store.upcoming() if e["seq"] <= last)
+            # The first subscribers of a site (a page of many readers at once) share one read.
+            loading = self._loading.get(site_id)
+            if loading is None:
+                loading = self._loading[site_id] = asyncio.ensure_future(self._load(site_id))
+                loading.add_done_callback(lambda _: self._loading.pop(site_id, None))
+            await asyncio.shield(loading)
         for channel in channels:
             self._subscribers[(site_id, channel)].add(subscriber)
         self._sites[site_id] += 1
         self._start()
         return self._last[site_id]
+
+    async def _load(self, site_id: Any) -> None:
+        store = events.Events(self.db, site_id)
+        last = await store.last()
+        upcoming = [e for e in await store.upcoming() if e["seq"] <= last]
+        if site_id not in self._last:
+            self._last[site_id] = last
+            self._pending.extend(upcoming)
 
     def unsubscribe(self, site_id: Any, channels: list[str], subscriber: Subscriber) -> None:
         for channel in channels:
