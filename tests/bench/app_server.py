@@ -41,6 +41,8 @@ async def main(args: argparse.Namespace) -> None:
         app = make_app(settings, database.connect(args.uri)[args.db])
         if args.cold:
             app.page_cache = PageCache(max_bytes=0)
+        if args.live_per_address:
+            app.live.max_per_address = args.live_per_address  # bench_live.py: every socket from one address
         from cms.lifecycle import settle_heap
 
         settle_heap()  # as serve and the gunicorn workers do once started
@@ -57,6 +59,7 @@ if __name__ == "__main__":
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--cold", action="store_true")
     parser.add_argument("--hello", action="store_true")
+    parser.add_argument("--live-per-address", type=int, default=0, help="live sockets allowed per client address")
     parser.add_argument("--quiet", action="store_true", help="no access log (to measure what it costs)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
