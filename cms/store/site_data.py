@@ -65,8 +65,9 @@ class SiteData:
             await cursor.close()  # a caller that stops early (a failed export) leaves no cursor open
 
     def posts(self) -> AsyncIterator[dict]:
-        """Every post and page of the site, whatever its state."""
-        return self._batches(self._posts)
+        """Every post and page of the site, whatever its state, but those in the Trash
+        (cms/store/trash.py): deleted as far as their authors know, and no format has them."""
+        return self._batches(self._posts, {"status": {"$ne": "trashed"}})
 
     def revisions(self) -> AsyncIterator[dict]:
         return self._batches(self._revisions)
@@ -95,7 +96,7 @@ class SiteData:
 
     async def counts(self) -> dict[str, int]:
         """How much the site holds: posts and pages, and media items."""
-        return {"posts": await self._posts.count_documents({}), "media": await self._items.count_documents({})}
+        return {"posts": await self._posts.count_documents({"status": {"$ne": "trashed"}}), "media": await self._items.count_documents({})}
 
     async def referenced_people(self) -> set[Any]:
         """The ids of everyone the site's content names: authors, editors, uploaders."""

@@ -165,3 +165,24 @@ async def test_the_applications_background_sweep_uses_cms_trash_days(world, app,
     app.cms_settings.trash_days = 30
     assert await app.trash_sweep.run() == 1
     assert await db.posts.find_one({"_id": post["_id"]}) is None
+
+
+async def test_a_site_with_posts_in_the_trash_exports_and_imports_without_them(world, db, tmp_path):
+    from cms.export import export_site
+    from cms.export.restore_site import restore_archive
+    from tests.conftest import TEST_PASSWORD
+    from tests.export_site import new_site
+
+    store = await world.site("blog")
+    owner = await world.member(store, "owner", email="owner-blog@example.com")
+    kept = await world.post(store, owner, "Kept")
+    gone = await world.post(store, owner, "Gone")
+    await store.comments.add(gone, "A comment.", status="approved", name="Ann", email="ann@example.com")
+    await store.trash.trash(gone["_id"])
+    path = tmp_path / "blog.zip"
+    counts = await export_site(store, path)
+    assert counts["posts"] == 1
+    copy = await new_site(db, "copy", "owner-blog@example.com", TEST_PASSWORD)
+    report = await restore_archive(db, copy.site, path)
+    assert report.posts == 1
+    assert [p["title"] async for p in db.posts.find({"site_id": copy.site_id})] == [kept["title"]]
