@@ -351,7 +351,9 @@ class BaseHandler(tornado.web.RequestHandler):
         context = dict(status_code=status_code, reason=reason, message=message, traceback=traceback)
         if self.site is not None:
             try:
-                self.finish(self.render_string("error.html", **context))
+                # render(), not render_string(): it links the UIModules' scripts and styles
+                # (the phone menu's script), so the error page works like every other page.
+                tornado.web.RequestHandler.render(self, "error.html", **context)
                 return
             except Exception:  # a broken theme must not hide the original error
                 log.exception("the theme's error page failed; using the plain one")

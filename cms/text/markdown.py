@@ -98,6 +98,17 @@ def sanitize(raw_html: str) -> str:
     )
 
 
+# A code block scrolls sideways when its lines are long; keyboard users can scroll it
+# only if it takes focus (WCAG 2.1.1, axe's scrollable-region-focusable). The
+# attribute is added after sanitising, so no author-supplied tabindex survives.
+_PRE_OPEN = re.compile(r"<pre(?=[\s>])(?![^>]*\btabindex=)")
+
+
+def focusable_code(safe_html: str) -> str:
+    """Sanitised HTML with every ``<pre>`` reachable by the Tab key."""
+    return _PRE_OPEN.sub('<pre tabindex="0"', safe_html)
+
+
 def plain_text(fragment: str) -> str:
     """The text of an HTML fragment, whitespace folded."""
     text = nh3.clean(fragment, tags=set())
@@ -120,7 +131,7 @@ def render(source: str, custom_excerpt: str | None = None) -> Rendered:
     Python and may take seconds on a long text.
     """
     converter = _markdown()
-    body = sanitize(converter.convert(tame(source)))
+    body = focusable_code(sanitize(converter.convert(tame(source))))
     toc = sanitize(getattr(converter, "toc", ""))
     # Footnotes are not part of the opening text a reader sees in a list.
     text = plain_text(re.sub(r'<div class="footnote">.*?</div>', "", body, flags=re.S))

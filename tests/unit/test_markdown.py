@@ -214,3 +214,10 @@ def test_excerpt_of_the_demo_posts_reads_as_sentences():
         source = (REPO_ROOT / "cms" / "seed_content" / name).read_text().split("\n\n", 1)[1]
         excerpt = render(source).excerpt
         assert excerpt and leaked not in excerpt, excerpt
+
+
+def test_code_blocks_take_keyboard_focus_and_authors_cannot_set_tabindex():
+    html = render("```python\nimport asyncio\n```\n\n    indented = True\n\n<pre tabindex=\"7\">raw</pre>\n").html
+    assert html.count("<pre") == 3
+    assert html.count('<pre tabindex="0"') == 3
+    assert 'tabindex="7"' not in html
