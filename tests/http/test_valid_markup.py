@@ -81,3 +81,13 @@ async def test_code_blocks_in_a_post_are_keyboard_focusable(world, client):
     html = (await client.get("code", "/posts/some-code")).body.decode()
     assert html.count("<pre") == 2
     assert html.count('<pre tabindex="0"') == 2
+
+
+def test_no_template_writes_a_time_without_a_datetime():
+    """The Nu checker refuses ``<time>`` around free text like "26 Nov 2026, 13:05" without one."""
+    from cms.config import REPO_ROOT
+
+    roots = [REPO_ROOT / "cms" / "templates", REPO_ROOT / "themes", REPO_ROOT / "ui_modules"]
+    bare = ["%s: %s" % (path.relative_to(REPO_ROOT), tag) for root in roots for path in root.rglob("*.html")
+            for tag in re.findall(r"<time\b[^>]*>", path.read_text()) if "datetime=" not in tag]
+    assert bare == []
