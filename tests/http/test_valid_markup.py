@@ -91,3 +91,11 @@ def test_no_template_writes_a_time_without_a_datetime():
     bare = ["%s: %s" % (path.relative_to(REPO_ROOT), tag) for root in roots for path in root.rglob("*.html")
             for tag in re.findall(r"<time\b[^>]*>", path.read_text()) if "datetime=" not in tag]
     assert bare == []
+
+
+def test_no_table_has_an_empty_column_header():
+    """axe's empty-table-header: a column of buttons still says what it is to a screen reader."""
+    from cms.config import REPO_ROOT
+
+    empty = [path.name for path in (REPO_ROOT / "cms" / "templates").rglob("*.html") if "<th></th>" in path.read_text()]
+    assert empty == []
