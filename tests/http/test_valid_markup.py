@@ -63,15 +63,16 @@ async def test_a_magazine_post_that_is_the_only_one_shows_no_empty_recent_posts_
 
 
 @pytest.mark.parametrize("theme", ["magazine", "dusk", "journal"])
-async def test_the_404_page_links_the_same_menu_script_as_the_home_page(world, client, theme):
+async def test_the_404_page_links_the_menu_script_of_the_home_page(world, client, theme):
     await world.site("m-" + theme, theme=theme)
     home = (await client.get("m-" + theme, "/")).body.decode()
     missing = await client.get("m-" + theme, "/no-such-page")
     assert missing.code == 404
-    scripts = re.findall(r'<script src="([^"]+)"', home)
-    assert re.findall(r'<script src="([^"]+)"', missing.body.decode()) == scripts
-    if theme == "magazine":
-        assert any("navigation.js" in src for src in scripts)
+    # The theme's own module scripts (the phone menu's); the home page has others (live updates).
+    menu = [src for src in re.findall(r'<script src="([^"]+)"', home) if "/modules/navigation" in src]
+    assert menu or theme != "magazine"
+    for src in menu:
+        assert src in missing.body.decode()
 
 
 async def test_code_blocks_in_a_post_are_keyboard_focusable(world, client):
