@@ -3,21 +3,24 @@
 Posts and pages stay in the Trash ``CMS_TRASH_DAYS`` days (cms/store/trash.py).
 Each serving process runs this sweep once soon after it starts and then every
 hour; N processes may sweep at once, harmlessly: a purge is one delete that only
-one of them wins, and the others find nothing left to do.
+one of them wins, and the others find nothing left to do. Only one of them a
+turn sweeps at all (`cms.store.trash.take_turn`), so N processes cost one scan.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
 import tornado.ioloop
 
-from cms.store.trash import sweep
+from cms.store.trash import sweep, take_turn
 
 log = logging.getLogger(__name__)
 
 EVERY_MS = 3600 * 1000
+TURN = dt.timedelta(minutes=55)  # a turn is taken by one process, a little under the period
 FIRST_AFTER_S = 60.0  # not during start-up, when indexes and the demo site are being made
 
 
@@ -45,8 +48,11 @@ class TrashSweep:
             self._first = None
 
     async def run(self) -> int:
-        """One sweep; how many posts and pages went. A database that is away is tried next time."""
+        """One sweep, if it is this process's turn; how many posts and pages went. A
+        database that is away is tried next time."""
         try:
+            if not await take_turn(self._app.db, "trash-sweep", TURN):
+                return 0  # another process swept within the hour
             return await sweep(self._app.db, self._app.cms_settings.trash_days)
         except Exception:  # the next run tries again; a sweep must never end the process
             log.warning("trash sweep failed; trying again in an hour", exc_info=True)

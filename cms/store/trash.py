@@ -29,7 +29,7 @@ import pymongo
 from cms.store.errors import Invalid, NotFound
 from cms.store.ids import new_id
 from cms.store.saving import Saver, shown
-from cms.store.scoped import Scoped
+from cms.store.scoped import Scoped, find_one_and_modify
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +158,21 @@ class Trash:
 
     async def counts(self) -> dict[str, int]:
         return {kind: await self._posts.count_documents({"type": kind, "status": TRASHED}) for kind in ("post", "page")}
+
+
+async def take_turn(db, job: str, every: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """True for the one process, of all those sharing ``db``, whose turn it is to run ``job``
+    now; the next turn comes ``every`` later. The turn is one atomic replace that only the
+    first process to ask wins (a whole replace: nx-27017 would store a ``$set`` datetime as a string)."""
+    now = now or utcnow()
+    try:
+        await db.jobs.insert_one({"_id": job, "next": now + every})
+        return True  # the first turn ever
+    except pymongo.errors.DuplicateKeyError:
+        pass
+    taken = await find_one_and_modify(db.jobs, "find_one_and_replace", {"_id": job, "next": {"$lte": now}},
+                                      {"_id": job, "next": now + every})
+    return taken is not None
 
 
 async def sweep(db, days: int = DAYS, now: dt.datetime | None = None) -> int:

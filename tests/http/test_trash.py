@@ -153,18 +153,29 @@ async def test_media_used_only_by_trashed_posts_is_flagged_not_deleted(world, cl
     assert await store.media.get(item["_id"]) is not None
 
 
-async def test_the_applications_background_sweep_uses_cms_trash_days(world, app, db):
+async def test_the_background_sweep_uses_cms_trash_days_once_an_hour_across_processes(world, app, db):
+    from cms.trashsweep import TrashSweep
+
     store = await world.site("blog")
     editor = await world.member(store, "editor")
-    post = await world.post(store, editor, "Old")
-    trashed = await store.trash.trash(post["_id"])
-    # Trashed 31 days ago (a whole replace: nx-27017 would store a $set datetime as a string).
-    await db.posts.replace_one({"_id": post["_id"]}, {**trashed, "trashed_at": trashed["trashed_at"] - dt.timedelta(days=31)})
-    app.cms_settings.trash_days = 32
-    assert await app.trash_sweep.run() == 0
-    app.cms_settings.trash_days = 30
-    assert await app.trash_sweep.run() == 1
-    assert await db.posts.find_one({"_id": post["_id"]}) is None
+
+    async def trashed_long_ago(title: str, days: int) -> dict:
+        post = await store.trash.trash((await world.post(store, editor, title))["_id"])
+        # A whole replace: nx-27017 would store a $set datetime as a string.
+        await db.posts.replace_one({"_id": post["_id"]}, {**post, "trashed_at": post["trashed_at"] - dt.timedelta(days=days)})
+        return post
+
+    first = await trashed_long_ago("First", 31)
+    recent = await trashed_long_ago("Recent", 29)
+    assert await app.trash_sweep.run() == 1  # CMS_TRASH_DAYS (30): the 31-day-old one only
+    assert await db.posts.find_one({"_id": first["_id"]}) is None
+    assert await store.trash.get(recent["_id"]) is not None
+    await trashed_long_ago("Second", 40)
+    other_process = TrashSweep(app)  # the same database, another process's sweeper
+    assert await other_process.run() == 0 and len(await store.trash.list()) == 2  # not its turn this hour
+    await db.jobs.replace_one({"_id": "trash-sweep"}, {"_id": "trash-sweep",
+                                                        "next": dt.datetime.now(dt.timezone.utc)})  # an hour on
+    assert await other_process.run() == 1
 
 
 async def test_a_site_with_posts_in_the_trash_exports_and_imports_without_them(world, db, tmp_path):
