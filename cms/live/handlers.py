@@ -144,13 +144,14 @@ class LiveJSON(LiveChannels):
         since = self.get_query_argument("since", "")
         if since and not (since.isdigit() and len(since) <= 12):
             raise Refusal(400, "since must be the seq of an event (a whole number).")
-        known = self.application.live.last(self.site["_id"])
+        known = self.application.live.settled(self.site["_id"])
         if since and known is not None and int(since) >= known:
-            found, seq = [], known  # nothing newer, as this process's poll knows: no query
+            found, seq = [], int(since)  # nothing newer, as this process's poll knows: no query
         else:
             store = self.store.events
-            seq = await store.last()
+            seq = await store.settled()  # never past a scheduled post not out yet
             found = await store.since(int(since), self.channels) if since else []
+            seq = max([seq, int(since or 0)] + [e["seq"] for e in found if e["seq"] <= seq])
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "public, max-age=%d" % JSON_MAX_AGE)
         self.finish(json.dumps({"seq": seq, "events": [public(e) for e in found], "poll": POLL_EVERY}))

@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import json
 import logging
+import time
 from collections import defaultdict
 from typing import Any, Protocol
 
@@ -24,6 +25,7 @@ from cms.supervisor import is_unavailable
 log = logging.getLogger(__name__)
 
 INTERVAL = 0.25  # seconds between two polls: an event reaches readers within about this
+LOUD = 1000  # a fan-out to this many sockets is logged (INFO) with its time
 MAX_PER_ADDRESS = 20  # open sockets per client address (tabs of one household behind one NAT)
 
 
@@ -106,9 +108,13 @@ class Hub:
     def count(self, site_id: Any, channel: str) -> int:
         return len(self._subscribers.get((site_id, channel), ()))
 
-    def last(self, site_id: Any) -> int | None:
-        """The site's highest seq as this process knows it (None: no subscriber here)."""
-        return self._last.get(site_id)
+    def settled(self, site_id: Any) -> int | None:
+        """The highest seq of the site up to which every event is due, as this process
+        knows it (None: no subscriber here); see `cms.store.events.Events.settled`."""
+        if site_id not in self._last:
+            return None
+        waiting = [e["seq"] for e in self._pending if e["site_id"] == site_id]
+        return min(waiting) - 1 if waiting else self._last[site_id]
 
     # --- the poll ----------------------------------------------------------------------------
 
@@ -144,10 +150,12 @@ class Hub:
         if not subscribers:
             return
         message = json.dumps(events.public(event))
+        started = time.perf_counter()
         for subscriber in list(subscribers):
             subscriber.send(message)
         self.delivered += len(subscribers)
-        log.debug("event %s of site %s to %d sockets", event["seq"], event["site_id"], len(subscribers))
+        log.log(logging.INFO if len(subscribers) >= LOUD else logging.DEBUG, "event %s of site %s to %d sockets in %.3f s",
+                event["seq"], event["site_id"], len(subscribers), time.perf_counter() - started)
 
     async def _poll_forever(self) -> None:
         while not self._stopped:

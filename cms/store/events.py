@@ -89,6 +89,12 @@ class Events:
         doc = await self._events.find_one({}, {"seq": 1}, sort=[("seq", -1)])
         return doc["seq"] if doc else 0
 
+    async def settled(self) -> int:
+        """The highest seq up to which every event is due: what a poller may take as its
+        next ``since`` without stepping over a scheduled post that is not out yet."""
+        waiting = await self._events.find_one({"at": {"$gt": utcnow()}}, {"seq": 1}, sort=[("seq", 1)])
+        return waiting["seq"] - 1 if waiting else await self.last()
+
     async def since(self, seq: int, channels: Iterable[str], now: dt.datetime | None = None) -> list[dict]:
         """Events of ``channels`` after ``seq`` that readers may see now, oldest first."""
         now = now or utcnow()

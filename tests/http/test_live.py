@@ -220,3 +220,18 @@ async def test_reader_pages_carry_the_banner_and_the_script_as_a_file(world, cli
     assert 'data-live="posts"' not in (await client.get("blog", "/search?q=hello")).body.decode()
     script = await client.get("blog", "/modules/live.js")
     assert script.code == 200 and b"/live.json" in script.body
+
+
+async def test_the_fallback_does_not_step_over_a_scheduled_post(world, client):
+    store, author = await blog(world)
+    first = json.loads((await client.get("blog", "/live.json?channel=posts")).body)
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=1)
+    await world.post(store, author, "Scheduled", published_at=soon)
+    await world.post(store, author, "Now")
+    answer = json.loads((await client.get("blog", "/live.json?channel=posts&since=%d" % first["seq"])).body)
+    assert [e["title"] for e in answer["events"]] == ["Now"]
+    deadline = time.monotonic() + DEADLINE
+    while dt.datetime.now(dt.timezone.utc) < soon and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)  # the post's own time, not a guess at how long anything takes
+    later = json.loads((await client.get("blog", "/live.json?channel=posts&since=%d" % answer["seq"])).body)
+    assert "Scheduled" in [e["title"] for e in later["events"]]
