@@ -226,3 +226,19 @@ async def test_tag_addresses_made_before_transliteration_move_with_a_redirect(db
     assert moved.code == 301 and moved.headers["Location"] == "/tags/strasse"
     assert (await client.get("old", "/tags/lodz")).code == 200
     assert (await client.get("other", "/tags/strae")).code == 404  # old's redirect is old's alone
+
+
+async def test_code_blocks_saved_before_become_keyboard_focusable_by_the_upgrade(db, world, client):
+    store = await world.site("old")
+    author = await world.member(store)
+    post = await world.post(store, author, "Code", "```python\nimport asyncio\n```\n\n    indented = 1\n")
+    other = await world.site("other")
+    elsewhere = await world.post(other, await world.member(other), "Elsewhere", "    x = 1\n")
+    for saved in (post, elsewhere):  # as code before focusable code blocks stored them
+        stored = await db.posts.find_one({"_id": saved["_id"]})
+        await db.posts.update_one({"_id": saved["_id"]}, {"$set": {"html": stored["html"].replace(' tabindex="0"', "")}})
+    await migrations.migrate(db)
+    for saved, count in ((post, 2), (elsewhere, 1)):
+        assert (await db.posts.find_one({"_id": saved["_id"]}))["html"].count('<pre tabindex="0"') == count
+    page = (await client.get("old", "/posts/code")).body.decode()
+    assert page.count('<pre tabindex="0"') == 2
