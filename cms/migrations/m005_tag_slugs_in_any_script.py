@@ -20,6 +20,8 @@ async def up(db) -> None:
     async for site in db.sites.find({}, {"_id": 1}):  # every site: platform-wide, as `Sites` reads it
         posts = Scoped(db.posts, site["_id"])  # each write moves the site's counter: kept pages go
         moved: dict[str, str] = {}
+        # Every post, tagless ones skipped here: nx-27017 does not filter on "tags.0" or
+        # {"$ne": []} (tests/http/test_embedded_database.py).
         async for post in posts.find({}, {"tags": 1, "tag_slugs": 1}):
             old = post.get("tag_slugs") or []
             if not post.get("tags"):

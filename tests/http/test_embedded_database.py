@@ -386,3 +386,14 @@ async def test_an_update_filter_with_ne_on_a_missing_dotted_field_matches_nothin
     assert await db.scratch.count_documents(condition) == 1
     result = await db.scratch.update_one(condition, {"$push": {"claims": {"name": "a.example.com"}}})
     assert result.matched_count == 0  # MongoDB: 1
+
+
+async def test_array_position_exists_and_not_equal_to_empty_array_do_not_filter(db):
+    """MongoDB: ``{"tags.0": {"$exists": true}}`` and ``{"tags": {"$ne": []}}`` find the
+    documents with a non-empty array; nx-27017 finds none with the first, every one with
+    the second. Workaround: migration 5 (cms/migrations/m005_tag_slugs_in_any_script.py)
+    reads every post and skips the tagless ones itself."""
+    await db.scratch.insert_one({"tags": ["a"]})
+    await db.scratch.insert_one({"tags": []})
+    assert [d["tags"] async for d in db.scratch.find({"tags.0": {"$exists": True}})] == []  # MongoDB: [["a"]]
+    assert len([d async for d in db.scratch.find({"tags": {"$ne": []}})]) == 2  # MongoDB: 1
