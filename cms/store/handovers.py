@@ -1,9 +1,9 @@
 """Handover tokens: one sign-in on the platform carried to a site's host.
 
 Site hosts are other origins than the platform, so the platform's session
-cookie never reaches them. "Open the admin" on the platform makes a token for
-one person, one site and the platform session it came from, and sends the
-browser to ``http://<site>/admin/handover?token=...``; the site exchanges the
+cookie never reaches them. The platform (``/handover``, the flow is in
+cms/handlers/handover.py) makes a token for one person, one site and the
+platform session it came from, and sends the browser to ``http://<site>/admin/handover?token=...``; the site exchanges the
 token for a session of its own, linked to that platform session (so that
 signing out on the platform ends it too, `cms.store.sessions.end_handed`).
 
