@@ -156,6 +156,15 @@ async def test_bad_channels_and_since_are_refused_with_a_message(world, client, 
         assert b"channel" in answer.body or b"since" in answer.body
 
 
+async def test_a_plain_request_to_the_socket_address_is_a_clear_400(world, client, app):
+    await blog(world)
+    app.live.max_per_address = 1
+    for _ in range(2):
+        answer = await client.get("blog", "/live?channel=posts")
+        assert answer.code == 400 and b"WebSocket" in answer.body
+    await connect(client, "blog")  # those held no place under the address's cap
+
+
 async def test_the_fallback_answers_events_after_since_and_may_be_cached(world, client):
     store, author = await blog(world)
     first = json.loads((await client.get("blog", "/live.json?channel=posts")).body)
