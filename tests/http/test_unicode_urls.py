@@ -2,12 +2,15 @@
 readers reach, typed tags are never dropped, and right-to-left sites say so."""
 
 import asyncio
+import json
 import re
 from urllib.parse import quote
 
 import pytest
+from tornado.websocket import websocket_connect
 
 from tests.admin_session import form, post_id_of, signed_in
+from tests.http.test_admin_revisions import ws_request
 
 SCRIPTS = [
     ("Привет мир", "privet-mir"),  # Cyrillic
@@ -181,3 +184,21 @@ async def test_a_title_with_no_letters_gets_a_short_id_slug_not_untitled(world, 
     assert re.fullmatch(r"post-[0-9a-f]{8}", first["slug"]) and re.fullmatch(r"post-[0-9a-f]{8}", second["slug"])
     assert first["slug"] != second["slug"]
     assert (await client.get("blog", "/posts/" + second["slug"])).code == 200
+
+
+async def test_the_live_preview_says_why_a_tag_is_refused_and_keeps_answering(world, client):
+    store = await world.site("blog")
+    owner = await world.member(store, "owner")
+    session = await signed_in(client, "blog", owner)
+    socket = await websocket_connect(ws_request(client, session))
+    try:
+        async def preview(tags: str) -> dict:
+            socket.write_message(json.dumps({"seq": 1, "title": "Trip", "markdown": "x", "tags": tags}))
+            return json.loads(await asyncio.wait_for(socket.read_message(), 20))  # no answer at all: a failure
+
+        refused = await preview("Путешествия, !!!")
+        assert "the tag '!!!' has no letter" in refused["error"]
+        shown = await preview("Путешествия, 旅行")
+        assert "error" not in shown and 'href="/tags/lu-xing"' in shown["html"]
+    finally:
+        socket.close()
