@@ -120,6 +120,25 @@ def clean_tag(name: str) -> str:
     return " ".join(name.replace(",", " ").split())[:50]
 
 
+def addressable_tags(names: list[str], warnings: list[str]) -> list[str]:
+    """The tags the post store takes, each with an address of its own.
+
+    The store refuses a tag without a letter, digit or emoji ("???") and two tags that
+    would share one address ("C", "C++"), so that an author is never silently
+    overruled; an import cannot ask, so it drops or merges such a tag and says so.
+    """
+    kept: dict[str, str] = {}  # slug -> the first name with it
+    for name in names:
+        slug = slugify(name, 50)
+        if not slug:
+            warnings.append("the tag %r has no letter, digit or emoji to make its address from: dropped" % name)
+        elif slug not in kept:
+            kept[slug] = name
+        elif kept[slug].casefold() != name.casefold():
+            warnings.append("the tag %r shares the address /tags/%s with %r: merged into it" % (name, slug, kept[slug]))
+    return list(kept.values())
+
+
 # --- the report ---------------------------------------------------------------------
 
 
@@ -395,13 +414,14 @@ class ImportRun:
             markdown = "*(empty)*\n"
             entry.warnings.append("no content: imported with the text *(empty)*")
         slug = await self._slug(entry)
+        tags = addressable_tags(entry.tags, entry.warnings)
         post = await self.store.posts.create(
             title=title[:200], markdown=markdown, author_id=self.people.get(entry.author or "", self.run_by),
-            type=entry.kind, slug=slug, tags=entry.tags[:20], status=entry.status, published_at=entry.published_at,
+            type=entry.kind, slug=slug, tags=tags[:20], status=entry.status, published_at=entry.published_at,
             custom_excerpt=entry.custom_excerpt[:2000] or None, featured_image=featured, editor_id=self.run_by,
             post_id=post_id)
-        if len(entry.tags) > 20:
-            entry.warnings.append("%d tags: the first 20 kept" % len(entry.tags))
+        if len(tags) > 20:
+            entry.warnings.append("%d tags: the first 20 kept" % len(tags))
         if len(entry.title) > 200:
             entry.warnings.append("title cut to 200 characters")
         return post

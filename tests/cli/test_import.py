@@ -195,3 +195,20 @@ async def test_a_post_the_editor_could_not_save_fails_with_its_reason(world, db,
     assert "imported 1, skipped 0, converted with warnings 0, failed 1" in out
     assert "post 1 'Huge': its text is 600000 characters once converted; the editor takes at most 500000" in out
     assert [p["slug"] async for p in db.posts.find({"site_id": store.site_id})] == ["p2"]
+
+
+async def test_a_tag_with_no_letters_is_dropped_with_a_warning_and_its_post_imported(world, db, env, tmp_path):  # noqa: F811
+    store, _ = await owned_site(world)
+    path = tmp_path / "export.xml"
+    tags = ('<category domain="post_tag" nicename="q"><![CDATA[???]]></category>'
+            '<category domain="post_tag" nicename="c"><![CDATA[C]]></category>'
+            '<category domain="post_tag" nicename="cpp"><![CDATA[C++]]></category>'
+            '<category domain="category" nicename="reise"><![CDATA[Путешествия]]></category>')
+    path.write_bytes(minimal_wxr((1, "Tagged", "<p>Text.</p>")).replace(b"</item>", tags.encode() + b"</item>"))
+    code, out, err = await cms(env, "import", "wordpress", str(path), "--site", "lake")
+    assert code == 0, err
+    assert "imported 1, skipped 0, converted with warnings 1, failed 0" in out
+    assert "the tag '???' has no letter, digit or emoji to make its address from: dropped" in out
+    assert "the tag 'C++' shares the address /tags/c with 'C': merged into it" in out
+    post = await db.posts.find_one({"site_id": store.site_id, "slug": "p1"})
+    assert post["tags"] == ["C", "Путешествия"]
