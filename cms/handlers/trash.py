@@ -80,10 +80,14 @@ class TrashHandler(TrashBase):
 
 
 class TrashItemHandler(TrashBase):
-    """``POST /admin/trash/<id>/(restore|purge)``."""
+    """``POST /admin/trash/<id>/restore`` and ``.../purge`` (``action``)."""
+
+    def initialize(self, action: str) -> None:
+        self.action = action
 
     @requires("contributor")
-    async def post(self, post_id: str, action: str) -> None:
+    async def post(self, post_id: str) -> None:
+        action = self.action
         post = await self.store.trash.get(post_id)
         if post is None:
             raise tornado.web.HTTPError(404)
@@ -111,5 +115,6 @@ def trash_routes() -> list[tornado.web.URLSpec]:
     return [
         URLSpec(r"/admin/(posts|pages)/%s/delete" % ID, DeleteHandler, name="admin-delete"),
         URLSpec(r"/admin/trash/?", TrashHandler, name="admin-trash"),
-        URLSpec(r"/admin/trash/%s/(restore|purge)" % ID, TrashItemHandler, name="admin-trash-item"),
+        URLSpec(r"/admin/trash/%s/restore" % ID, TrashItemHandler, {"action": "restore"}, name="admin-trash-restore"),
+        URLSpec(r"/admin/trash/%s/purge" % ID, TrashItemHandler, {"action": "purge"}, name="admin-trash-purge"),
     ]
