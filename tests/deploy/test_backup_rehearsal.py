@@ -31,11 +31,12 @@ async def test_the_backup_cronjobs_command_restores_into_an_empty_database(db, d
     env = pod_environment(objects, {}, backup)
     env.update(MONGODB_URI=uri_with_database(mongo_uri, db_name), CMS_DATA_DIR=str(tmp_path / "job-data"))
     for _night in range(3):  # three nights: the oldest is removed, BACKUP_KEEP stay
-        started = int(time.time())
         code, out, err = await cms(env, *command[3:])
         assert code == 0, err
-        # Backups are named by the second they start: the next night is a later second.
-        wait_for(lambda started=started: int(time.time()) > started, 2, "the next second")
+        # Backups are named by the second they start, some time after the command
+        # does: the next night starts after the second this one ended in.
+        ended = int(time.time())
+        wait_for(lambda ended=ended: int(time.time()) > ended, 2, "the next second")
     kept = sorted(volume.iterdir())
     assert len(kept) == 2
     # docs/operating.md, Restore: `python -m cms restore --force /backups/<time>` into the database.
