@@ -23,7 +23,7 @@ import tornado.web
 import tornado.websocket
 
 from cms.handlers.admin import ID, AdminBase, AdminHandler, requires
-from cms.handlers.refused import AnswersEarly
+from cms.handlers.refused import StreamsForm
 from cms.importers import jobs
 from cms.store.imports import RUNNING, ImportBusy
 from cms.uploads import FormError, StreamedForm
@@ -55,10 +55,9 @@ class ImportAdmin(AdminHandler):
 
 
 @tornado.web.stream_request_body
-class ImportPageHandler(AnswersEarly, ImportAdmin):
+class ImportPageHandler(StreamsForm, ImportAdmin):
     """``/admin/import``: the form, the site's recent imports, and the upload that starts one."""
 
-    form: StreamedForm | None = None
 
     @property
     def max_bytes(self) -> int:
@@ -84,23 +83,10 @@ class ImportPageHandler(AnswersEarly, ImportAdmin):
         self.request.connection.set_max_body_size(self.max_bytes + FORM_OVERHEAD)
         self.request.connection.set_body_timeout(IMPORT_BODY_TIMEOUT)
 
-    def receive(self, chunk: bytes) -> None:
-        if self.form is not None:
-            self.form.write(chunk)
-
     async def refuse_early(self, status: int, message: str) -> None:
         log.info("site %s: refused an import from its headers: %s", self.site["name"], message)
         await self.show(status, error=message)
         self.finish()
-
-    def on_finish(self) -> None:
-        if self.form is not None:
-            self.form.close()
-
-    def on_connection_close(self) -> None:
-        if self.form is not None:
-            self.form.close()
-        super().on_connection_close()
 
     async def show(self, status: int = 200, error: str | None = None) -> None:
         self.set_status(status)

@@ -21,7 +21,7 @@ import tornado.web
 
 from cms.handlers.admin import AdminHandler, requires
 from cms.handlers.base import BaseHandler
-from cms.handlers.refused import AnswersEarly
+from cms.handlers.refused import StreamsForm
 from cms.httperrors import Suspended
 from cms.images import Limits, Rejected
 from cms.store import Users
@@ -166,14 +166,13 @@ class MediaAdmin(AdminHandler):
 
 
 @tornado.web.stream_request_body
-class MediaLibraryHandler(AnswersEarly, MediaAdmin):
+class MediaLibraryHandler(StreamsForm, MediaAdmin):
     """``/admin/media``: the list (search by name or alt text) and uploads.
 
     One upload request carries at most ``CMS_MAX_UPLOAD_MB`` of files (the
     editor sends one file a request; the form may send several).
     """
 
-    form: StreamedForm | None = None
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -201,23 +200,10 @@ class MediaLibraryHandler(AnswersEarly, MediaAdmin):
         self.request.connection.set_max_body_size(limit)
         self.request.connection.set_body_timeout(UPLOAD_BODY_TIMEOUT)
 
-    def receive(self, chunk: bytes) -> None:
-        if self.form is not None:
-            self.form.write(chunk)
-
     async def refuse_early(self, status: int, message: str) -> None:
         log.info("site %s: refused an upload from its headers: %s", self.site["name"], message)
         await self.refuse(status, message)
         self.finish()
-
-    def on_finish(self) -> None:
-        if self.form is not None:
-            self.form.close()
-
-    def on_connection_close(self) -> None:
-        if self.form is not None:
-            self.form.close()
-        super().on_connection_close()
 
     async def show(self, status: int = 200, error: str | None = None, uploaded: list[dict] | None = None) -> None:
         query = self.get_query_argument("q", "").strip()

@@ -26,6 +26,7 @@ from tornado.ioloop import IOLoop
 
 from cms.handlers.base import BaseHandler
 from cms.limits import discard_body, unread_body
+from cms.uploads import StreamedForm
 
 LINGER_SECONDS = 2.0
 
@@ -82,6 +83,27 @@ class AnswersEarly(tornado.web.RequestHandler):
             IOLoop.current().remove_timeout(self._linger)
             self._linger = None
             self._lingered = True
+        super().on_connection_close()
+
+
+class StreamsForm(AnswersEarly):
+    """An `AnswersEarly` handler whose body goes into ``self.form`` (a
+    `cms.uploads.StreamedForm` made in ``prepare`` once the headers pass), and
+    whose temporary files are closed however the request ends."""
+
+    form: StreamedForm | None = None
+
+    def receive(self, chunk: bytes) -> None:
+        if self.form is not None:
+            self.form.write(chunk)
+
+    def on_finish(self) -> None:
+        if self.form is not None:
+            self.form.close()
+
+    def on_connection_close(self) -> None:
+        if self.form is not None:
+            self.form.close()
         super().on_connection_close()
 
 
