@@ -122,6 +122,15 @@ def state_filter(state: str, now: dt.datetime | None = None) -> dict:
     raise Invalid("unknown state %r" % state)
 
 
+
+async def first_free_slug(posts: Scoped, type: str, base: str) -> str:
+    """``base`` if no post of that type has it in this site's ``posts``, else ``base-2``, ``base-3``..."""
+    candidate, n = base, 1
+    while await posts.find_one({"type": type, "slug": candidate}, {"_id": 1}):
+        n += 1
+        candidate = "%s-%d" % (base[:75], n)
+    return candidate
+
 class Posts:
     def __init__(self, db, site_id: Any) -> None:
         self._db, self._site_id = db, site_id
@@ -528,11 +537,7 @@ class Posts:
         return await self._free_slug(type, base)
 
     async def _free_slug(self, type: str, base: str) -> str:
-        candidate, n = base, 1
-        while await self._posts.find_one({"type": type, "slug": candidate}, {"_id": 1}):
-            n += 1
-            candidate = "%s-%d" % (base[:75], n)
-        return candidate
+        return await first_free_slug(self._posts, type, base)
 
     # --- reading (reader side: visible documents only) ---------------------------
 

@@ -28,6 +28,7 @@ import pymongo
 
 from cms.store.errors import Invalid, NotFound
 from cms.store.ids import new_id
+from cms.store.posts import first_free_slug
 from cms.store.saving import Saver, shown
 from cms.store.scoped import Scoped, find_one_and_modify
 
@@ -104,7 +105,7 @@ class Trash:
         restored.update(status=current.get("trashed_status") or "draft", updated_by=by or current.get("updated_by"),
                         version=current["version"] + 1, save_id=new_id())
         for _ in range(SLUG_TRIES):
-            restored["slug"] = await self._free_slug(current["type"], wanted)
+            restored["slug"] = await first_free_slug(self._posts, current["type"], wanted)
             try:
                 saved = await self._saver.replace(restored, current["version"], was_shown=False)
             except pymongo.errors.DuplicateKeyError:
@@ -114,13 +115,6 @@ class Trash:
             log.info("site %s: %s %s restored from the Trash", self._site_id, saved["type"], saved["_id"])
             return saved, saved["slug"] != wanted
         raise Invalid("no free slug to restore this post under: try again")
-
-    async def _free_slug(self, type: str, base: str) -> str:
-        candidate, n = base, 1
-        while await self._posts.find_one({"type": type, "slug": candidate}, {"_id": 1}):
-            n += 1
-            candidate = "%s-%d" % (base[:75], n)
-        return candidate
 
     async def purge(self, post_id: Any) -> dict:
         """Delete a trashed post for good, with its revisions, autosaves and comments."""
