@@ -122,6 +122,18 @@ def safe_website(value: Any) -> str:
     return value
 
 
+
+def checked_html(text: str) -> str:
+    """A comment's text rendered, or `Invalid` when it breaks the text rules or names too many addresses."""
+    try:
+        html = render(text)
+    except CommentTextError as error:
+        raise Invalid(str(error)) from None
+    if links_in(text) > MAX_LINKS:
+        raise Invalid("a comment may name at most %d web addresses" % MAX_LINKS)
+    return html
+
+
 class Comments:
     def __init__(self, db, site_id: Any) -> None:
         self._db = db  # for the live readers' events (cms/store/events.py)
@@ -143,12 +155,7 @@ class Comments:
         when it breaks a rule, its sender is blocked, or it repeats a recent one."""
         if status not in STATUSES:
             raise ValueError("unknown status %r" % status)
-        try:
-            html = render(text)
-        except CommentTextError as error:
-            raise Invalid(str(error)) from None
-        if links_in(text) > MAX_LINKS:
-            raise Invalid("a comment may name at most %d web addresses" % MAX_LINKS)
+        html = checked_html(text)
         if user is not None:
             name, email, website = user.get("name") or user.get("username") or "", user.get("email", ""), ""
         else:
@@ -184,12 +191,7 @@ class Comments:
         if (now or utcnow()) - aware(comment["created"]) > EDIT_WINDOW:
             raise Invalid("a comment can be changed for %d minutes after sending it"
                           % (EDIT_WINDOW.total_seconds() // 60))
-        try:
-            html = render(text)
-        except CommentTextError as error:
-            raise Invalid(str(error)) from None
-        if links_in(text) > MAX_LINKS:
-            raise Invalid("a comment may name at most %d web addresses" % MAX_LINKS)
+        html = checked_html(text)
         # A replace, not ``$set``: nx-27017 stores a datetime written by ``$set`` as a string
         # (pinned in tests/http/test_admin_revisions.py), MongoDB as a date.
         changed = {**comment, "text": text, "html": html, "digest": digest_of(text), "edited": utcnow()}
