@@ -42,6 +42,9 @@ def domain_browser():
 def click(browser, domain: str, label: str) -> None:
     row = browser.find_element(By.CSS_SELECTOR, 'tr[data-domain="%s"]' % domain)
     row.find_element(By.XPATH, ".//button[normalize-space()='%s']" % label).click()
+    # The answer is a new page: wait for this one to go (its own ".alert.ok" from the
+    # step before would otherwise be taken for the answer), then for the new message.
+    WebDriverWait(browser, 10).until(EC.staleness_of(row))
     WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
 
 
