@@ -93,9 +93,12 @@ def suspend_and_restore(app, operator, reader, owner, site: str, post: tuple[str
     WebDriverWait(operator, 10).until(EC.presence_of_element_located((By.ID, "numbers")))
     operator.find_element(By.LINK_TEXT, "Sites").click()
     operator.find_element(By.NAME, "q").send_keys(site)
+    listed = operator.find_element(By.ID, "content")
     operator.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+    # The results are a new page: the list before the search had the site's link too.
+    WebDriverWait(operator, 10).until(EC.staleness_of(listed))
     WebDriverWait(operator, 10).until(EC.element_to_be_clickable((By.LINK_TEXT, site))).click()
-    operator.find_element(By.NAME, "reason").send_keys(REASON)
+    WebDriverWait(operator, 10).until(EC.presence_of_element_located((By.NAME, "reason"))).send_keys(REASON)
     operator.find_element(By.CSS_SELECTOR, "#suspension button").click()
     WebDriverWait(operator, 10).until(EC.presence_of_element_located((By.ID, "suspended")))
     console = operator.current_url
