@@ -45,9 +45,12 @@ def test_an_operator_suspends_a_site_and_restores_it(live_app, browser, second_b
 
     operator.find_element(By.LINK_TEXT, "Sites").click()
     operator.find_element(By.NAME, "q").send_keys("alpha")
+    listed = operator.find_element(By.ID, "content")
     operator.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+    # The results are a new page: the list before the search had the site's link too.
+    WebDriverWait(operator, 10).until(EC.staleness_of(listed))
     WebDriverWait(operator, 10).until(EC.element_to_be_clickable((By.LINK_TEXT, "alpha"))).click()
-    operator.find_element(By.NAME, "reason").send_keys(REASON)
+    WebDriverWait(operator, 10).until(EC.presence_of_element_located((By.NAME, "reason"))).send_keys(REASON)
     operator.find_element(By.CSS_SELECTOR, "#suspension button").click()
     notice = WebDriverWait(operator, 10).until(EC.presence_of_element_located((By.ID, "suspended")))
     assert REASON in notice.text and "ops@example.com" in notice.text
