@@ -7,6 +7,7 @@ import datetime as dt
 import time
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -148,7 +149,9 @@ def test_invite_then_accept_then_confirm_then_sign_in(mail_live_app, browser):  
     browser.find_element(By.NAME, "name").send_keys("Nina Newbie")
     browser.find_element(By.NAME, "password").send_keys(TEST_PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "form.stack button[type=submit]").click()
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.TAG_NAME, "h1").text == "Check your e-mail")
+    # The answer is a new page; the old one's h1 may go stale while it is read, so ask again.
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: b.find_element(By.TAG_NAME, "h1").text == "Check your e-mail")
     # The invitation came by e-mail too; the second message is the confirmation link.
     assert link_in(wait_for_blocking(live_app.smtp_server, "newbie@example.com")) == link
     browser.get(link_in(wait_for_blocking(live_app.smtp_server, "newbie@example.com", count=2)))
@@ -173,7 +176,8 @@ def test_text_typed_while_the_server_is_unreachable_is_offered_back(live_app, br
     store, user = live_app.call(setup)
     sign_in(live_app, browser, "alpha", user["email"])
     browser.get(live_app.url("alpha", "/admin/posts/new"))
-    WebDriverWait(browser, 10).until(lambda b: b.find_element(By.ID, "preview-status").text == "live")
+    WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: b.find_element(By.ID, "preview-status").text == "live")
     browser.execute_cdp_cmd("Network.enable", {})
     browser.execute_cdp_cmd("Network.emulateNetworkConditions", {
         "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
