@@ -609,6 +609,10 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
                 "post_id": str(data.get("post_id", "")),
                 "author_id": str(data.get("author_id", ""))[:64],
             }
+            if "featured_image" in data:  # typed, not saved yet (issue 16.13); absent: the saved one
+                fields["featured"] = {"url": str(data["featured_image"]).strip()[:300],
+                                      "alt": str(data.get("featured_alt", ""))[:300],
+                                      "caption": str(data.get("featured_caption", ""))[:500]}
             seq = data.get("seq")
         except (ValueError, AttributeError):
             self.close(1003, "bad message")
@@ -660,13 +664,15 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
         if self.ws_connection is None:
             raise PreviewRefused("the author has left")  # no page to render for no one
         names, tag_slugs = clean_tags(fields["tags"])
+        featured = ((saved or {}).get("featured_image") if "featured" not in fields
+                    else await self.store.posts.featured_preview(fields["featured"]))
         post = {
             "_id": "preview", "type": kind, "slug": "preview", "title": fields["title"],
             "markdown": fields["markdown"], "html": rendered.html, "toc": rendered.toc, "excerpt": rendered.excerpt,
             "reading_minutes": rendered.reading_minutes, "words": rendered.words, "tags": names,
             "tag_slugs": tag_slugs, "author_id": (author or self.current_user)["_id"], "status": "draft",
             "published_at": published_at, "updated_at": utcnow(),
-            "featured_image": (saved or {}).get("featured_image"),
+            "featured_image": featured,
         }
         template = "page.html" if kind == "page" else "post.html"
         try:

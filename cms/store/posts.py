@@ -172,6 +172,15 @@ class Posts:
             if item_id not in ids:
                 ids.append(item_id)
         return html, image, ids
+
+    async def featured_preview(self, featured: Mapping[str, Any] | None) -> dict | None:
+        """The featured image a save of ``featured`` would store, for the live preview.
+
+        Raises `Invalid` with Save's own reason when it names no image of this
+        site's library, so the preview never shows what Save would refuse.
+        """
+        _, image, _ = await self._with_media("", featured)
+        return image
     # --- end media ---------------------------------------------------------------------
 
     # --- writing ---------------------------------------------------------------

@@ -109,7 +109,10 @@
       seq: seq, kind: form.dataset.kind, title: title.value, markdown: body.value,
       tags: form.elements.tags.value, custom_excerpt: form.elements.custom_excerpt.value,
       publish_at: form.elements.publish_at.value, post_id: form.action.split("/").pop(),
-      author_id: form.elements.author_id ? form.elements.author_id.value : ""
+      author_id: form.elements.author_id ? form.elements.author_id.value : "",
+      /* the featured image as typed, not as saved (issue 16.13) */
+      featured_image: form.elements.featured_image.value, featured_alt: form.elements.featured_alt.value,
+      featured_caption: form.elements.featured_caption.value
     }));
   }
 
