@@ -24,6 +24,7 @@ import tornado.web
 import tornado.websocket
 
 from cms import render_pool
+from cms.assets import TextAssetMixin
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
 from cms.httperrors import Refusal
@@ -186,8 +187,8 @@ def admin_static_url(path: str) -> str:
     return "/admin/static/%s?v=%s" % (path, version)
 
 
-class AdminStaticHandler(tornado.web.StaticFileHandler):
-    """The admin's own CSS and JS (no CDN), cached for long with ``?v=``."""
+class AdminStaticHandler(TextAssetMixin, tornado.web.StaticFileHandler):
+    """The admin's own CSS and JS (no CDN), cached for long with ``?v=``, minified and gzipped."""
 
     def initialize(self, path: str = str(ADMIN_STATIC), default_filename: str | None = None) -> None:
         super().initialize(path, default_filename)

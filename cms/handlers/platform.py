@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import tornado.web
 
 from cms import accounts, sessions
+from cms.assets import TextAssetMixin
 from cms.config import REPO_ROOT
 from cms.handlers.auth import GOOGLE_NOT_MEMBER, GOOGLE_UNVERIFIED, NOT_CONFIRMED, GoogleLoginHandler
 from cms.handlers.base import BaseHandler, PlatformHandler
@@ -95,7 +96,7 @@ def kept_invite(handler: tornado.web.RequestHandler) -> str:
     return raw.decode("utf-8", "replace")[:MAX_CODE] if raw else ""
 
 
-class PlatformStaticHandler(tornado.web.StaticFileHandler):
+class PlatformStaticHandler(TextAssetMixin, tornado.web.StaticFileHandler):
     """The platform pages' own CSS and JS, cached for long with ``?v=``."""
 
     def initialize(self, path: str = str(PLATFORM_STATIC), default_filename: str | None = None) -> None:

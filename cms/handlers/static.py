@@ -12,11 +12,12 @@ from pathlib import Path
 
 import tornado.web
 
+from cms.assets import TextAssetMixin
 from cms.config import THEMES_DIR
 from cms.handlers.base import BaseHandler
 
 
-class ThemeStaticHandler(tornado.web.StaticFileHandler):
+class ThemeStaticHandler(TextAssetMixin, tornado.web.StaticFileHandler):
     def initialize(self, path: str | None = None, default_filename: str | None = None) -> None:
         themes = self.settings.get("themes")
         root = path or str(themes.directory if themes is not None else THEMES_DIR)
@@ -80,7 +81,7 @@ class SiteStyleHandler(BaseHandler):
         self.write(css)
 
 
-class ModuleStaticHandler(tornado.web.StaticFileHandler):
+class ModuleStaticHandler(TextAssetMixin, tornado.web.StaticFileHandler):
     """``/modules/<name>.css?v=<hash>``: a UI module's default CSS (``ui_modules/static/``),
     linked by the module instead of being embedded inline in every page."""
 
