@@ -37,28 +37,75 @@
 
   function changed() { body.dispatchEvent(new Event("input", {bubbles: true})); }
 
+  /* Replace body[start, end) with text, leaving the writer's cursor where their
+   * typing is (shifted by what changed before it). With the text area focused
+   * this goes through execCommand("insertText"), so it is one step on the
+   * browser's undo stack and Ctrl+Z keeps working; assigning .value would wipe
+   * that stack and throw the cursor to the end. Not focused (typing in the
+   * title meanwhile), setRangeText changes it without taking the focus. */
+  function replaceRange(start, end, text) {
+    var selStart = body.selectionStart, selEnd = body.selectionEnd, direction = body.selectionDirection;
+    var delta = text.length - (end - start);
+    function moved(pos) { return pos >= end ? pos + delta : pos > start ? start + text.length : pos; }
+    var done = false;
+    if (document.activeElement === body && document.execCommand) {
+      body.setSelectionRange(start, end);
+      done = text ? document.execCommand("insertText", false, text) : document.execCommand("delete");
+    }
+    if (!done) {
+      body.setRangeText(text, start, end, "preserve");
+      changed();
+    }
+    body.setSelectionRange(moved(selStart), moved(selEnd), direction);
+  }
+
+  /* The placeholder of one upload: unique in the text, so that it is found (and
+   * replaced in place) wherever typing has moved it meanwhile. */
+  var uploads = 0;
+  function placeholderFor(name) {
+    uploads += 1;
+    var token = "![Uploading " + name.replace(/[\[\]]/g, "") + "…]()";
+    return body.value.indexOf(token) < 0 ? token : token.replace("…]", " (" + uploads + ")…]");
+  }
+
+  /* Start uploading file with its placeholder at the cursor (on a line of its
+   * own); the image's Markdown replaces the placeholder when the server answers. */
+  function uploadAtCursor(file, alt) {
+    var name = file.name || "image";
+    var token = placeholderFor(name);
+    body.focus();
+    var start = body.selectionStart, end = body.selectionEnd;
+    var lead = start > 0 && body.value.charAt(start - 1) !== "\n" ? "\n" : "";
+    replaceRange(start, end, lead + token + "\n");
+    var at = start + lead.length + token.length + 1;
+    body.setSelectionRange(at, at);
+    pending += 1;
+    setStatus("Uploading " + name + "…", "uploading");
+    function settle(text) {
+      var found = body.value.indexOf(token);
+      if (found >= 0) {
+        var length = token.length + (!text && body.value.charAt(found + token.length) === "\n" ? 1 : 0);
+        replaceRange(found, found + length, text);
+      }
+      pending -= 1;
+      return found >= 0;
+    }
+    return upload(file, alt).then(function (item) {
+      var placed = settle(item.markdown);
+      setStatus(pending ? "Uploading…" : placed ? "Inserted " + item.filename
+        : "Uploaded " + item.filename + " (its placeholder was deleted: it is in the Media library)",
+        pending ? "uploading" : "done");
+      return item;
+    }).catch(function (error) {
+      settle("");
+      setStatus(error.message, "error");
+    });
+  }
+
   function insertAtCursor(files) {
     Array.prototype.forEach.call(files, function (file) {
       if (!/^image\//.test(file.type || "image/")) return;
-      var token = "![Uploading " + (file.name || "image").replace(/[\[\]]/g, "") + "…]()";
-      var start = body.selectionStart, end = body.selectionEnd;
-      var before = body.value.slice(0, start), after = body.value.slice(end);
-      var lead = before && !/\n$/.test(before) ? "\n" : "";
-      body.value = before + lead + token + "\n" + after;
-      body.selectionStart = body.selectionEnd = (before + lead + token + "\n").length;
-      pending += 1;
-      setStatus("Uploading " + (file.name || "image") + "…", "uploading");
-      upload(file).then(function (item) {
-        body.value = body.value.replace(token, item.markdown);
-        pending -= 1;
-        setStatus(pending ? "Uploading…" : "Inserted " + item.filename, pending ? "uploading" : "done");
-        changed();
-      }).catch(function (error) {
-        body.value = body.value.replace(token + "\n", "").replace(token, "");
-        pending -= 1;
-        setStatus(error.message, "error");
-        changed();
-      });
+      uploadAtCursor(file);
     });
   }
 
