@@ -35,6 +35,7 @@ from cms.handlers.console import console_routes
 from cms.handlers.domains import domain_routes
 from cms.handlers.export import export_routes
 from cms.handlers.handover import handover_platform_routes, handover_site_routes
+from cms.handlers.history import history_routes
 from cms.handlers.imports import import_routes
 from cms.handlers.media import media_routes
 from cms.handlers.redirects_admin import redirects_admin_routes
@@ -140,6 +141,7 @@ class CMSApplication(tornado.web.Application):
         self.live = Hub(db)  # readers' live sockets and the poll of events that feeds them (cms.live)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
+            + history_routes()  # a post's History: diffs, old versions rendered, restore (cms.handlers.history)
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + trash_routes()  # /admin/trash and Delete (cms.handlers.trash)

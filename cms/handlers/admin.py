@@ -32,9 +32,9 @@ from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.ids import new_id
-from cms.store.posts import KEEP, MAX_TAGS, STATES, clean_tags, state_of, utcnow
-from cms.store.revisions import diff_html
+from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.signup import first_steps
+from cms.text.diffs import diff_html
 from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
@@ -499,69 +499,6 @@ class TagSuggestionsHandler(AdminHandler):
                              for *_, t in ranked[:MAX_SUGGESTIONS]]})
 
 
-# --- history --------------------------------------------------------------------------
-
-
-class HistoryHandler(AdminHandler):
-    @requires("contributor")
-    async def get(self, kind: str, post_id: str) -> None:
-        post = await self.editable_post(kind, post_id)
-        revisions = await self.store.revisions.list(post["_id"], current=post)
-        people = await Users(self.db).by_ids([r["saved_by"] for r in revisions])
-        diff = None
-        a, b = self.get_query_argument("a", ""), self.get_query_argument("b", "")
-        if a and b:
-            if not (a.isdigit() and b.isdigit()):
-                raise tornado.web.HTTPError(400, reason="Bad versions")
-            old = await self.store.revisions.get(post["_id"], int(a), current=post)
-            new = await self.store.revisions.get(post["_id"], int(b), current=post)
-            if old is None or new is None:
-                raise tornado.web.HTTPError(404)
-            diff = {
-                "a": old, "b": new,
-                "title": diff_html(old["title"] or "", new["title"] or ""),
-                "body": diff_html(old["markdown"] or "", new["markdown"] or ""),
-            }
-        self.render("admin/history.html", nav=kind, kind=kind, post=post, revisions=revisions, people=people, diff=diff)
-
-
-def restored_image(revision: dict) -> Any:
-    """The featured image a restored revision had (None: none); KEEP for a revision
-    recorded before revisions kept it, so restoring one leaves the image as it is."""
-    if "featured_image" not in revision:
-        return KEEP
-    image = revision["featured_image"]
-    return {"media_id": image.get("media_id"), "url": image.get("url"), "alt": image.get("alt", ""),
-            "caption": image.get("caption", "")} if image else None
-
-
-class RestoreHandler(AdminHandler):
-    """Restoring saves the old text as a new version; the status stays as it is."""
-
-    @requires("contributor")
-    async def post(self, kind: str, post_id: str) -> None:
-        post = await self.editable_post(kind, post_id)
-        raw = self.get_body_argument("revision", "")
-        if not raw.isdigit():
-            raise tornado.web.HTTPError(400, reason="Bad revision")
-        revision = await self.store.revisions.get(post["_id"], int(raw), current=post)
-        if revision is None:
-            raise tornado.web.HTTPError(404)
-        try:
-            saved = await self.store.posts.update(
-                post["_id"], int(self.get_body_argument("version", "0") or 0),
-                title=revision["title"], markdown=revision["markdown"], slug=revision["slug"],
-                tags=revision.get("tags") or [], custom_excerpt=revision.get("custom_excerpt") or None,
-                status=post["status"], published_at=post.get("published_at"),
-                editor_id=self.current_user["_id"], featured_image=restored_image(revision),
-            )
-        except RenderRefused as error:
-            raise tornado.web.HTTPError(422, reason=str(error)[:200]) from None
-        except StoreError as error:
-            raise tornado.web.HTTPError(409, reason=str(error)[:200]) from None
-        self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
-
-
 # --- live preview -----------------------------------------------------------------------
 
 
@@ -696,6 +633,4 @@ def admin_routes() -> list[tornado.web.URLSpec]:
         URLSpec(r"/admin/%s/new" % kinds, EditorHandler, name="admin-new"),
         URLSpec(r"/admin/%s/%s" % (kinds, ID), EditorHandler, name="admin-edit"),
         URLSpec(r"/admin/%s/(new|[0-9a-f]{24})/autosave" % kinds, AutosaveHandler, name="admin-autosave"),
-        URLSpec(r"/admin/%s/%s/history" % (kinds, ID), HistoryHandler, name="admin-history"),
-        URLSpec(r"/admin/%s/%s/restore" % (kinds, ID), RestoreHandler, name="admin-restore"),
     ]

@@ -12,8 +12,6 @@ version; nothing is overwritten.
 
 from __future__ import annotations
 
-import difflib
-import html
 from typing import Any
 
 import pymongo
@@ -100,23 +98,3 @@ class Revisions:
                 return found
         return await self._revisions.find_one({"post_id": post_id, "version": version})
 
-
-def diff_lines(old: str, new: str) -> list[tuple[str, str]]:
-    """A line diff as ``(kind, text)`` pairs: kind is " ", "+", "-" or "@" (hunk)."""
-    lines: list[tuple[str, str]] = []
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=3):
-        if line.startswith(("---", "+++")):
-            continue
-        kind = line[:1] if line[:1] in "+-@" else " "
-        lines.append((kind, line[1:] if kind != "@" else line))
-    return lines
-
-
-def diff_html(old: str, new: str) -> str:
-    """The diff as escaped HTML rows for the admin's diff view."""
-    rows = []
-    classes = {"+": "add", "-": "del", "@": "hunk", " ": "ctx"}
-    for kind, text in diff_lines(old, new):
-        rows.append('<div class="diff-%s"><span class="diff-mark">%s</span>%s</div>'
-                    % (classes[kind], html.escape(kind.strip()), html.escape(text) or "&nbsp;"))
-    return "\n".join(rows) or '<div class="diff-ctx">No differences.</div>'

@@ -26,8 +26,8 @@ async def test_every_save_keeps_a_revision_with_author_and_time(world, client):
     history = await session.get("/admin/posts/%s/history" % post_id)
     assert history.code == 200 and b"Ann Able" in history.body and b"Notes v3" in history.body
     diff = (await session.get("/admin/posts/%s/history?a=1&b=2" % post_id)).body.decode()
-    assert '<div class="diff-del"><span class="diff-mark">-</span>beta</div>' in diff
-    assert '<div class="diff-add"><span class="diff-mark">+</span>BETA</div>' in diff
+    assert '<div class="diff-change"><del>beta</del><ins>BETA</ins></div>' in diff
+    assert "@@" not in diff and "diff-mark" not in diff
     assert (await session.get("/admin/posts/%s/history?a=1&b=9" % post_id)).code == 404
 
 
