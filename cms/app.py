@@ -43,6 +43,7 @@ from cms.handlers.refused import RefusedHandler
 from cms.handlers.signup import signup_routes
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
+from cms.handlers.subscriptions import SubscribeLimits, subscription_routes
 from cms.handlers.trash import trash_routes
 from cms.handlers.wellknown import wellknown_routes
 from cms.images import pool as images_pool
@@ -55,6 +56,7 @@ from cms.metrics import RequestMetrics, Sampler
 from cms.pagecache import PageCache
 from cms.ratelimit import RateLimiter
 from cms.requestid import EchoRequestId, RequestIds
+from cms.subscriptions.dispatch import Dispatcher
 from cms.supervisor import DatabaseMonitor
 from cms.tenancy import SiteResolver
 from cms.themes import registry
@@ -138,6 +140,8 @@ class CMSApplication(tornado.web.Application):
         self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
         self.trash_sweep = TrashSweep(self)  # deleted posts past CMS_TRASH_DAYS go for good (cms.trashsweep)
         self.comment_limits = CommentLimits()  # readers' comments per address and site (cms.handlers.comments)
+        self.subscribe_limits = SubscribeLimits()  # readers' subscriptions per address and site
+        self.newsletters = Dispatcher(self)  # new posts mailed to subscribers (cms.subscriptions)
         self.live = Hub(db)  # readers' live sockets and the poll of events that feeds them (cms.live)
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
@@ -147,6 +151,7 @@ class CMSApplication(tornado.web.Application):
             + trash_routes()  # /admin/trash and Delete (cms.handlers.trash)
             + export_routes()
             + comment_routes()  # /comments: readers' comments; /admin/comments: moderation
+            + subscription_routes()  # /subscribe, /unsubscribe; /admin/subscribers (cms.subscriptions)
             + live_routes()  # /live, /live.json: events pushed to readers' pages (cms.live)
             + import_routes()  # /admin/import: WordPress and Ghost exports (cms/importers/)
             + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform
@@ -184,6 +189,7 @@ class CMSApplication(tornado.web.Application):
         if self.sampler is not None:
             self.sampler.stop()
         self.mail.stop()
+        self.newsletters.stop()
         self.trash_sweep.stop()
         self.access_log.flush()
         images_pool.pool.stop()

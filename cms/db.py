@@ -189,6 +189,17 @@ INDEXES["comments"] = [
     ([("post_id", 1)], {}),
 ]
 INDEXES["comment_blocks"] = [([("site_id", 1), ("value", 1)], {"unique": True})]
+# --- e-mail subscriptions (cms/store/subscribers.py) ---
+INDEXES["subscribers"] = [
+    ([("site_id", 1), ("email", 1)], {"unique": True}),
+    ([("site_id", 1)], {}),  # the embedded server's planner: single-field indexes only (below)
+    ([("confirm_hash", 1)], {}),
+]
+INDEXES["newsletters"] = [
+    ([("site_id", 1), ("post_id", 1)], {"unique": True}),  # a post is mailed once
+    ([("status", 1), ("due", 1)], {}),
+    ([("status", 1)], {}),
+]
 # which posts show a media item (Media.usage)
 INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
 # The embedded server's planner uses single-field indexes only, never a compound

@@ -69,6 +69,7 @@ async def _serve(settings: Settings, uri: str, embedded: database.EmbeddedServer
         server.listen(settings.port, settings.host)
         app.monitor.start()
         app.mail.start()  # the outbox's sender (cms.mail)
+        app.newsletters.start()  # new posts mailed to subscribers (cms.subscriptions.dispatch)
         app.trash_sweep.start()  # the Trash's keeping time (cms.trashsweep)
         metrics_server = _serve_metrics(app, settings)
         moved = MovedClients(app, settings.database_name)

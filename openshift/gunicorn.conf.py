@@ -126,6 +126,9 @@ def _monitor_the_database(worker: Any) -> None:
     mail = getattr(worker.wsgi, "mail", None)
     if mail is not None:  # the outbox's sender (cms.mail): mail queued before this worker started goes out
         IOLoop.current().add_callback(mail.start)
+    newsletters = getattr(worker.wsgi, "newsletters", None)
+    if newsletters is not None:  # new posts mailed to subscribers (cms.subscriptions.dispatch)
+        IOLoop.current().add_callback(newsletters.start)
     trash_sweep = getattr(worker.wsgi, "trash_sweep", None)
     if trash_sweep is not None:  # deleted posts past CMS_TRASH_DAYS go for good (cms.trashsweep)
         IOLoop.current().add_callback(trash_sweep.start)

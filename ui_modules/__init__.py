@@ -15,6 +15,7 @@ from ui_modules.post_meta import PostMeta
 from ui_modules.recent_posts import RecentPosts
 from ui_modules.responsive_image import ResponsiveImage
 from ui_modules.seo_meta import SeoMeta
+from ui_modules.subscribe import Subscribe
 from ui_modules.tag_cloud import TagCloud
 
 MODULES = {
@@ -28,6 +29,7 @@ MODULES = {
     "RecentPosts": RecentPosts,
     "ResponsiveImage": ResponsiveImage,
     "SeoMeta": SeoMeta,
+    "Subscribe": Subscribe,
     "TagCloud": TagCloud,
 }
 

@@ -28,7 +28,7 @@ SITE_JSON = "site.json"
 MEDIA_DIR = "media/"
 CHUNK = 256 * 1024
 SITE_FIELDS = ("name", "title", "tagline", "timezone", "language", "theme", "theme_settings", "domains", "created_at",
-               "comments")
+               "comments", "newsletter")
 REVISION_FIELDS = ("version", "title", "slug", "markdown", "tags", "custom_excerpt", "status", "published_at",
                    "saved_at")
 MEDIA_FIELDS = ("filename", "alt", "format", "content_type", "width", "height", "animated", "sha256", "bytes",
@@ -38,6 +38,7 @@ COMMENT_FIELDS = ("post_id", "source", "source_id", "parent_source_id", "author"
                   "type", "imported_at")
 READER_COMMENT_FIELDS = ("id", "post_id", "parent", "name", "email", "website", "text", "status", "created", "edited",
                          "source", "source_id")
+SUBSCRIBER_TIMES = ("created", "confirmed", "unsubscribed")
 FILE_FIELDS = ("url", "format", "width", "height", "original")
 
 
@@ -48,6 +49,10 @@ def json_value(value: Any) -> Any:
             value = value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc).isoformat()
     raise TypeError("cannot export %r" % type(value))
+
+
+def epoch_time(value: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(value, dt.timezone.utc) if value else None
 
 
 def dumps(value: Any) -> str:
@@ -155,6 +160,7 @@ class ArchiveWriter:
         self.counts["redirects"] = await out.array("redirects", self._redirects())
         self.counts["comments"] = await out.array("comments", self._comments())
         self.counts["reader_comments"] = await out.array("reader_comments", self._reader_comments())
+        self.counts["subscribers"] = await out.array("subscribers", self._subscribers())
         out.end()
         self.progress("wrote %(posts)d posts and pages, %(revisions)d revisions, %(media)d media items" % self.counts)
 
@@ -206,6 +212,12 @@ class ArchiveWriter:
             if comment.get("post_id") in self.versions:
                 yield {**{field: comment.get(field) for field in READER_COMMENT_FIELDS}, "id": comment["_id"],
                        "user": self.emails.email(comment.get("user_id")) if comment.get("user_id") else None}
+
+    async def _subscribers(self) -> AsyncIterator[dict]:
+        """Every e-mail subscriber (all statuses), by address; times as epoch seconds become ISO 8601."""
+        async for subscriber in self.store.subscribers.all():
+            yield {"email": subscriber["email"], "status": subscriber["status"],
+                   **{field: epoch_time(subscriber.get(field)) for field in SUBSCRIBER_TIMES}}
 
     async def _media_files(self, archive: zipfile.ZipFile) -> int:
         copied = 0

@@ -23,13 +23,14 @@ from cms.store.revisions import Revisions
 from cms.store.scoped import Scoped
 from cms.store.sessions import PersonSessions, Sessions
 from cms.store.sites import Changes, Sites
+from cms.store.subscribers import Subscribers
 from cms.store.trash import Trash
 from cms.store.users import Users
 
 __all__ = [
     "ROLES", "Autosaves", "Changes", "Comments", "Conflict", "Duplicate", "Events", "Invalid", "Invitations", "Media", "Members",
     "NotFound", "Page", "PersonSessions", "Posts", "Redirects", "Revisions", "Scoped", "Sessions", "SiteStore", "Sites",
-    "StoreError", "Trash", "Users",
+    "StoreError", "Subscribers", "Trash", "Users",
 ]
 
 
@@ -97,3 +98,7 @@ class SiteStore:
     @functools.cached_property
     def sessions(self) -> Sessions:
         return Sessions(self.db, self.site_id)
+
+    @functools.cached_property
+    def subscribers(self) -> Subscribers:
+        return Subscribers(self.db, self.site_id)

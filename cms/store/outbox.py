@@ -22,6 +22,7 @@ TTL index that removes it after `KEEP_DAYS`.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import time
 from typing import Any
 
@@ -47,6 +48,11 @@ def _clean_line(value: str, what: str, limit: int) -> str:
     return value[:limit]
 
 
+def keyed_id(key: str) -> str:
+    """The ``_id`` of the message named ``key``: id-shaped, the same in every process."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
 class Outbox:
     """Messages to send, being sent, sent and failed."""
 
@@ -54,8 +60,11 @@ class Outbox:
         self._collection = db.outbox
 
     async def queue(self, to: str, subject: str, text: str, *, kind: str, site_id: Any = None,
-                    html: str | None = None, headers: dict[str, str] | None = None) -> dict:
-        """Store a message to send now; returns it. Bad input raises `Invalid` and stores nothing."""
+                    html: str | None = None, headers: dict[str, str] | None = None, key: str | None = None) -> dict:
+        """Store a message to send now; returns it. Bad input raises `Invalid` and stores nothing.
+
+        ``key`` names a message that must exist once (a newsletter to one subscriber): its
+        ``_id`` is derived from it, so queueing it again raises DuplicateKeyError."""
         # One line each: a newline in a subject or header would start a header of its own.
         extra = {}
         for name, value in (headers or {}).items():
@@ -65,7 +74,7 @@ class Outbox:
         if not isinstance(text, str) or len(text) > MAX_BODY:
             raise Invalid("an e-mail's text must be a string of at most %d characters" % MAX_BODY)
         message = {
-            "_id": new_id(),
+            "_id": keyed_id(key) if key else new_id(),
             "to": normalize_email(to),
             "subject": _clean_line(subject, "subject", MAX_SUBJECT),
             "text": text,

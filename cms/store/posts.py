@@ -17,7 +17,7 @@ import pymongo
 
 from cms import render_pool
 from cms.images.markup import media_urls, responsive
-from cms.store import events
+from cms.store import events, subscribers
 from cms.store.errors import Conflict, Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
 from cms.store.listing import LISTINGS, Listing
@@ -262,6 +262,7 @@ class Posts:
                 post["slug"] = await self._free_slug(type, slug_of_title(title, post["_id"], type))
             else:
                 await events.post_published(self._db, self._site_id, saved)  # live readers (cms.live)
+                await subscribers.post_published(self._db, self._site_id, saved)  # e-mail subscribers
                 return saved
         await self._saver.revisions.forget(post)
         raise Duplicate("no free slug for %r: give this %s a slug of its own" % (title, type))
@@ -354,6 +355,7 @@ class Posts:
                 await self._keep_old_address(current, saved)
                 if not shown(current):  # newly published (or scheduled): live readers (cms.live)
                     await events.post_published(self._db, self._site_id, saved)
+                    await subscribers.post_published(self._db, self._site_id, saved)  # e-mail subscribers
                 return saved
         return await self._not_saved(post_id, replacement, int(expected_version))
 

@@ -261,6 +261,11 @@ class Sites:
         `cms.store.comments.check_settings`)."""
         return await self._set(site_id, {"$set": {"comments": settings}})
 
+    async def set_newsletter_settings(self, site_id: Any, settings: dict) -> dict:
+        """What newsletters carry of a post (``{"content": "excerpt" | "full"}``, checked by
+        the caller against `cms.store.subscribers.CONTENTS`)."""
+        return await self._set(site_id, {"$set": {"newsletter": settings}})
+
     async def _set(self, site_id: Any, update: dict) -> dict:
         site = await self._collection.find_one_and_update(
             {"_id": site_id}, update, return_document=pymongo.ReturnDocument.AFTER)

@@ -298,3 +298,22 @@ async def test_a_bad_comment_in_an_archive_is_refused_and_changes_nothing(world,
     with pytest.raises(ArchiveError, match=message):
         await restore_archive(db, copy.site, bad)
     assert [c async for c in copy.comments.all()] == []
+
+
+async def test_the_sites_subscribers_go_into_the_archive_and_no_other_sites(world, db, tmp_path):
+    store = await world.site("letters")
+    other = await world.site("other")
+    _, token = await store.subscribers.subscribe("kept@example.org")
+    await store.subscribers.confirm(token)
+    await store.subscribers.subscribe("waiting@example.org")
+    await other.subscribers.subscribe("theirs@example.org")
+    await Sites(db).set_newsletter_settings(store.site_id, {"content": "full"})
+    path = tmp_path / "letters.zip"
+    counts = await export_site(SiteStore(db, await Sites(db).by_name("letters")), path)
+    assert counts["subscribers"] == 2
+    with zipfile.ZipFile(path) as archive:
+        data = json.loads(archive.read("site.json"))
+    assert [(s["email"], s["status"], bool(s["confirmed"])) for s in data["subscribers"]] == [
+        ("kept@example.org", "confirmed", True), ("waiting@example.org", "pending", False)]
+    assert data["site"]["newsletter"] == {"content": "full"}
+    assert "theirs@example.org" not in json.dumps(data) and "confirm_hash" not in json.dumps(data)
