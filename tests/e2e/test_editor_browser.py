@@ -46,3 +46,135 @@ def test_the_preview_shows_the_featured_image_alt_and_caption_as_typed(live_app,
     shown = preview_has(browser, "var img = doc.querySelector('figure img'), cap = doc.querySelector('figcaption');"
                                  "return img && cap && cap.textContent === 'At six' ? [img.alt, img.src] : null")
     assert shown[0] == "Boats at dawn" and "/media/" in shown[1]
+
+
+def author_at_a_new_post(live_app, browser, width: int = 1400, height: int = 900):  # noqa: F811
+    """An author signed in at a new, empty post; the site's store and the author."""
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        return store, await live_app.world.member(store, "author", name="Ada Author")
+
+    store, author = live_app.call(setup)
+    browser.set_window_size(width, height)
+    sign_in(live_app, browser, "alpha", author["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/new"))
+    return store, author
+
+
+def text_of(browser):  # noqa: F811
+    return browser.execute_script("return document.querySelector('textarea[name=markdown]').value")
+
+
+def select(browser, start: int, end: int) -> None:  # noqa: F811
+    browser.execute_script("var t = document.querySelector('textarea[name=markdown]'); t.focus();"
+                           "t.setSelectionRange(arguments[0], arguments[1])", start, end)
+
+
+def press(browser, *keys: str) -> None:  # noqa: F811
+    """A chord typed at whatever has the focus (e.g. Ctrl+B)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    chain = ActionChains(browser)
+    for key in keys[:-1]:
+        chain.key_down(key)
+    chain.send_keys(keys[-1])
+    for key in reversed(keys[:-1]):
+        chain.key_up(key)
+    chain.perform()
+
+
+def becomes(browser, expected: str) -> str:  # noqa: F811
+    WebDriverWait(browser, WAIT).until(lambda b: text_of(b) == expected)
+    return expected
+
+
+def test_toolbar_and_shortcuts_format_the_markdown_and_undo_takes_them_back(live_app, browser):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    author_at_a_new_post(live_app, browser)
+    toolbar = browser.find_element(By.CSS_SELECTOR, "[role=toolbar]")
+    buttons = toolbar.find_elements(By.TAG_NAME, "button")
+    names = [b.get_attribute("aria-label") or b.text for b in buttons]
+    for wanted in ("Heading", "Bold", "Italic", "Link", "Quote", "Code", "List", "Image"):
+        assert any(name.startswith(wanted) for name in names), names
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys("Hello world")
+    select(browser, 6, 11)
+    press(browser, Keys.CONTROL, "b")
+    becomes(browser, "Hello **world**")
+    press(browser, Keys.CONTROL, "z")  # the browser's own undo takes the bold back
+    becomes(browser, "Hello world")
+    select(browser, 6, 11)
+    toolbar.find_element(By.CSS_SELECTOR, "[aria-label^=Italic]").click()
+    becomes(browser, "Hello _world_")
+    press(browser, Keys.CONTROL, "z")
+    becomes(browser, "Hello world")
+    select(browser, 6, 11)
+    press(browser, Keys.CONTROL, "k")  # a link around the words, its address selected to be typed over
+    becomes(browser, "Hello [world](https://)")
+    body.send_keys("https://example.org")
+    becomes(browser, "Hello [world](https://example.org)")
+    select(browser, 0, 0)
+    toolbar.find_element(By.CSS_SELECTOR, "[aria-label^=Heading]").click()
+    becomes(browser, "## Hello [world](https://example.org)")
+    body.send_keys(Keys.END, Keys.ENTER, "one", Keys.ENTER, "two")
+    select(browser, len(text_of(browser)) - 7, len(text_of(browser)))
+    toolbar.find_element(By.CSS_SELECTOR, "[aria-label^=List]").click()
+    becomes(browser, "## Hello [world](https://example.org)\n- one\n- two")
+    press(browser, Keys.CONTROL, "z")
+    becomes(browser, "## Hello [world](https://example.org)\none\ntwo")
+    # the word count follows the text
+    WebDriverWait(browser, WAIT).until(
+        lambda b: b.find_element(By.ID, "word-count").text.startswith("4 words") and "1 min read" in
+        b.find_element(By.ID, "word-count").text)
+
+
+def test_the_toolbar_is_one_tab_stop_walked_with_arrow_keys_and_its_image_button_opens_the_picker(live_app, browser):  # noqa: F811,E501
+    from selenium.webdriver.common.keys import Keys
+
+    author_at_a_new_post(live_app, browser)
+    browser.execute_script("window.picked = 0; document.getElementById('image-file')"
+                           ".addEventListener('click', function (e) { e.preventDefault(); window.picked += 1; })")
+    browser.find_element(By.NAME, "slug").click()
+    focused = []
+    for _ in range(12):  # Tab from the slug until the text, through the image tools and the toolbar
+        press(browser, Keys.TAB)
+        focused.append(browser.execute_script(
+            "var a = document.activeElement; return [a.closest('[role=toolbar]') ? 'toolbar' : a.name || a.id]"))
+        if focused[-1] == ["markdown"]:
+            break
+    assert focused.count(["toolbar"]) == 1 and focused[-1] == ["markdown"], focused  # one stop for the toolbar
+    press(browser, Keys.SHIFT, Keys.TAB)
+    label = lambda b: b.execute_script("return document.activeElement.getAttribute('aria-label')")  # noqa: E731
+    first = label(browser)
+    press(browser, Keys.ARROW_RIGHT)
+    WebDriverWait(browser, WAIT).until(lambda b: label(b) != first)
+    press(browser, Keys.END)
+    WebDriverWait(browser, WAIT).until(lambda b: (label(b) or "").startswith("Focus"))
+    press(browser, Keys.ARROW_LEFT)
+    WebDriverWait(browser, WAIT).until(lambda b: (label(b) or "").startswith("Image"))
+    press(browser, Keys.ENTER)
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return window.picked") == 1)
+
+
+def test_distraction_free_mode_fills_the_window_with_the_text_and_escape_leaves_it(live_app, browser):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    author_at_a_new_post(live_app, browser, 1400, 900)
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys("Quiet words.")
+    normal = body.rect
+    browser.find_element(By.CSS_SELECTOR, "[role=toolbar] [aria-label^=Focus]").click()
+    wide = lambda b: b.find_element(By.NAME, "markdown").rect["width"] > 1000  # noqa: E731
+    WebDriverWait(browser, WAIT).until(wide)
+    size = browser.execute_script("return [innerWidth, innerHeight]")
+    rect = body.rect
+    assert rect["height"] > size[1] * 0.7 and normal["width"] < 1000
+    hit = browser.execute_script("return document.elementFromPoint(innerWidth / 2, innerHeight / 2)"
+                                 " === document.querySelector('textarea[name=markdown]')")
+    assert hit  # nothing of the admin on top of it
+    assert browser.execute_script("return document.activeElement.name") == "markdown"
+    body.send_keys(" More.")
+    press(browser, Keys.ESCAPE)
+    WebDriverWait(browser, WAIT).until(lambda b: not wide(b))
+    assert text_of(browser) == "Quiet words. More."
