@@ -16,9 +16,10 @@ import tornado.web
 class Refusal(tornado.web.HTTPError):
     """An error status with a message shown as is (escaped) on the error page."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, status_code: int, message: str, code: str | None = None) -> None:
         super().__init__(status_code, "%s", message)
         self.message = message
+        self.code = code  # for scripts: what to do about it ("signed_out", "xsrf"), in a JSON answer
 
 
 class Suspended(tornado.web.HTTPError):

@@ -46,6 +46,8 @@ KINDS = {"posts": "post", "pages": "page"}
 ID = r"([0-9a-f]{24})"
 MAX_BODY = 500_000
 MAX_SUGGESTIONS = 10
+SIGNED_OUT = "You are signed out (here or on another device): sign in again."
+XSRF_REFUSED = "This page's security token is out of date: sign in again or reload the page."
 
 
 def parse_local_time(value: str, tz: dt.tzinfo) -> dt.datetime | None:
@@ -104,6 +106,19 @@ class AdminBase(BaseHandler):
     frame_ancestors = "'none'"
     open_while_suspended = True
     writes_while_suspended = False
+    json_errors = True  # the editor's scripts tell "signed out" from "XSRF" from "server down"
+
+    def wants_json(self) -> bool:
+        return "application/json" in self.request.headers.get("Accept", "")
+
+    def check_xsrf_cookie(self) -> None:
+        """Tornado's check, unchanged; a refusal says it was the XSRF token (``code``
+        "xsrf"), so the editor's script can tell it from being signed out."""
+        try:
+            super().check_xsrf_cookie()
+        except tornado.web.HTTPError as refused:
+            log.info("XSRF refused %s %s: %s", self.request.method, self.request.path, refused.log_message)
+            raise Refusal(403, XSRF_REFUSED, code="xsrf") from None
 
     async def prepare(self) -> None:
         await super().prepare()
@@ -123,6 +138,8 @@ class AdminBase(BaseHandler):
             if self.request.method in ("GET", "HEAD") and not self.request.headers.get("Upgrade"):
                 self.redirect("/login?" + urlencode({"next": self.request.uri}))
                 return False
+            if self.current_user is None and self.wants_json():
+                raise Refusal(403, SIGNED_OUT, code="signed_out")
             raise tornado.web.HTTPError(403)
         if not has_role(self.role, minimum):
             log.info("%s (%s) refused %s %s", self.current_user["_id"], self.role, self.request.method, self.request.path)
@@ -452,7 +469,12 @@ class EditorHandler(AdminHandler):
             return
         await self.store.autosaves.discard(self.autosave_key(kind, post_id), self.current_user["_id"])
         log.info("%s saved %s %s v%d", self.current_user["_id"], saved["type"], saved["_id"], saved["version"])
-        self.redirect("/admin/%s/%s?saved=1" % (kind, saved["_id"]), status=303)
+        page = "/admin/%s/%s?saved=1" % (kind, saved["_id"])
+        if self.wants_json():
+            # The editor's script (editor.js) saves by fetch, then loads the page itself.
+            self.write({"url": page, "version": saved["version"]})
+            return
+        self.redirect(page, status=303)
 
 
 class AutosaveHandler(AdminHandler):

@@ -70,6 +70,8 @@ class BaseHandler(tornado.web.RequestHandler):
     # A suspended site answers its readers with the "suspended" page; the admin
     # (read-only, `cms.handlers.admin.AdminBase`) and signing in stay open.
     open_while_suspended = False
+    # Errors answered in JSON to a request that asks for it (``Accept: application/json``).
+    json_errors = False
 
     @property
     def db(self):
@@ -343,6 +345,11 @@ class BaseHandler(tornado.web.RequestHandler):
         }.get(status_code, reason)
         if isinstance(error, Refusal):
             message = error.message
+        if self.json_errors and "application/json" in self.request.headers.get("Accept", ""):
+            # A page's script asked (the admin's editor): it reads what happened, and why.
+            code = getattr(error, "code", None) or "http_%d" % status_code
+            self.finish({"error": message, "code": code})
+            return
         traceback = None
         if self.settings.get("serve_traceback") and "exc_info" in kwargs:
             import traceback as tb

@@ -1,7 +1,10 @@
-/* The post editor: slug from title, live preview over a WebSocket, autosave.
+/* The post editor: slug from title, live preview over a WebSocket, autosave, saving.
  * Autosave posts the typed text (never the status) every few seconds while
  * typing and once more when the page is left; it carries the XSRF token both
- * as the _xsrf field and as the X-XSRFToken header. */
+ * as the _xsrf field and as the X-XSRFToken header. Save goes the same way
+ * (fetch, a JSON answer, then the saved page is loaded): a server that cannot
+ * be reached never replaces the editor with the browser's error page. Without
+ * JavaScript the form posts as a plain form. */
 (function () {
   "use strict";
   var form = document.getElementById("editor");
@@ -13,6 +16,16 @@
   var frame = document.getElementById("preview");
   var AUTOSAVE_MS = 3000, PREVIEW_MS = 250;
   var dirty = false, submitting = false, autosaveTimer = null, previewTimer = null;
+  /* The XSRF token: the cookie's (a sign-in in another tab may have renewed it), else the form's. */
+  function token() {
+    var match = document.cookie.match(/(?:^|;\s*)_xsrf=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : xsrf;
+  }
+  /* The save status is spoken (aria-live): set only when what it says changes. */
+  function tell(text, state) {
+    if (autosaveStatus.textContent !== text) autosaveStatus.textContent = text;
+    autosaveStatus.dataset.state = state;
+  }
 
   function slugify(text) {
     return text.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
@@ -34,7 +47,7 @@
   }
   function textFields() {
     var data = new FormData();
-    data.append("_xsrf", xsrf);
+    data.append("_xsrf", token());
     KEPT_FIELDS.forEach(function (name) {
       var value = valueOf(name);
       if (value !== null) data.append(name, value);
@@ -44,12 +57,12 @@
 
   function autosave() {
     autosaveTimer = null;
-    if (!dirty || submitting) return;
+    if (!dirty || submitting || saving) return;
     dirty = false;
     autosaveStatus.textContent = "Saving draft…";
     fetch(form.dataset.autosave, {
       method: "POST", body: textFields(), credentials: "same-origin",
-      headers: {"X-XSRFToken": xsrf, "Accept": "application/json"}
+      headers: {"X-XSRFToken": token(), "Accept": "application/json"}
     }).then(function (response) {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
@@ -66,14 +79,60 @@
   function schedule() { if (!autosaveTimer) autosaveTimer = setTimeout(autosave, AUTOSAVE_MS); }
 
   function leaving() {
-    if (dirty && !submitting && navigator.sendBeacon) {
+    /* A save still retrying has not reached the server: the autosave copy goes, at least. */
+    if ((dirty || saving) && !submitting && navigator.sendBeacon) {
       navigator.sendBeacon(form.dataset.autosave, textFields());
       dirty = false;
     }
   }
   window.addEventListener("pagehide", leaving);
   document.addEventListener("visibilitychange", function () { if (document.visibilityState === "hidden") leaving(); });
-  form.addEventListener("submit", function () { submitting = true; });
+
+  /* --- Save: by fetch, retried with a growing pause while the server cannot be reached.
+   * A conflict or a refusal (4xx) is the server's page to show: the form is then
+   * posted as a plain form, which shows it as without JavaScript. */
+  var RETRYING = "Not saved yet \u2014 retrying", SAVE_RETRY_FIRST = 1000, SAVE_RETRY_MAX = 15000;
+  var saving = false, saveTimer = null, saveDelay = SAVE_RETRY_FIRST;
+  function postPlainly() {
+    submitting = true;
+    HTMLFormElement.prototype.submit.call(form);
+  }
+  function saveNow() {
+    saveTimer = null;
+    var data = new FormData(form);  /* every field, the status too */
+    data.set("_xsrf", token());
+    fetch(form.action, {
+      method: "POST", body: data, credentials: "same-origin",
+      headers: {"X-XSRFToken": token(), "Accept": "application/json"}
+    }).then(function (response) {
+      if (response.status >= 500) throw new Error("HTTP " + response.status);
+      return response.json().catch(function () { return {}; }).then(function (answer) {
+        if (response.ok && answer.url) {
+          submitting = true;
+          location.assign(answer.url);
+        } else {
+          postPlainly();
+        }
+      });
+    }).catch(function () {
+      /* Unreachable or failing: keep the editor, say so once, try again a little later. */
+      tell(RETRYING, "error");
+      saveTimer = setTimeout(saveNow, saveDelay);
+      saveDelay = Math.min(saveDelay * 2, SAVE_RETRY_MAX);
+    });
+  }
+  form.addEventListener("submit", function (event) {
+    if (submitting || !window.fetch || !window.FormData) { submitting = true; return; }
+    event.preventDefault();
+    if (saving) return;  /* one save at a time; the retry sends the text as it is then */
+    saving = true;
+    saveDelay = SAVE_RETRY_FIRST;
+    tell("Saving\u2026", "saving");
+    saveNow();
+  });
+  window.addEventListener("online", function () {
+    if (saveTimer) { clearTimeout(saveTimer); saveNow(); }
+  });
 
   /* Enter in a one-line field (title, slug, tags, image fields) never submits the
    * form: with the status at Published it would publish a half-typed post. Only
@@ -119,8 +178,7 @@
   form.addEventListener("input", function (event) {
     if (event.target.name === "state") return;
     dirty = true;
-    autosaveStatus.textContent = "Editing…";
-    autosaveStatus.dataset.state = "dirty";
+    if (!saving) tell("Editing…", "dirty");  /* a save retrying keeps saying so */
     schedule();
     if (!previewTimer) previewTimer = setTimeout(sendPreview, PREVIEW_MS);
   });

