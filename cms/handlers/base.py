@@ -255,7 +255,11 @@ class BaseHandler(tornado.web.RequestHandler):
         return when.astimezone(self.tz).strftime(fmt) if when else ""
 
     def iso_date(self, when: dt.datetime | None) -> str:
-        return when.astimezone(dt.timezone.utc).isoformat().replace("+00:00", "Z") if when else ""
+        if not when:
+            return ""
+        # Milliseconds at most: what MongoDB keeps, and the most HTML's datetime takes (three digits).
+        spec = "milliseconds" if when.microsecond else "seconds"
+        return when.astimezone(dt.timezone.utc).isoformat(timespec=spec).replace("+00:00", "Z")
 
     @staticmethod
     def rfc822_date(when: dt.datetime) -> str:
