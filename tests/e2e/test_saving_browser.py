@@ -92,3 +92,35 @@ def test_saving_while_the_server_is_down_keeps_the_editor_and_saves_when_it_is_b
     WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
     saved = live_app.call(lambda: store.posts.get(post["_id"]))
     assert saved["markdown"].endswith("Written while the server was away.") and saved["version"] == post["version"] + 1
+
+
+def test_signed_out_elsewhere_save_offers_sign_in_in_place_then_saves_the_text(live_app, browser):  # noqa: F811
+    from cms.store import Users
+    from tests.conftest import TEST_PASSWORD
+
+    store, person, post = open_editor(live_app, browser)
+    live_app.call(lambda: Users(live_app.db).bump_session_version(person["_id"]))  # "sign out everywhere" elsewhere
+    text = browser.find_element(By.NAME, "markdown")
+    text.send_keys("\n\nTyped after being signed out.")
+    # The autosave finds out, says so, and stops (it used to retry forever on a bare 403).
+    status = browser.find_element(By.ID, "autosave-status")
+    WebDriverWait(browser, WAIT).until(lambda b: status.get_attribute("data-state") == "signed-out")
+    assert "signed out" in status.text and "kept" in status.text
+    browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()
+    dialog = WebDriverWait(browser, WAIT).until(EC.visibility_of_element_located((By.ID, "sign-in-again")))
+    assert "signed out" in dialog.text
+    assert text.get_attribute("value").endswith("Typed after being signed out.")  # still in the editor
+    dialog.find_element(By.NAME, "email").send_keys(person["email"])
+    dialog.find_element(By.NAME, "password").send_keys("not the password")
+    dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, "#sign-in-again .alert.error"), "do not match"))
+    password = dialog.find_element(By.NAME, "password")
+    password.clear()
+    password.send_keys(TEST_PASSWORD)
+    dialog.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(EC.staleness_of(text))  # signed in, saved, the saved page loaded
+    WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    assert browser.find_element(By.NAME, "markdown").get_attribute("value").endswith("Typed after being signed out.")
+    saved = live_app.call(lambda: store.posts.get(post["_id"]))
+    assert saved["markdown"].endswith("Typed after being signed out.")

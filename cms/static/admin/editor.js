@@ -57,25 +57,57 @@
 
   function autosave() {
     autosaveTimer = null;
-    if (!dirty || submitting || saving) return;
+    if (!dirty || submitting || saving || signedOutNow) return;
     dirty = false;
-    autosaveStatus.textContent = "Saving draft…";
+    tell("Saving draft\u2026", "saving-draft");
     fetch(form.dataset.autosave, {
       method: "POST", body: textFields(), credentials: "same-origin",
       headers: {"X-XSRFToken": token(), "Accept": "application/json"}
     }).then(function (response) {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
+      if (response.ok) return response.json();
+      return refusal(response).then(function (answer) {
+        if (isSignedOut(answer)) { dirty = true; signedOut(false, answer.error); return null; }
+        throw new Error("HTTP " + response.status);
+      });
     }).then(function (answer) {
-      autosaveStatus.textContent = "Unsaved changes kept at " + answer.saved_at;
-      autosaveStatus.dataset.state = "saved";
+      if (answer) tell("Unsaved changes kept at " + answer.saved_at, "saved");
     }).catch(function (error) {
       dirty = true;
-      autosaveStatus.textContent = "Could not keep your changes (" + error.message + "); retrying…";
-      autosaveStatus.dataset.state = "error";
+      tell("Could not keep your changes (" + error.message + "); retrying\u2026", "error");
       schedule();
     });
   }
+  function refusal(response) { return response.json().catch(function () { return {}; }); }
+  function isSignedOut(answer) { return answer.code === "signed_out" || answer.code === "xsrf"; }
+
+  /* Signed out (elsewhere, or the session ran out): nothing is sent until the author
+   * signs in again, in place (editor-signin.js answers "editor:signed-out" with a
+   * dialog and sends "editor:signed-in"); the text stays here and in localStorage. */
+  var signedOutNow = false, saveAfterSignIn = false;
+  function signedOut(fromSave, message) {
+    signedOutNow = true;
+    if (fromSave) { saving = false; saveAfterSignIn = true; }
+    tell("You are signed out \u2014 sign in to save. Your text is kept.", "signed-out");
+    form.dispatchEvent(new CustomEvent("editor:signed-out", {detail: {save: fromSave, message: message || ""}}));
+  }
+  /* Back from signing in another way (a new tab): the autosave tries again. */
+  window.addEventListener("focus", function () {
+    if (signedOutNow) { signedOutNow = false; if (dirty) schedule(); }
+  });
+  form.addEventListener("editor:signed-in", function () {
+    signedOutNow = false;
+    if (saveAfterSignIn) {
+      saveAfterSignIn = false;
+      saving = true;
+      saveDelay = SAVE_RETRY_FIRST;
+      tell("Saving\u2026", "saving");
+      saveNow();
+    } else if (dirty) {
+      autosave();
+    } else {
+      tell("Signed in again.", "signed-in");
+    }
+  });
   function schedule() { if (!autosaveTimer) autosaveTimer = setTimeout(autosave, AUTOSAVE_MS); }
 
   function leaving() {
@@ -99,17 +131,21 @@
   }
   function saveNow() {
     saveTimer = null;
-    var data = new FormData(form);  /* every field, the status too */
-    data.set("_xsrf", token());
+    var data = new FormData(form), sent = token();  /* every field, the status too */
+    data.set("_xsrf", sent);
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
-      headers: {"X-XSRFToken": token(), "Accept": "application/json"}
+      headers: {"X-XSRFToken": sent, "Accept": "application/json"}
     }).then(function (response) {
       if (response.status >= 500) throw new Error("HTTP " + response.status);
-      return response.json().catch(function () { return {}; }).then(function (answer) {
+      return refusal(response).then(function (answer) {
         if (response.ok && answer.url) {
           submitting = true;
           location.assign(answer.url);
+        } else if (answer.code === "xsrf" && token() !== sent) {
+          saveNow();  /* the token was renewed meanwhile (a sign-in in another tab) */
+        } else if (isSignedOut(answer)) {
+          signedOut(true, answer.error);
         } else {
           postPlainly();
         }
