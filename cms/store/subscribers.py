@@ -158,9 +158,13 @@ class Subscribers:
         async for subscriber in self._subscribers.find({}, {"confirm_hash": 0}).sort("email", 1):
             yield subscriber
 
-    async def confirmed_after(self, after: str, limit: int) -> list[dict]:
-        """The next ``limit`` confirmed subscribers after the id ``after`` ("" to start), by id."""
-        cursor = self._subscribers.find({"status": "confirmed", "_id": {"$gt": after}}).sort("_id", 1)
+    async def confirmed_after(self, after: str, limit: int, by: float | None = None) -> list[dict]:
+        """The next ``limit`` subscribers after the id ``after`` ("" to start), by id, who
+        confirmed by the time ``by`` (a post is news to those who subscribed before it)."""
+        filter: dict[str, Any] = {"status": "confirmed", "_id": {"$gt": after}}
+        if by is not None:
+            filter["confirmed"] = {"$lte": by}
+        cursor = self._subscribers.find(filter).sort("_id", 1)
         return [s async for s in cursor.limit(limit)]
 
 

@@ -281,6 +281,17 @@ async def test_pages_and_backdated_posts_are_not_mailed(world, client, app, db):
     assert await app.newsletters.run_once() == 0
 
 
+async def test_a_post_published_before_a_reader_confirmed_is_not_mailed_to_them(world, client, app, db):
+    store, author = await blog(world)
+    await world.post(store, author, "Before you came", status="published",
+                     published_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=10))
+    await confirmed(client, db, "blog", "newcomer@example.org")
+    assert await app.newsletters.run_once() == 0
+    await world.post(store, author, "After you came", status="published")
+    assert await app.newsletters.run_once() == 1
+    assert [m["subject"] for m in await outbox(db, "newsletter")] == ["After you came"]
+
+
 async def test_subscribers_of_one_site_never_get_another_sites_posts(world, client, app, db):
     store, author = await blog(world)
     other, other_author = await blog(world, "other")
