@@ -40,6 +40,7 @@ from cms.handlers.imports import import_routes
 from cms.handlers.media import media_routes
 from cms.handlers.redirects_admin import redirects_admin_routes
 from cms.handlers.refused import RefusedHandler
+from cms.handlers.review import review_routes
 from cms.handlers.signup import signup_routes
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
@@ -146,6 +147,7 @@ class CMSApplication(tornado.web.Application):
         site_routes = (
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + history_routes()  # a post's History: diffs, old versions rendered, restore (cms.handlers.history)
+            + review_routes()  # an editor publishes or sends back a post in review (cms.handlers.review)
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + trash_routes()  # /admin/trash and Delete (cms.handlers.trash)

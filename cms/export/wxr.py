@@ -43,7 +43,7 @@ NAMESPACES = (
     ("wp", "http://wordpress.org/export/1.2/"),
 )
 WP_COMMENT_STATUS = {"approved": "1", "pending": "0", "spam": "spam", "rejected": "trash"}
-WP_STATUS = {"published": "publish", "scheduled": "future", "draft": "draft"}
+WP_STATUS = {"published": "publish", "scheduled": "future", "draft": "draft", "pending": "pending"}
 NO_DATE = "0000-00-00 00:00:00"  # what WordPress writes for a draft's GMT date
 # Characters XML 1.0 does not allow, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

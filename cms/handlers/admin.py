@@ -28,6 +28,7 @@ from cms.assets import TextAssetMixin
 from cms.config import REPO_ROOT
 from cms.handlers.base import BaseHandler
 from cms.httperrors import Refusal
+from cms.mail import review as review_mail
 from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
@@ -153,12 +154,12 @@ class AdminBase(BaseHandler):
         return self.current_user is not None and post.get("author_id") == self.current_user["_id"]
 
     def can_edit(self, post: dict) -> bool:
-        """Editors edit everything; authors their own; contributors their own drafts."""
+        """Editors edit everything; authors their own; contributors their own drafts and posts in review."""
         if self.at_least("editor"):
             return True
         if self.at_least("author"):
             return self.owns(post)
-        return self.owns(post) and state_of(post) == "draft"
+        return self.owns(post) and state_of(post) in ("draft", "pending")
 
     def can_publish(self, post: dict | None = None) -> bool:
         if self.at_least("editor"):
@@ -300,6 +301,11 @@ def featured_fields(post: dict | None) -> dict[str, str]:
 MINUTE = "%Y-%m-%dT%H:%M"  # the editor's "Publish at" (datetime-local) format
 
 
+def reader_path(post: dict) -> str:
+    """Where readers find a post or page."""
+    return ("/posts/%s" if post["type"] == "post" else "/%s") % post["slug"]
+
+
 def remembered_date(post: dict) -> dt.datetime | None:
     """The date the editor's "Publish at" shows: the post's own (scheduled or not), or
     for a post that was unpublished the one it had (kept by `Posts.update`)."""
@@ -398,10 +404,10 @@ class EditorHandler(AdminHandler):
         state = fields["state"]
         if state not in STATES:
             raise tornado.web.HTTPError(400, reason="Unknown status")
-        if state != "draft" and not self.can_publish(post):
-            raise tornado.web.HTTPError(403)
-        if state == "draft":
-            return "draft", None
+        if state not in ("draft", "pending") and not self.can_publish(post):
+            raise tornado.web.HTTPError(403)  # a contributor never publishes, whatever the form says
+        if state in ("draft", "pending"):  # pending: in review, for an editor to publish (issue 16.9)
+            return state, None
         if state == "published":
             # The date it was published at (or had before it was unpublished), unless the
             # author typed another past one in "Publish at".
@@ -419,6 +425,17 @@ class EditorHandler(AdminHandler):
         if when <= utcnow():
             raise StoreError("a scheduled time must be in the future (it is now %s)" % self.local_time(utcnow()))
         return "published", when.astimezone(dt.timezone.utc)
+
+    async def tell_about_review(self, kind: str, before: dict | None, saved: dict) -> None:
+        """Submitted for review: the editors are told; a post in review published: its author is."""
+        was = state_of(before) if before else None
+        if saved["status"] == "pending" and was != "pending":
+            await review_mail.tell_reviewers(
+                self.db, self.application.mail, self.site, saved, self.current_user,
+                self.absolute_url("/admin/%s/%s" % (kind, saved["_id"])), self.absolute_url("/admin/%s?status=pending" % kind))
+        elif was == "pending" and saved["status"] == "published":
+            await review_mail.tell_published(self.db, self.application.mail, self.site, saved, self.current_user,
+                                             self.absolute_url(reader_path(saved)))
 
     @requires("contributor")
     async def post(self, kind: str, post_id: str | None = None) -> None:
@@ -469,6 +486,7 @@ class EditorHandler(AdminHandler):
             return
         await self.store.autosaves.discard(self.autosave_key(kind, post_id), self.current_user["_id"])
         log.info("%s saved %s %s v%d", self.current_user["_id"], saved["type"], saved["_id"], saved["version"])
+        await self.tell_about_review(kind, post, saved)
         page = "/admin/%s/%s?saved=1" % (kind, saved["_id"])
         if self.wants_json():
             # The editor's script (editor.js) saves by fetch, then loads the page itself.

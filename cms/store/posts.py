@@ -30,10 +30,10 @@ from cms.text.chars import xml_safe
 from cms.text.slugs import is_slug, slugify
 
 TYPES = ("post", "page")
-STATUSES = ("draft", "published")
+STATUSES = ("draft", "pending", "published")  # pending: in review, waiting for an editor (issue 16.9)
 # What the admin shows: "scheduled" is stored as "published" with a future
 # ``published_at``, so the reader query (`Posts.visible`) needs no change.
-STATES = ("draft", "scheduled", "published")
+STATES = ("draft", "pending", "scheduled", "published")
 MAX_TITLE = 200
 MAX_TAGS = 20
 SEARCH_TERMS = 12
@@ -104,7 +104,9 @@ def search_terms(query: str) -> list[str]:
 
 
 def state_of(post: dict, now: dt.datetime | None = None) -> str:
-    """``"draft"``, ``"scheduled"`` or ``"published"``, as the admin shows it."""
+    """``"draft"``, ``"pending"`` (in review), ``"scheduled"`` or ``"published"``, as the admin shows it."""
+    if post.get("status") == "pending":
+        return "pending"
     if post.get("status") != "published":
         return "draft"
     when = post.get("published_at")
@@ -113,8 +115,8 @@ def state_of(post: dict, now: dt.datetime | None = None) -> str:
 
 def state_filter(state: str, now: dt.datetime | None = None) -> dict:
     now = now or utcnow()
-    if state == "draft":
-        return {"status": "draft"}
+    if state in ("draft", "pending"):
+        return {"status": state}
     if state == "scheduled":
         return {"status": "published", "published_at": {"$gt": now}}
     if state == "published":
@@ -293,6 +295,7 @@ class Posts:
         featured_image: Mapping[str, Any] | None = KEEP,
         author_id: Any = None,
         comments_closed: bool | None = None,
+        review_note: dict | None = None,
     ) -> dict:
         """Save a new version of a post; refuse it if ``expected_version`` is stale.
 
@@ -342,6 +345,9 @@ class Posts:
             fields["author_id"] = author_id
         if comments_closed is not None:  # None: as it was (cms/store/comments.py reads it)
             fields["comments_closed"] = bool(comments_closed)
+        if review_note is not None or status == "pending":
+            # An editor's note when sending it back ({"text", "by", "at"}); submitted again, it is answered.
+            fields["review_note"] = review_note or None
         replacement = {**current, **fields, "version": int(expected_version) + 1, "save_id": new_id()}
         if current["version"] == int(expected_version):
             # A save that crashed before its revision matched (or older code) is mended first.

@@ -8,8 +8,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
+from tests.e2e.admin_fixtures import browser, live_app, mail_live_app, second_browser  # noqa: F401 (fixtures)
 from tests.e2e.test_admin_browser import sign_in
+from tests.mail_server import link_in, text_of, wait_for_blocking
 
 pytestmark = pytest.mark.e2e
 WAIT = 20
@@ -48,3 +49,42 @@ def test_history_marks_the_changed_word_and_shows_an_old_version_rendered(live_a
     browser.find_element(By.CSS_SELECTOR, ".panel button[type=submit]").click()  # Restore this version
     wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
     assert live_app.call(lambda: store.posts.get(post["_id"]))["markdown"].endswith("brown fox jumps.")
+
+
+def test_a_contributor_submits_for_review_and_an_editor_publishes_it(mail_live_app, browser, second_browser):  # noqa: F811
+    app = mail_live_app
+
+    async def setup():
+        store = await app.world.site("alpha", title="Alpha Blog")
+        writer = await app.world.member(store, "contributor", name="Cora Contributor", email="cora@example.com")
+        editor = await app.world.member(store, "editor", name="Eda Editor", email="eda@example.com")
+        return store, writer, editor
+
+    store, writer, editor = app.call(setup)
+    sign_in(app, browser, "alpha", writer["email"])
+    browser.get(app.url("alpha", "/admin/posts/new"))
+    assert browser.find_element(By.CSS_SELECTOR, "input[name=state][value=published]").get_attribute("disabled")
+    browser.find_element(By.NAME, "title").send_keys("Tide tables")
+    browser.find_element(By.NAME, "markdown").send_keys("High water at *noon*.")
+    browser.find_element(By.CSS_SELECTOR, "input[name=state][value=pending]").click()
+    save = browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]")
+    save.click()
+    wait(browser, EC.staleness_of(save))
+    waiting = wait(browser, EC.presence_of_element_located((By.ID, "review-waiting")))
+    assert "in review" in waiting.text
+
+    told = wait_for_blocking(app.smtp_server, "eda@example.com")
+    assert "Tide tables" in told["Subject"] and "Cora Contributor" in text_of(told)
+    sign_in(app, second_browser, "alpha", editor["email"])
+    queue = second_browser.find_element(By.ID, "review-queue")  # the dashboard's count
+    assert queue.find_element(By.CSS_SELECTOR, "[data-count=pending]").text == "1"
+    second_browser.get(link_in(told))
+    publish = wait(second_browser, EC.element_to_be_clickable((By.ID, "review-publish")))
+    publish.click()
+    wait(second_browser, EC.staleness_of(publish))
+    wait(second_browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+
+    news = wait_for_blocking(app.smtp_server, "cora@example.com")
+    assert "is published" in news["Subject"] and "Eda Editor" in text_of(news)
+    browser.get(link_in(news))  # the reader's page
+    assert wait(browser, EC.presence_of_element_located((By.TAG_NAME, "h1"))).text == "Tide tables"
