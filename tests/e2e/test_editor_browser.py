@@ -178,3 +178,65 @@ def test_distraction_free_mode_fills_the_window_with_the_text_and_escape_leaves_
     press(browser, Keys.ESCAPE)
     WebDriverWait(browser, WAIT).until(lambda b: not wide(b))
     assert text_of(browser) == "Quiet words. More."
+
+
+def test_keyboard_skip_link_autofocus_and_a_preview_out_of_the_tab_order(live_app, browser):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    store, author = author_at_a_new_post(live_app, browser)
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return document.activeElement.name") == "title")
+    post = live_app.call(lambda: live_app.world.post(store, author, "Links", markdown="[one](/a) [two](/b) [three](/c)"))
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    preview_has(browser, "return doc.querySelectorAll('a').length > 3")
+    press(browser, Keys.TAB)  # the first stop of the page skips the sidebar and the fields above the text
+    skip = browser.switch_to.active_element
+    assert "skip" in skip.text.lower() and skip.is_displayed()
+    press(browser, Keys.ENTER)
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return document.activeElement.name") == "markdown")
+    stops = []
+    while len(stops) < 25:  # from the text to Save, never into the preview's page
+        press(browser, Keys.TAB)
+        stops.append(browser.execute_script(
+            "var a = document.activeElement; return a.tagName === 'IFRAME' ? 'preview' : a.textContent.trim() === "
+            "'Save' ? 'Save' : a.name || a.id || a.tagName"))
+        if stops[-1] == "Save":
+            break
+    # the status radios are one stop, "Publish at" is one per part of the date (Chromium's own)
+    assert "preview" not in stops and stops[-1] == "Save" and len(stops) <= 10, stops
+
+
+def test_ctrl_s_saves_through_the_forms_own_save(live_app, browser):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    store, author = author_at_a_new_post(live_app, browser)
+    browser.find_element(By.NAME, "title").send_keys("Kept by keyboard")
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys("Saved with Ctrl+S.")
+    press(browser, Keys.CONTROL, "s")
+    WebDriverWait(browser, WAIT).until(lambda b: "saved=1" in b.current_url)
+    WebDriverWait(browser, WAIT).until(
+        lambda b: b.find_elements(By.CSS_SELECTOR, ".alert.ok") and text_of(b) == "Saved with Ctrl+S.")
+    saved = live_app.call(lambda: store.posts.admin_list("post")).items
+    assert [p["title"] for p in saved] == ["Kept by keyboard"]
+
+
+def test_the_save_status_is_announced_only_when_it_changes(live_app, browser):  # noqa: F811
+    import time
+
+    author_at_a_new_post(live_app, browser)
+    browser.execute_script("""
+        window.spoken = [];
+        new MutationObserver(function (records) {
+          records.forEach(function (r) {
+            var region = (r.target.nodeType === 1 ? r.target : r.target.parentNode).closest('[aria-live], [role=status], [role=alert]');
+            if (region) window.spoken.push(region.id + ': ' + region.textContent);
+          });
+        }).observe(document.body, {childList: true, characterData: true, subtree: true});""")
+    body = browser.find_element(By.NAME, "markdown")
+    deadline = time.monotonic() + 10  # typing for ten seconds: at least three autosaves
+    while time.monotonic() < deadline:
+        body.send_keys("word ")
+    WebDriverWait(browser, WAIT).until(
+        lambda b: b.find_element(By.ID, "autosave-status").get_attribute("data-state") == "saved")
+    spoken = browser.execute_script("return window.spoken")
+    assert 1 <= len(spoken) <= 2, spoken  # "kept" once; never "Editing…", "Saving draft…" or each new time
