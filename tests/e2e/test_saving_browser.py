@@ -85,7 +85,10 @@ def test_saving_while_the_server_is_down_keeps_the_editor_and_saves_when_it_is_b
             "var wanted = arguments[0]; return window.announced.filter(function (t) { return t === wanted; }).length",
             RETRYING) == 1
         assert text.get_attribute("value").endswith("Written while the server was away.")
-        assert browser.find_element(By.ID, "autosave-status").get_attribute("aria-live") == "polite"
+        # spoken by the editor's live region, which says each change of outcome once (editor-keys.js)
+        announcer = browser.find_element(By.ID, "save-announcer")
+        assert announcer.get_attribute("aria-live") == "polite"
+        WebDriverWait(browser, WAIT).until(lambda b: announcer.get_attribute("textContent") == RETRYING)
     finally:
         serve_again(live_app)
     WebDriverWait(browser, WAIT).until(EC.staleness_of(text))  # saved, then the page is loaded again

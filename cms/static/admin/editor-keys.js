@@ -9,7 +9,7 @@
  * "kept at 14:02:07"); read out, that is a sentence every three seconds. It is
  * therefore not a live region: this script watches its data-state and writes
  * to #save-announcer (aria-live) only when the outcome moves between kept,
- * failed and offline — the first kept, a failure, the recovery. */
+ * failed, offline and signed out — the first kept, a failure, the recovery. */
 (function () {
   "use strict";
   var form = document.getElementById("editor");
@@ -36,7 +36,8 @@
   var status = document.getElementById("autosave-status");
   var announcer = document.getElementById("save-announcer");
   if (!status || !announcer || !window.MutationObserver) return;
-  var OUTCOMES = {saved: "kept", error: "failed", offline: "offline"};
+  /* data-state (editor.js) -> the outcome it says; "dirty", "saving"... are not outcomes */
+  var OUTCOMES = {saved: "kept", error: "failed", offline: "offline", "signed-out": "signed out", "signed-in": "signed in"};
   var spoken = null;
   function announce(outcome, text) {
     if (outcome === spoken) return;
