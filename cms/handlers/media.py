@@ -26,7 +26,7 @@ from cms.httperrors import Suspended
 from cms.images import Limits, Rejected
 from cms.store import Users
 from cms.store.errors import OverQuota, megabytes
-from cms.store.media import Media, image_of, process_upload
+from cms.store.media import Media, image_of, markdown_of, process_upload, thumbnail_of
 from cms.store.sites import quota_bytes
 from cms.uploads import FormError, StreamedForm
 
@@ -212,11 +212,18 @@ class MediaLibraryHandler(StreamsForm, MediaAdmin):
         self.set_status(status)
         self.render("admin/media.html", nav="media", page=page, query=query, error=error, uploaded=uploaded or [],
                     people=people, usage=await self.media.stored(), quota=self.quota(), megabytes=megabytes, image_of=image_of,
+                    images=await self.media.count(), thumbnail_of=thumbnail_of,
                     max_mb=self.cms.max_upload_mb,
                     only_in_trash=await self.media.only_in_trash([i["_id"] for i in page.items]))
 
     @requires("author")
     async def get(self) -> None:
+        if self.wants_json():  # the picker (media-picker.js): a page of the library, searched
+            query = self.get_query_argument("q", "").strip()
+            page = await self.media.list(query, self.page_number(), per_page=24)
+            self.write({"items": [self.describe(item) for item in page.items], "total": page.total,
+                        "page": page.number, "pages": page.pages})
+            return
         await self.show()
 
     @requires("author")
@@ -228,6 +235,9 @@ class MediaLibraryHandler(StreamsForm, MediaAdmin):
         files = [f for f in self.form.files if f.field == "file" and (f.size or f.filename)]
         if not files:
             return await self.refuse(400, "Choose an image file to upload.")
+        # Alt text is asked for with the upload (the editor's dialog); one for all the files
+        # of a request. Never made from the file name: empty shows a "missing alt" hint instead.
+        alt = (self.form.fields.get("alt") or [""])[0]
         results = []
         for upload in files[:20]:
             try:
@@ -237,7 +247,7 @@ class MediaLibraryHandler(StreamsForm, MediaAdmin):
                 return await self.refuse(rejected.status, "%s: %s" % (upload.filename[:80] or "file", rejected.message))
             try:
                 item, created = await self.media.add(processed, upload.filename, self.current_user["_id"],
-                                                     quota_bytes=self.quota())
+                                                     quota_bytes=self.quota(), alt=alt)
             except OverQuota as full:
                 return await self.refuse(413, str(full))
             finally:
@@ -245,17 +255,16 @@ class MediaLibraryHandler(StreamsForm, MediaAdmin):
             results.append((item, created))
         if self.wants_json():
             self.set_status(201 if any(created for _, created in results) else 200)
-            self.write({"items": [self.describe(item, created) for item, created in results]})
+            self.write({"items": [{**self.describe(item), "created": created} for item, created in results]})
             return
         await self.show(201, uploaded=[item for item, _ in results])
 
-    def describe(self, item: dict, created: bool) -> dict:
+    def describe(self, item: dict) -> dict:
         image = image_of(item)
-        alt = item.get("alt", "")
         return {
-            "id": item["_id"], "created": created, "filename": item["filename"], "url": image["url"],
-            "width": image["width"], "height": image["height"], "alt": alt,
-            "markdown": "![%s](%s)" % (alt.replace("[", "").replace("]", ""), image["url"]),
+            "id": item["_id"], "filename": item["filename"], "url": image["url"], "thumbnail": thumbnail_of(item),
+            "width": image["width"], "height": image["height"], "alt": item.get("alt", ""),
+            "markdown": markdown_of(item),
         }
 
     async def refuse(self, status: int, message: str) -> None:

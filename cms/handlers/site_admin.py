@@ -25,6 +25,7 @@ from cms import sessions
 from cms.handlers.admin import ROLE_RANK, AdminHandler, requires
 from cms.store import ROLES, Invalid, NotFound, Sites, StoreError, Users
 from cms.store.invitations import VALID_DAYS
+from cms.store.media import Media
 from cms.themes import SettingsError, Theme, check_setting
 
 log = logging.getLogger(__name__)
@@ -161,6 +162,15 @@ def carried_settings(site: dict, theme: Theme) -> dict[str, Any]:
     return kept
 
 
+async def check_media_settings(media: Media, theme: Theme, settings: dict[str, Any]) -> None:
+    """`Invalid` when a media setting (the logo) names a file this site's library lacks:
+    the schema only knows the shape of a URL, the library knows what exists."""
+    for key, spec in theme.settings_schema.items():
+        value = settings.get(key)
+        if spec["type"] == "media" and isinstance(value, str):
+            await media.check_image_url(value, spec.get("label", key))
+
+
 class ThemeHandler(SiteAdminHandler):
     """``/admin/theme``: choose a theme (broken ones listed with the reason) and set its settings."""
 
@@ -191,6 +201,8 @@ class ThemeHandler(SiteAdminHandler):
         else:
             raise tornado.web.HTTPError(400, reason="Unknown action")
         try:
+            if action == "settings":
+                await check_media_settings(self.store.media, theme, settings)
             await self.sites.update_theme(self.site["_id"], name, settings, themes=self.themes)
         except StoreError as error:
             self.show(400, str(error), values=settings if action == "settings" else None)

@@ -37,7 +37,7 @@ from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 from cms.images import Limits, Processed
 from cms.images import pool as images_pool
 from cms.store.changes import Changes
-from cms.store.errors import NotFound, OverQuota
+from cms.store.errors import Invalid, NotFound, OverQuota
 from cms.store.ids import new_id
 from cms.store.pages import Page
 from cms.store.scoped import Scoped
@@ -80,9 +80,21 @@ def image_of(item: dict, alt: str | None = None, caption: str | None = None) -> 
     }
 
 
-def alt_from_filename(filename: str) -> str:
-    stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", filename)
-    return " ".join(re.sub(r"[_\-]+", " ", stem).split())[:120]
+def clean_alt(alt: str) -> str:
+    """Alt text as stored: one line, at most 300 characters. Never made up from the
+    file name ("IMG 4021" describes nothing): empty until someone describes the image."""
+    return " ".join((alt or "").split())[:300]
+
+
+def markdown_of(item: dict) -> str:
+    """The Markdown that shows ``item`` in a post (brackets would end its alt text)."""
+    alt = re.sub(r"[\[\]]", "", item.get("alt", ""))
+    return "![%s](%s)" % (" ".join(alt.split()), image_of(item)["url"])
+
+
+def thumbnail_of(item: dict) -> str:
+    """The URL of the item's smallest copy in its own format (library tiles, the picker)."""
+    return (image_of(item)["variants"] or [image_of(item)])[0]["url"]
 
 
 class Media:
@@ -108,15 +120,20 @@ class Media:
     # --- adding ------------------------------------------------------------------
 
     async def add(self, processed: Processed, filename: str, uploaded_by: Any,
-                  quota_bytes: int | None = None) -> tuple[dict, bool]:
-        """Store a processed upload; ``(item, created)``. The same upload twice is one item.
+                  quota_bytes: int | None = None, alt: str = "") -> tuple[dict, bool]:
+        """Store a processed upload; ``(item, created)``. The same upload twice is one item
+        (given alt text then describes an item that had none).
 
         With ``quota_bytes``, the site's storage (every rendition counts) may not
         go past it: the room is claimed first, atomically, so two uploads at
         once cannot both squeeze in; `OverQuota` stores nothing.
         """
+        alt = clean_alt(alt)
         existing = await self._items.find_one({"sha256": processed.sha256})
         if existing:
+            if alt and not existing.get("alt"):
+                await self._items.update_one({"_id": existing["_id"]}, {"$set": {"alt": alt}})
+                existing["alt"] = alt
             return existing, False
         item_id = new_id()
         filename = clean_filename(filename)
@@ -128,7 +145,7 @@ class Media:
                 "width": f.width, "height": f.height, "length": f.length, "original": f.original,
             })
         item = {
-            "_id": item_id, "filename": filename, "alt": alt_from_filename(filename),
+            "_id": item_id, "filename": filename, "alt": alt,
             "format": processed.format, "content_type": processed.content_type,
             "width": processed.width, "height": processed.height, "animated": processed.animated,
             "sha256": processed.sha256, "files": files, "urls": [f["url"] for f in files],
@@ -206,6 +223,24 @@ class Media:
         cursor = self._items.find(filter).sort([("created_at", -1), ("_id", -1)]).skip((number - 1) * per_page).limit(per_page)
         return Page([item async for item in cursor], number, per_page, total)
 
+    async def count(self) -> int:
+        """How many images the library holds: uploads, not the renditions made of them."""
+        return await self._items.count_documents({})
+
+    async def check_image_url(self, url: str, label: str) -> None:
+        """`Invalid` unless ``url`` (a logo, a featured image...) is empty, a file of this
+        site's library, or an ``https://`` address elsewhere (taken as the author's word).
+        A site path that names no file here would show a broken image to every reader."""
+        if not url:
+            return
+        if url.startswith("/") and not url.startswith("//"):
+            if not (await self.by_urls([url])).get(url):
+                raise Invalid("%s: %s is not in this site's media library; upload it or choose one from the "
+                              "library" % (label, url[:200]))
+            return
+        if not url.startswith("https://") or len(url) < 9:
+            raise Invalid("%s: %s is not a /media/ file of this site or an https:// address" % (label, url[:200]))
+
     async def by_urls(self, urls: Iterable[str]) -> dict[str, dict]:
         """URL -> item, for the URLs that are files of this site's library."""
         urls = [u for u in urls if isinstance(u, str) and u.startswith("/media/")]
@@ -258,7 +293,7 @@ class Media:
     # --- changing --------------------------------------------------------------------
 
     async def set_alt(self, item_id: str, alt: str) -> None:
-        result = await self._items.update_one({"_id": item_id}, {"$set": {"alt": " ".join(alt.split())[:300]}})
+        result = await self._items.update_one({"_id": item_id}, {"$set": {"alt": clean_alt(alt)}})
         if not result.matched_count:
             raise NotFound("no such media item")
 
