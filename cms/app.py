@@ -18,7 +18,7 @@ from tornado.httputil import HTTPConnection, HTTPMessageDelegate, HTTPServerRequ
 from tornado.routing import URLSpec
 
 from cms import db as database
-from cms import render_pool
+from cms import i18n, render_pool
 from cms.accesslog import AccessLog
 from cms.changewatch import ChangeWatcher
 from cms.config import REPO_ROOT, Settings
@@ -280,6 +280,7 @@ def make_app(settings: Settings, db: Any | None = None, **overrides: Any) -> CMS
             raise ValueError("make_app needs settings.mongodb_uri or a database")
         db = database.connect(settings.mongodb_uri)[settings.database_name]
     registry()  # load and validate the themes now, not on the first request
+    i18n.load()  # and compile the themes' catalogues (a broken .po stops the start here)
     tornado_settings: dict[str, Any] = dict(
         **cookie_signing(settings),
         xsrf_cookies=True,

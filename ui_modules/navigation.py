@@ -8,8 +8,10 @@ from ui_modules.base import ThemedModule
 class Navigation(ThemedModule):
     template = "navigation"
 
-    def render(self, links: list[dict] | None = None, label: str = "Main", home: bool = True) -> str:
+    def render(self, links: list[dict] | None = None, label: str | None = None, home: bool = True) -> str:
+        _ = self.locale.translate  # the site's language (cms.i18n)
+        label = label or _("Main")
         current = self.request.path.rstrip("/") or "/"
-        items = ([{"label": "Home", "url": "/"}] if home else []) + list(links or [])
+        items = ([{"label": _("Home"), "url": "/"}] if home else []) + list(links or [])
         items = [{**item, "current": (item["url"].rstrip("/") or "/") == current} for item in items]
         return self.render_module(items=items, label=label)

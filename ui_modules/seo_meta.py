@@ -28,7 +28,8 @@ class SeoMeta(ThemedModule):
         number = getattr(handler, "page_shown", 1)
         if number > 1:  # each page of a list is its own page: its own address and title (issue 15.4)
             address += "?page=%d" % number
-            title = "%s — Page %d" % (title, number)
+            _ = self.locale.translate  # the site's language (cms.i18n)
+            title = _("%(title)s — Page %(number)d") % {"title": title, "number": number}
         canonical = base + address
         site = handler.site or {}
         logo = getattr(handler, "logo", None)

@@ -20,5 +20,7 @@ def weighted(tags: list[dict]) -> list[dict]:
 class TagCloud(ThemedModule):
     template = "tag_cloud"
 
-    def render(self, tags: list[dict], title: str = "Tags") -> str:
+    def render(self, tags: list[dict], title: str | None = None) -> str:
+        _ = self.locale.translate  # the site's language (cms.i18n)
+        title = title or _("Tags")
         return self.render_module(tags=weighted(tags), title=title)

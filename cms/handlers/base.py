@@ -25,12 +25,14 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import tornado.locale
 import tornado.web
 from tornado import httputil, template
 
 from cms import csp, sessions
 from cms.fastpath import not_modified, page_key, revalidate
 from cms.httperrors import Refusal, Suspended
+from cms.i18n import format_date, locale_for, site_language
 from cms.pagecache import Entry
 from cms.store import SiteStore
 from cms.supervisor import RETRY_AFTER, is_unavailable
@@ -130,6 +132,11 @@ class BaseHandler(tornado.web.RequestHandler):
 
     def get_current_user(self) -> dict | None:
         return self._user  # None unless the handler called load_current_user
+
+    def get_user_locale(self) -> tornado.locale.Locale:
+        """The SITE's language (``_()`` in themes, cms.i18n), never the reader's
+        Accept-Language: a site's pages are kept and served alike to every reader."""
+        return locale_for(site_language(self.site))
 
     # --- headers and cookies ---------------------------------------------------------
 
@@ -251,8 +258,12 @@ class BaseHandler(tornado.web.RequestHandler):
     def tz(self) -> dt.tzinfo:
         return ZoneInfo(self.site.get("timezone", "UTC")) if self.site else dt.timezone.utc
 
-    def format_date(self, when: dt.datetime | None, fmt: str = "%-d %B %Y") -> str:
-        return when.astimezone(self.tz).strftime(fmt) if when else ""
+    def format_date(self, when: dt.datetime | None, style: str = "long") -> str:
+        """A date in the site's time zone and language: ``long`` ("5. März 2026") or
+        ``medium`` (shorter); a strftime format (a theme's own, "%-d %b") stays as it was."""
+        if when is not None and "%" in style:
+            return when.astimezone(self.tz).strftime(style)
+        return format_date(when, site_language(self.site), self.tz, style)
 
     def iso_date(self, when: dt.datetime | None) -> str:
         if not when:
@@ -338,14 +349,17 @@ class BaseHandler(tornado.web.RequestHandler):
         reason = self._reason if status_code in http.client.responses else "Error"
         if status_code == 503:
             self.set_header("Retry-After", str(RETRY_AFTER))  # what was refused may be sent again then
+        _ = self.locale.translate  # a site's error page speaks its language (cms.i18n)
+        if status_code == 404:
+            reason = _("Not Found")
         message = {
-            404: "The page you were looking for is not here.",
+            404: _("The page you were looking for is not here."),
             411: "Send the request's body with a Content-Length.",
             413: "The request is too large.",
             414: "The address is too long.",
             431: "The request's headers are too large.",
-            500: "Something went wrong on our side. Please try again in a moment.",
-            503: "We cannot reach our database just now. Please try again in a moment.",
+            500: _("Something went wrong on our side. Please try again in a moment."),
+            503: _("We cannot reach our database just now. Please try again in a moment."),
         }.get(status_code, reason)
         if isinstance(error, Refusal):
             message = error.message

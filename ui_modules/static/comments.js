@@ -8,6 +8,14 @@
   var status = form.querySelector(".comment-form__status");
   var xsrf = null;
 
+  // What the script says, in the site's language: the form carries the words (data-*).
+  var words = {
+    as: form.dataset.as || "Commenting as %(name)s.",
+    sending: form.dataset.sending || "Sending…",
+    refused: form.dataset.refused || "Your comment was not accepted.",
+    failed: form.dataset.failed || "Your comment could not be sent: try again."
+  };
+
   function say(text) { status.textContent = text; }
 
   fetch("/comments/form?post=" + encodeURIComponent(form.dataset.post), {credentials: "same-origin"})
@@ -21,7 +29,7 @@
         guest.hidden = true;
         guest.querySelectorAll("[required]").forEach(function (field) { field.required = false; });
         var as = form.querySelector(".comment-form__as");
-        as.textContent = "Commenting as " + token.member + ".";
+        as.textContent = words.as.replace("%(name)s", token.member);
         as.hidden = false;
       }
     });
@@ -49,19 +57,19 @@
     data.append("_xsrf", xsrf);
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    say("Sending…");
+    say(words.sending);
     fetch("/comments", {method: "POST", body: data, credentials: "same-origin",
                         headers: {"Accept": "application/json"}})
       .then(function (r) { return r.json().then(function (body) { return {ok: r.ok, body: body}; }); })
       .then(function (answer) {
         button.disabled = false;
-        if (!answer.ok) { say(answer.body.error || "Your comment was not accepted."); return; }
+        if (!answer.ok) { say(answer.body.error || words.refused); return; }
         say(answer.body.message);
         form.elements.text.value = "";
         if (answer.body.status === "pending") {
           document.getElementById("comment-awaiting").classList.add("is-shown");
         }
       })
-      .catch(function () { button.disabled = false; say("Your comment could not be sent: try again."); });
+      .catch(function () { button.disabled = false; say(words.failed); });
   });
 })();

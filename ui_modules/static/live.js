@@ -38,9 +38,18 @@
     fresh[event.id] = true;
     count += 1;
     var shown = banner();
-    shown.querySelector("button").textContent =
-      count + " new post" + (count === 1 ? "" : "s") + ": show " + (count === 1 ? "it" : "them");
+    shown.querySelector("button").textContent = newPosts(shown, count);
     shown.hidden = false;
+  }
+
+  // "N new posts" in the site's language: the page carries the words for each plural
+  // category of that language (data-text-one, data-text-few, data-text-other...).
+  function newPosts(shown, n) {
+    var category = "other";
+    try { category = new Intl.PluralRules(document.documentElement.lang || "en").select(n); } catch (e) {}
+    var key = "text" + category.charAt(0).toUpperCase() + category.slice(1);
+    var text = shown.dataset[key] || shown.dataset.textOther || "%(count)d";
+    return text.replace("%(count)d", String(n));
   }
 
   function page() {
