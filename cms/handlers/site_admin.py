@@ -23,6 +23,7 @@ import tornado.web
 
 from cms import sessions
 from cms.handlers.admin import ROLE_RANK, AdminHandler, requires
+from cms.i18n import LANGUAGES, nearest
 from cms.store import ROLES, Invalid, NotFound, Sites, StoreError, Users
 from cms.store.invitations import VALID_DAYS
 from cms.store.media import Media
@@ -102,7 +103,7 @@ class SettingsHandler(SiteAdminHandler):
 
     def show(self, fields: dict[str, str], status: int = 200, error: str | None = None, **extra: Any) -> None:
         self.set_status(status)
-        self.render("admin/settings.html", nav="settings", fields=fields, error=error,
+        self.render("admin/settings.html", nav="settings", fields=fields, error=error, languages=LANGUAGES,
                     timezones=sorted(available_timezones()), members=extra.pop("members", []), **extra)
 
     async def members_for_transfer(self) -> list[dict]:
@@ -115,6 +116,7 @@ class SettingsHandler(SiteAdminHandler):
         site = self.site
         fields = {key: site.get(key, default) for key, default in
                   (("title", ""), ("tagline", ""), ("timezone", "UTC"), ("language", "en"))}
+        fields["language"] = nearest(fields["language"])  # what the site's pages speak (cms.i18n)
         self.show(fields, members=await self.members_for_transfer())
 
     @requires("admin")
@@ -123,6 +125,8 @@ class SettingsHandler(SiteAdminHandler):
         try:
             await self.sites.update_settings(self.site["_id"], **fields)
         except StoreError as error:
+            if fields["language"] not in LANGUAGES:  # the picker shows what the site still speaks
+                fields["language"] = nearest(self.site.get("language"))
             self.show(fields, 400, str(error), members=await self.members_for_transfer())
             return
         self.forget_cached_sites()
@@ -373,7 +377,7 @@ class DeleteSiteHandler(SiteAdminHandler):
             members = [m for m in await self.store.members.list() if m["user_id"] != self.current_user["_id"]]
             self.set_status(400)
             self.render("admin/settings.html", nav="settings", timezones=sorted(available_timezones()),
-                        members=members, error="Type the site's name, %s, to delete it." % self.site["name"],
+                        members=members, languages=LANGUAGES, error="Type the site's name, %s, to delete it." % self.site["name"],
                         fields={k: self.site.get(k, "") for k in ("title", "tagline", "timezone", "language")})
             return
         await self.sites.delete(self.site["_id"])

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pymongo
 
+from cms.i18n import LANGUAGES, nearest
 from cms.store.changes import PLATFORM, Changes
 from cms.store.errors import Duplicate, Invalid, NotFound
 from cms.store.ids import new_id
@@ -129,7 +130,7 @@ class Sites:
             "theme": theme,
             "theme_settings": {},
             "timezone": timezone,
-            "language": language,
+            "language": nearest(language),  # what the themes speak (an import's "en-US" is "en")
             "status": "active",
             "created_at": dt.datetime.now(dt.timezone.utc),
             **({"created_by": created_by} if created_by is not None else {}),
@@ -191,8 +192,9 @@ class Sites:
         except (ZoneInfoNotFoundError, ValueError):
             raise Invalid("unknown time zone %r" % timezone) from None
         language = (language or "").strip()
-        if not LANGUAGE_RE.match(language):
-            raise Invalid("invalid language %r: use a code like en, fr or pt-BR" % language)
+        if language not in LANGUAGES:  # the settings' picker offers exactly these (cms.i18n)
+            raise Invalid("unknown language %r: choose one of %s" % (
+                language[:20], ", ".join("%s (%s)" % (name, code) for code, name in LANGUAGES.items())))
         site = await self._collection.find_one_and_update(
             {"_id": site_id},
             {"$set": {"title": title, "tagline": tagline, "timezone": timezone, "language": language}},

@@ -242,3 +242,19 @@ async def test_code_blocks_saved_before_become_keyboard_focusable_by_the_upgrade
         assert (await db.posts.find_one({"_id": saved["_id"]}))["html"].count('<pre tabindex="0"') == count
     page = (await client.get("old", "/posts/code")).body.decode()
     assert page.count('<pre tabindex="0"') == 2
+
+
+async def test_free_text_site_languages_become_the_nearest_supported_one_by_the_upgrade(db, world, client):
+    typed = {"wien": "de-AT", "lisboa": "pt-BR", "tehran": "fa", "shtetl": "yi", "plain": "en", "bare": None}
+    for name, language in typed.items():
+        store = await world.site(name)
+        await world.post(store, await world.member(store), "Post")
+        # As the free-text field stored them (or, for "bare", a site from before languages):
+        change = {"$set": {"language": language}} if language else {"$unset": {"language": ""}}
+        await db.sites.update_one({"_id": store.site["_id"]}, change)
+    await migrations.migrate(db)
+    languages = {site["name"]: site["language"] async for site in db.sites.find({}, {"name": 1, "language": 1})}
+    assert languages == {"wien": "de", "lisboa": "en", "tehran": "ar", "shtetl": "he", "plain": "en", "bare": "en"}
+    home = (await client.get("wien", "/")).body.decode()
+    assert '<html lang="de"' in home and "Min. Lesezeit" in home
+    assert 'dir="rtl"' in (await client.get("tehran", "/")).body.decode()  # still right to left
