@@ -32,6 +32,7 @@ from cms.mail import review as review_mail
 from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
+from cms.store.autosaves import Splice, StaleBase, checked_rev
 from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.signup import first_steps
@@ -377,6 +378,8 @@ class EditorHandler(AdminHandler):
             can_publish=self.can_publish(post), error=extra.pop("error", None),
             conflict=extra.pop("conflict", None), autosave=extra.pop("autosave", None),
             autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False),
+            # The copy the editor's first autosave may patch: the saved post, when it shows its text.
+            autosave_base="v%d" % post["version"] if post and fields["markdown"] == post["markdown"] else "",
             **choices, **extra,
         )
 
@@ -496,11 +499,18 @@ class EditorHandler(AdminHandler):
 
 
 class AutosaveHandler(AdminHandler):
-    """Keeps what is typed, never touching the post: an autosave cannot publish."""
+    """Keeps what is typed, never touching the post: an autosave cannot publish.
+
+    The text comes whole (``markdown``) or as a patch of the server's copy
+    (``base`` and ``patch``: cms/store/autosaves.py); either way with the
+    ``rev`` the editor names this copy by. A patch against another copy is a
+    409 (``code`` "stale"): the editor then sends the text whole.
+    """
 
     @requires("contributor")
     async def post(self, kind: str, post_id: str) -> None:
-        key = "new-" + KINDS[kind] if post_id == "new" else (await self.editable_post(kind, post_id))["_id"]
+        post = None if post_id == "new" else await self.editable_post(kind, post_id)
+        key = "new-" + KINDS[kind] if post is None else post["_id"]
         user_id = self.current_user["_id"]
         if self.get_body_argument("action", "") == "discard":
             await self.store.autosaves.discard(key, user_id)
@@ -511,8 +521,21 @@ class AutosaveHandler(AdminHandler):
         fields = {k: v for k, v in form_fields(self).items() if k in sent and k in RESTORABLE}
         if "author_id" in sent:
             fields["author_id"] = self.get_body_argument("author_id", "").strip()[:64]
-        saved_at = await self.store.autosaves.save(key, user_id, fields)
-        self.write({"saved_at": self.local_time(saved_at, "%H:%M:%S")})
+        try:
+            rev = checked_rev(self.get_body_argument("rev", "") or new_id())
+            if "patch" in sent:
+                splice = Splice.parse(self.get_body_argument("patch", strip=False))
+                base = self.get_body_argument("base", "")
+                saved_text = post["markdown"] if post is not None and base == "v%d" % post["version"] else None
+                saved_at = await self.store.autosaves.patch(key, user_id, base, splice, fields, rev, saved_text)
+            else:
+                saved_at = await self.store.autosaves.save(key, user_id, fields, rev)
+        except StaleBase as stale:
+            log.info("%s: autosave patch of %s refused: %s", user_id, key, stale)
+            raise Refusal(409, "The autosave copy changed meanwhile: send the text whole.", code="stale") from None
+        except Invalid as bad:
+            raise Refusal(400, "Not an autosave patch: %s." % bad) from None
+        self.write({"saved_at": self.local_time(saved_at, "%H:%M:%S"), "rev": rev})
 
 
 class TagSuggestionsHandler(AdminHandler):

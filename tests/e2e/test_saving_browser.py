@@ -7,9 +7,13 @@ is going on, and saves once it can.
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from tornado.httpserver import HTTPServer
@@ -127,3 +131,38 @@ def test_signed_out_elsewhere_save_offers_sign_in_in_place_then_saves_the_text(l
     assert browser.find_element(By.NAME, "markdown").get_attribute("value").endswith("Typed after being signed out.")
     saved = live_app.call(lambda: store.posts.get(post["_id"]))
     assert saved["markdown"].endswith("Typed after being signed out.")
+
+
+def test_a_long_post_closed_right_after_typing_leaves_the_last_words_on_the_server(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        person = await live_app.world.member(store, "author", name="Ana Author")
+        words = " ".join("word%d" % (n % 1000) for n in range(20_000))  # ~130 KB: twice a beacon's limit
+        post = await live_app.world.post(store, person, "Saga", markdown=words)
+        return store, person, post
+
+    store, person, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", person["email"])
+    first = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return document.readyState") == "complete")
+    text = browser.find_element(By.NAME, "markdown")
+    text.send_keys(Keys.CONTROL, Keys.END)
+    text.send_keys(" The very last words.")
+    browser.close()  # at once: the autosave's few seconds have not passed
+    browser.switch_to.window(first)
+
+    async def last_words():
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            kept = await store.autosaves.get(post["_id"], person["_id"])
+            if kept and kept["fields"]["markdown"].endswith("The very last words."):
+                break
+            await asyncio.sleep(0.05)
+        return kept
+
+    kept = live_app.call(last_words)
+    assert kept is not None, "the server got no copy"
+    assert kept["fields"]["markdown"] == post["markdown"] + " The very last words."
+    assert kept["fields"]["title"] == "Saga"

@@ -169,4 +169,4 @@ async def test_the_xsrf_header_alone_is_accepted_for_scripts(client, scene):
     response = await owner.fetch(path, "POST", form={"markdown": "typed"}, xsrf=False,
                                  headers={"X-XSRFToken": owner.xsrf})
     assert response.code == 200
-    assert re.match(rb'\{"saved_at": "[0-9:]+"\}', response.body)
+    assert re.match(rb'\{"saved_at": "[0-9:]+", "rev": "[0-9a-f]{24}"\}', response.body)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.admin_session import form, signed_in
 
 JSON = {"Accept": "application/json"}
@@ -71,3 +73,84 @@ async def test_a_plain_form_signed_out_gets_the_error_page_as_before(world, clie
     await session.post("/admin/sessions", {})
     answer = await session.post("/admin/posts/%s" % post["_id"], form(title="Harbour", markdown="Lost?", version="1"))
     assert answer.code == 403 and answer.headers["Content-Type"].startswith("text/html")
+
+
+# --- the autosave kept current by small patches (issue 16.4) -------------------------------
+
+
+def splice(at: int, cut: int, put: str, length: int) -> str:
+    return json.dumps({"at": at, "cut": cut, "put": put, "length": length})
+
+
+async def test_a_patch_against_the_servers_copy_changes_only_what_it_says(world, client):
+    store, ana, post, session = await editor_scene(world, client)
+    path = "/admin/posts/%s/autosave" % post["_id"]
+    long_text = "word " * 20_000
+    whole = await session.post(path, {"title": "Harbour", "markdown": long_text, "rev": "r1"}, headers=JSON)
+    assert whole.code == 200 and json.loads(whole.body)["rev"] == "r1"
+    # The last words typed: a few bytes, whatever the length of the post.
+    patch = splice(len(long_text), 0, "and the last words.", len(long_text) + 19)
+    answer = await session.post(path, {"title": "Harbour!", "base": "r1", "patch": patch, "rev": "r2"}, headers=JSON)
+    assert answer.code == 200 and json.loads(answer.body)["rev"] == "r2"
+    kept = await store.autosaves.get(post["_id"], ana["_id"])
+    assert kept["fields"]["markdown"] == long_text + "and the last words."
+    assert kept["fields"]["title"] == "Harbour!"
+    # A cut in the middle, with a character beyond the BMP before it (one character, as in Python).
+    await session.post(path, {"markdown": "A 🚢 sails\r\nhome.", "rev": "r3"}, headers=JSON)  # a form's CRLF
+    answer = await session.post(path, {"base": "r3", "patch": splice(4, 5, "drifts", 16), "rev": "r4"}, headers=JSON)
+    assert answer.code == 200
+    assert (await store.autosaves.get(post["_id"], ana["_id"]))["fields"]["markdown"] == "A 🚢 drifts\nhome."
+
+
+async def test_the_first_patch_may_be_against_the_saved_post(world, client):
+    store, ana, post, session = await editor_scene(world, client)
+    path = "/admin/posts/%s/autosave" % post["_id"]
+    answer = await session.post(path, {"base": "v1", "patch": splice(6, 0, " Sails.", 13), "rev": "r1"}, headers=JSON)
+    assert answer.code == 200
+    assert (await store.autosaves.get(post["_id"], ana["_id"]))["fields"]["markdown"] == "Boats. Sails."
+    # Against a version that is no longer the saved one: sent again whole.
+    answer = await session.post(path, {"base": "v7", "patch": splice(6, 0, "!", 7), "rev": "r2"}, headers=JSON)
+    assert answer.code == 409 and json.loads(answer.body)["code"] == "stale"
+
+
+async def test_a_patch_against_another_copy_is_refused_and_changes_nothing(world, client):
+    store, ana, post, session = await editor_scene(world, client)
+    path = "/admin/posts/%s/autosave" % post["_id"]
+    await session.post(path, {"markdown": "Kept text.", "rev": "r1"}, headers=JSON)
+    for base, patch in (("r0", splice(0, 0, "x", 11)),  # another tab's copy since
+                        ("r1", splice(0, 0, "x", 99)),  # the length the client expects is not the result's
+                        ("r1", splice(8, 9, "", 8))):  # a cut past the end: not the text the server has
+        answer = await session.post(path, {"base": base, "patch": patch, "rev": "r2"}, headers=JSON)
+        assert answer.code == 409, patch
+        assert json.loads(answer.body)["code"] == "stale"
+    assert (await store.autosaves.get(post["_id"], ana["_id"]))["fields"]["markdown"] == "Kept text."
+
+
+@pytest.mark.parametrize("patch", [
+    "not json", "[1, 2]", json.dumps({"at": 0, "cut": 0, "put": "x"}),
+    json.dumps({"at": -1, "cut": 0, "put": "x", "length": 1}), json.dumps({"at": "0", "cut": 0, "put": "x", "length": 1}),
+    json.dumps({"at": 0, "cut": 0, "put": 5, "length": 1}), json.dumps({"at": 0, "cut": 0, "put": "x" * 500_001, "length": 1}),
+    json.dumps({"at": True, "cut": 0, "put": "x", "length": 11}),
+])
+async def test_a_malformed_patch_is_a_clear_400_and_changes_nothing(world, client, patch):
+    store, ana, post, session = await editor_scene(world, client)
+    path = "/admin/posts/%s/autosave" % post["_id"]
+    await session.post(path, {"markdown": "Kept text.", "rev": "r1"}, headers=JSON)
+    answer = await session.post(path, {"base": "r1", "patch": patch, "rev": "r2"}, headers=JSON)
+    assert answer.code == 400
+    assert "patch" in json.loads(answer.body)["error"]
+    assert (await store.autosaves.get(post["_id"], ana["_id"]))["fields"]["markdown"] == "Kept text."
+    answer = await session.post(path, {"base": "r1", "patch": splice(0, 0, "", 10), "rev": "bad rev!"}, headers=JSON)
+    assert answer.code == 400
+
+
+async def test_a_patch_to_another_sites_post_is_a_404(world, client):
+    store, ana, post, session = await editor_scene(world, client)
+    other = await world.site("beta")
+    bob = await world.member(other, "owner")
+    theirs = await world.post(other, bob, "Theirs", markdown="Private.")
+    answer = await session.post("/admin/posts/%s/autosave" % theirs["_id"],
+                                {"base": "v1", "patch": splice(0, 0, "x", 9), "rev": "r1"}, headers=JSON)
+    assert answer.code == 404
+    assert await other.autosaves.get(theirs["_id"], ana["_id"]) is None
+    assert (await other.posts.get(theirs["_id"]))["markdown"] == "Private."

@@ -45,33 +45,83 @@
     if (!field) return null;  /* not on this form (the author select is for editors) */
     return field.type === "checkbox" ? (field.checked ? "1" : "") : field.value;
   }
-  function textFields() {
+  function textFields(withText) {
     var data = new FormData();
     data.append("_xsrf", token());
     KEPT_FIELDS.forEach(function (name) {
       var value = valueOf(name);
-      if (value !== null) data.append(name, value);
+      if (value !== null && (withText || name !== "markdown")) data.append(name, value);
     });
+    return data;
+  }
+
+  /* The server's autosave copy as this page knows it: its rev and its text. The
+   * text goes as a patch against it (a few bytes even in a 20,000-word post, so
+   * the copy sent as the tab closes fits a beacon); whole when there is none,
+   * or when the server says its copy is another (409). The saved post is the
+   * first copy ("v<version>") when the editor shows its text. */
+  var known = {rev: form.dataset.base || "", text: body.value}, pending = null;
+  function newRev() { return Date.now().toString(36) + Math.random().toString(36).slice(2, 10); }
+  function isHigh(code) { return code >= 0xD800 && code <= 0xDBFF; }
+  function isLow(code) { return code >= 0xDC00 && code <= 0xDFFF; }
+  function characters(text) {  /* code points, as the server (Python) counts */
+    var n = 0;
+    for (var i = 0; i < text.length; i++) if (!isLow(text.charCodeAt(i))) n++;
+    return n;
+  }
+  function splice(before, after) {
+    var start = 0, most = Math.min(before.length, after.length);
+    while (start < most && before.charCodeAt(start) === after.charCodeAt(start)) start++;
+    if (start > 0 && isHigh(before.charCodeAt(start - 1))) start--;  /* never half a character */
+    var endBefore = before.length, endAfter = after.length;
+    while (endBefore > start && endAfter > start &&
+           before.charCodeAt(endBefore - 1) === after.charCodeAt(endAfter - 1)) { endBefore--; endAfter--; }
+    if (endBefore < before.length && isLow(before.charCodeAt(endBefore))) { endBefore++; endAfter++; }
+    return JSON.stringify({at: characters(before.slice(0, start)), cut: characters(before.slice(start, endBefore)),
+                           put: after.slice(start, endAfter), length: characters(after)});
+  }
+  /* The request that keeps ``text`` as ``rev``: a patch of ``from`` when it names a copy. */
+  function copyOf(from, text, rev) {
+    var data = textFields(!from.rev);
+    if (from.rev) {
+      data.append("base", from.rev);
+      data.append("patch", splice(from.text, text));
+    }
+    data.append("rev", rev);
     return data;
   }
 
   function autosave() {
     autosaveTimer = null;
     if (!dirty || submitting || saving || signedOutNow) return;
+    if (pending) { schedule(); return; }  /* one at a time: each patches the one before */
     dirty = false;
+    var sent = {rev: newRev(), text: body.value};
+    pending = sent;
     tell("Saving draft\u2026", "saving-draft");
     fetch(form.dataset.autosave, {
-      method: "POST", body: textFields(), credentials: "same-origin",
+      method: "POST", body: copyOf(known, sent.text, sent.rev), credentials: "same-origin",
       headers: {"X-XSRFToken": token(), "Accept": "application/json"}
     }).then(function (response) {
-      if (response.ok) return response.json();
+      if (response.ok) {
+        return response.json().then(function (answer) { known = sent; pending = null; return answer; });
+      }
+      pending = null;
       return refusal(response).then(function (answer) {
         if (isSignedOut(answer)) { dirty = true; signedOut(false, answer.error); return null; }
+        if (answer.code === "stale") {  /* the server holds another copy: the text goes whole */
+          known = {rev: "", text: ""};
+          dirty = true;
+          autosave();
+          return null;
+        }
         throw new Error("HTTP " + response.status);
       });
     }).then(function (answer) {
-      if (answer) tell("Unsaved changes kept at " + answer.saved_at, "saved");
+      if (!answer) return;
+      tell("Unsaved changes kept at " + answer.saved_at, "saved");
     }).catch(function (error) {
+      pending = null;
       dirty = true;
       tell("Could not keep your changes (" + error.message + "); retrying\u2026", "error");
       schedule();
@@ -113,8 +163,13 @@
   function leaving() {
     /* A save still retrying has not reached the server: the autosave copy goes, at least. */
     if ((dirty || saving) && !submitting && navigator.sendBeacon) {
-      navigator.sendBeacon(form.dataset.autosave, textFields());
-      dirty = false;
+      /* Against the copy last sent (it normally lands before this): a patch of the last words. */
+      var from = pending || known, rev = newRev();
+      if (navigator.sendBeacon(form.dataset.autosave, copyOf(from, body.value, rev))) {
+        known = {rev: rev, text: body.value};
+        pending = null;
+        dirty = false;
+      }
     }
   }
   window.addEventListener("pagehide", leaving);
