@@ -33,6 +33,7 @@ from cms.handlers.base import NotFoundHandler
 from cms.handlers.comments import CommentLimits, comment_routes
 from cms.handlers.console import console_routes
 from cms.handlers.domains import domain_routes
+from cms.handlers.edit_link import edit_link_routes
 from cms.handlers.export import export_routes
 from cms.handlers.handover import handover_platform_routes, handover_site_routes
 from cms.handlers.history import history_routes
@@ -148,6 +149,7 @@ class CMSApplication(tornado.web.Application):
             health_routes() + static_routes() + reader_routes() + auth_routes() + admin_routes() + account_routes()
             + history_routes()  # a post's History: diffs, old versions rendered, restore (cms.handlers.history)
             + review_routes()  # an editor publishes or sends back a post in review (cms.handlers.review)
+            + edit_link_routes()  # may this member edit what a reader page shows? (cms.handlers.edit_link)
             + accounts_routes()  # /confirm, /reset: links sent by e-mail (cms.handlers.accounts)
             + site_admin_routes() + redirects_admin_routes() + domain_routes()
             + trash_routes()  # /admin/trash and Delete (cms.handlers.trash)

@@ -7,6 +7,7 @@ default markup in ``ui_modules/templates/modules/`` (see `ui_modules.base`).
 
 from ui_modules.author_card import AuthorCard
 from ui_modules.comments import Comments
+from ui_modules.edit_link import EditLink
 from ui_modules.live import Live
 from ui_modules.navigation import Navigation
 from ui_modules.pagination import Pagination
@@ -21,6 +22,7 @@ from ui_modules.tag_cloud import TagCloud
 MODULES = {
     "AuthorCard": AuthorCard,
     "Comments": Comments,
+    "EditLink": EditLink,
     "Live": Live,
     "Navigation": Navigation,
     "Pagination": Pagination,

@@ -48,6 +48,7 @@ KINDS = {"posts": "post", "pages": "page"}
 ID = r"([0-9a-f]{24})"
 MAX_BODY = 500_000
 MAX_SUGGESTIONS = 10
+MEMBER_HINT = "cms_member"  # not HttpOnly: the reader pages' edit-link.js reads it
 SIGNED_OUT = "You are signed out (here or on another device): sign in again."
 XSRF_REFUSED = "This page's security token is out of date: sign in again or reload the page."
 
@@ -129,6 +130,10 @@ class AdminBase(BaseHandler):
         await self.load_current_user()
         if self.current_user is not None:
             self.role = await self.store.members.role_of(self.current_user["_id"])
+        if self.role is not None and self.request.method == "GET" and not self.request.headers.get("Upgrade") \
+                and self.get_cookie(MEMBER_HINT) != "1":
+            # Lets reader pages ask whether to show their Edit link (cms/handlers/edit_link.py); names nobody.
+            self.set_cookie(MEMBER_HINT, "1", httponly=False, expires_days=30)
         if self.site.get("suspended") and self.request.method not in ("GET", "HEAD", "OPTIONS") \
                 and not self.writes_while_suspended:
             log.info("site %s is suspended: refused %s %s", self.site["name"], self.request.method, self.request.path)

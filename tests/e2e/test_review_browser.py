@@ -88,3 +88,28 @@ def test_a_contributor_submits_for_review_and_an_editor_publishes_it(mail_live_a
     assert "is published" in news["Subject"] and "Eda Editor" in text_of(news)
     browser.get(link_in(news))  # the reader's page
     assert wait(browser, EC.presence_of_element_located((By.TAG_NAME, "h1"))).text == "Tide tables"
+
+
+def test_an_editor_sees_edit_on_the_readers_page_and_a_reader_does_not(live_app, browser, second_browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        editor = await live_app.world.member(store, "editor", name="Eda Editor")
+        post = await live_app.world.post(store, editor, "Open water", slug="open-water", status="published")
+        return store, editor, post
+
+    store, editor, post = live_app.call(setup)
+    page = live_app.url("alpha", "/posts/open-water")
+    second_browser.get(page)  # a reader, first: the page is cached and shared from now on
+    wait(second_browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("data-edit-link") == "none")
+    assert second_browser.find_elements(By.ID, "edit-link") == []
+    sign_in(live_app, browser, "alpha", editor["email"])
+    browser.get(page)
+    link = wait(browser, EC.element_to_be_clickable((By.ID, "edit-link")))
+    assert link.text == "Edit"
+    link.click()
+    wait(browser, EC.staleness_of(link))
+    wait(browser, EC.url_contains("/admin/posts/%s" % post["_id"]))
+    assert browser.find_element(By.NAME, "title").get_attribute("value") == "Open water"
+    second_browser.refresh()  # the reader again, after the editor's visit: still nothing
+    wait(second_browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("data-edit-link") == "none")
+    assert second_browser.find_elements(By.ID, "edit-link") == []
