@@ -240,3 +240,68 @@ def test_the_save_status_is_announced_only_when_it_changes(live_app, browser):  
         lambda b: b.find_element(By.ID, "autosave-status").get_attribute("data-state") == "saved")
     spoken = browser.execute_script("return window.spoken")
     assert 1 <= len(spoken) <= 2, spoken  # "kept" once; never "Editing…", "Saving draft…" or each new time
+
+
+def long_post(live_app, paragraphs: int = 60):  # noqa: F811
+    text = "\n\n".join("Paragraph %d of a long post, with enough words to fill a line or two of the preview." % n
+                       for n in range(1, paragraphs + 1))
+
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        owner = await live_app.world.member(store, "owner", name="Olga Owner")
+        return owner, await live_app.world.post(store, owner, "A long one", markdown=text)
+
+    return live_app.call(setup)
+
+
+def in_view(browser, words: str) -> bool:  # noqa: F811
+    """Whether the preview shows the paragraph holding ``words`` inside its window."""
+    return preview_has(browser, """
+        var words = %s, p = Array.prototype.find.call(doc.querySelectorAll('p'), function (p) {
+          return p.textContent.indexOf(words) >= 0; });
+        if (!p) return null;
+        var r = p.getBoundingClientRect(), h = doc.defaultView.innerHeight;
+        return r.bottom > 0 && r.top < h ? 'yes' : 'no';""" % repr(words)) == "yes"
+
+
+def test_the_preview_keeps_its_place_and_follows_the_caret_as_the_text_changes(live_app, browser):  # noqa: F811
+    from selenium.webdriver.common.keys import Keys
+
+    owner, post = long_post(live_app)
+    browser.set_window_size(1400, 900)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    preview_has(browser, "return doc.body.textContent.indexOf('Paragraph 60') >= 0")
+    browser.execute_script("document.getElementById('preview').contentWindow.scrollTo(0, 1500)")
+    browser.find_element(By.NAME, "title").send_keys(" indeed")  # not the text: the preview stays where it was
+    preview_has(browser, "return doc.querySelector('h1').textContent.indexOf('indeed') >= 0")
+    preview_has(browser, "return Math.abs(doc.defaultView.scrollY - 1500) < 5")  # the new page is put back there
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys(Keys.CONTROL, Keys.END)
+    body.send_keys("\n\nThe very end.")  # typing at the end: the end is what the preview shows
+    preview_has(browser, "return doc.body.textContent.indexOf('The very end.') >= 0")
+    WebDriverWait(browser, WAIT).until(lambda b: in_view(b, "The very end."))
+    body.send_keys(Keys.CONTROL, Keys.HOME)
+    body.send_keys("At the start. ")
+    preview_has(browser, "return doc.body.textContent.indexOf('At the start.') >= 0")
+    WebDriverWait(browser, WAIT).until(lambda b: in_view(b, "At the start."))
+
+
+@pytest.mark.parametrize("width", [1200, 900])
+def test_below_1300_px_the_preview_is_not_covered_by_the_settings(live_app, browser, width):  # noqa: F811
+    owner, post = long_post(live_app, 20)
+    browser.set_window_size(width, 900)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    preview_has(browser, "return doc.body.textContent.indexOf('Paragraph 20') >= 0")
+    browser.execute_script("document.getElementById('preview').scrollIntoView({block: 'center'})")
+    hits = browser.execute_script("""
+        var frame = document.getElementById('preview'), r = frame.getBoundingClientRect();
+        var y = (Math.max(r.top, 0) + Math.min(r.bottom, innerHeight)) / 2;
+        return [0.1, 0.5, 0.9].map(function (f) {
+          var hit = document.elementFromPoint(r.left + f * r.width, y);
+          return hit === frame ? 'preview' : hit && (hit.closest('.settings') ? 'settings' : hit.tagName);
+        });""")
+    assert hits == ["preview"] * 3, hits
+    width_of = browser.execute_script("return document.getElementById('preview').getBoundingClientRect().width")
+    assert width_of >= 400  # still wide enough to read the page in
