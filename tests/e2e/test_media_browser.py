@@ -12,6 +12,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests import images
 from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
 from tests.e2e.test_admin_browser import sign_in
+from tests.e2e.test_media_editor_browser import upload_file
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +31,13 @@ def test_pick_an_image_insert_it_publish_and_see_it_with_a_srcset(live_app, brow
     browser.find_element(By.NAME, "title").send_keys("Garden party")
     body = browser.find_element(By.NAME, "markdown")
     body.send_keys("Before the picture.\n")
-    picker = browser.find_element(By.ID, "image-file")
-    browser.execute_script("arguments[0].hidden = false;", picker)  # what the "Insert image…" button opens
-    picker.send_keys(str(picture))
+    upload_file(browser, str(picture), "A green disc on a garden table")
     WebDriverWait(browser, 20).until(
         lambda b: b.find_element(By.ID, "image-status").get_attribute("data-state") in ("done", "error"))
     assert browser.find_element(By.ID, "image-status").get_attribute("data-state") == "done", \
         browser.find_element(By.ID, "image-status").text
     text = body.get_attribute("value")
-    assert re.search(r"^Before the picture\.\n!\[\]\(/media/[0-9a-f]{24}/[0-9a-f]{32}\.png\)\n", text), text
+    assert re.search(r"^Before the picture\.\n!\[A green disc on a garden table\]\(/media/[0-9a-f]{24}/[0-9a-f]{32}\.png\)\n", text), text
     frame = browser.find_element(By.ID, "preview")
     WebDriverWait(browser, 10).until(lambda b: "/media/" in (frame.get_attribute("srcdoc") or ""))
 
@@ -49,7 +48,7 @@ def test_pick_an_image_insert_it_publish_and_see_it_with_a_srcset(live_app, brow
     browser.get(live_app.url("alpha", "/posts/garden-party"))
     img = browser.find_element(By.CSS_SELECTOR, ".post__body picture img")
     assert "320w" in img.get_attribute("srcset") and "700w" in img.get_attribute("srcset")
-    assert img.get_attribute("alt") == ""  # never made from the file name (issue 16.14)
+    assert img.get_attribute("alt") == "A green disc on a garden table"  # as typed on upload, never the file name
     WebDriverWait(browser, 10).until(lambda b: b.execute_script(
         "var i = arguments[0]; return i.complete && i.naturalWidth > 0;", img))
     chosen = browser.execute_script("return arguments[0].currentSrc;", img)

@@ -12,10 +12,13 @@ import re
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
+from cms.images.process import process
 from tests import images
 from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
 from tests.e2e.test_admin_browser import sign_in
@@ -76,12 +79,12 @@ def test_typing_during_an_upload_stays_where_it_is_and_undo_keeps_working(live_a
     browser.execute_script("arguments[0].setSelectionRange(16, 16);", body)  # end of the first paragraph
     browser.execute_script(HOLD_UPLOADS)
 
-    upload_file(browser, str(picture))
+    upload_file(browser, str(picture), "A red barn at dusk")
     wait_for_text(browser, lambda text: "Uploading IMG_4021.jpg" in text, "no placeholder while uploading")
     body.send_keys("typed during, ")
     browser.execute_script("window.releaseUploads();")
     text = wait_for_text(browser, lambda text: "Uploading" not in text, "the upload never finished")
-    assert re.fullmatch(r"First paragraph\.\n!\[[^\]]*\]\(%s\)\ntyped during, \n\nSecond paragraph\." % MEDIA_URL,
+    assert re.fullmatch(r"First paragraph\.\n!\[A red barn at dusk\]\(%s\)\ntyped during, \n\nSecond paragraph\." % MEDIA_URL,
                         text), text
 
     body.send_keys("typed after")  # the cursor stayed where the typing was
@@ -104,8 +107,121 @@ def undo_until(browser, body, check, what: str, most: int = 40) -> None:  # noqa
     raise AssertionError("Ctrl+Z did not undo %s; the text is %r" % (what, value_of(browser)))
 
 
-def upload_file(browser, path: str) -> None:  # noqa: F811
-    """What "Insert image…" does with the chosen file."""
-    picker = browser.find_element(By.ID, "image-file")
-    browser.execute_script("arguments[0].hidden = false;", picker)
-    picker.send_keys(path)
+def upload_file(browser, path: str, alt: str = "") -> None:  # noqa: F811
+    """Insert image…, a file and its alt text in the picker, Upload and insert."""
+    browser.find_element(By.ID, "insert-image").click()
+    dialog = WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "media-picker"))
+    WebDriverWait(browser, 20).until(lambda b: dialog.get_attribute("open") is not None)
+    browser.find_element(By.ID, "media-picker-file").send_keys(path)
+    browser.find_element(By.ID, "media-picker-alt").send_keys(alt)
+    browser.find_element(By.ID, "media-picker-upload").click()
+
+
+def picker_open(browser) -> bool:  # noqa: F811
+    return browser.execute_script("var d = document.getElementById('media-picker'); return !!(d && d.open);")
+
+
+def focus_in_picker(browser) -> bool:  # noqa: F811
+    return browser.execute_script("return !!document.activeElement.closest('#media-picker');")
+
+
+def picker_names(browser) -> list[str]:  # noqa: F811
+    return browser.execute_script(
+        "return Array.from(document.querySelectorAll('#media-picker-results .media-pick-name'), n => n.textContent);")
+
+
+def wait_for_names(browser, names: list[str]) -> None:  # noqa: F811
+    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: picker_names(b) == names)
+
+
+def test_the_library_picker_inserts_at_the_cursor_fills_the_featured_image_and_flags_missing_alt(
+        live_app, browser, tmp_path):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("picker", title="Alpha Blog")
+        user = await live_app.world.member(store, "author", name="Ada Author")
+        barn, _ = await store.media.add(process(images.jpeg(320, 200, "red")), "barn.jpg", user["_id"], alt="A red barn")
+        sea, _ = await store.media.add(process(images.jpeg(320, 200, "blue")), "IMG_4021.jpg", user["_id"])
+        other = await live_app.world.site("other-site", title="Other")
+        await other.media.add(process(images.jpeg(320, 200, "green")), "barn-elsewhere.jpg", user["_id"])
+        return user, barn, sea
+
+    user, barn, sea = live_app.call(setup)
+    sign_in(live_app, browser, "picker", user["email"])
+    browser.get(live_app.url("picker", "/admin/posts/new"))
+    body = browser.find_element(By.NAME, "markdown")
+    body.send_keys("Intro.\nOutro.")
+    browser.execute_script("arguments[0].setSelectionRange(6, 6);", body)  # after "Intro."
+
+    # The dialog: focus inside and kept there by Tab; Esc closes it and changes nothing.
+    browser.find_element(By.ID, "insert-image").click()
+    WebDriverWait(browser, 20).until(picker_open)
+    wait_for_names(browser, ["IMG_4021.jpg", "barn.jpg"])  # this site's images only, newest first
+    assert focus_in_picker(browser)
+    for _ in range(12):
+        ActionChains(browser).send_keys(Keys.TAB).perform()
+        assert focus_in_picker(browser)
+    ActionChains(browser).send_keys(Keys.ESCAPE).perform()
+    WebDriverWait(browser, 20).until(lambda b: not picker_open(b))
+    assert value_of(browser) == "Intro.\nOutro."
+
+    # Search, choose: the image goes where the cursor was, with its alt text.
+    browser.find_element(By.ID, "insert-image").click()
+    WebDriverWait(browser, 20).until(picker_open)
+    browser.find_element(By.ID, "media-picker-search").send_keys("BARN")
+    wait_for_names(browser, ["barn.jpg"])
+    browser.find_element(By.CSS_SELECTOR, "#media-picker-results .media-pick").click()
+    text = wait_for_text(browser, lambda text: "/media/" in text, "the chosen image was not inserted")
+    assert re.fullmatch(r"Intro\.\n!\[A red barn\]\(/media/%s/[0-9a-f]{32}\.jpg\)\n\nOutro\." % barn["_id"], text), text
+    assert browser.find_element(By.ID, "alt-hint").is_displayed() is False
+
+    # An image without alt text is inserted as such, and the editor says so (never "IMG 4021").
+    browser.find_element(By.ID, "insert-image").click()
+    WebDriverWait(browser, 20).until(picker_open)
+    wait_for_names(browser, ["IMG_4021.jpg", "barn.jpg"])
+    browser.find_elements(By.CSS_SELECTOR, "#media-picker-results .media-pick")[0].click()
+    text = wait_for_text(browser, lambda text: "![](/media/%s/" % sea["_id"] in text, "the second image was not inserted")
+    assert "IMG" not in text
+    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "alt-hint").is_displayed())
+    assert "1 image" in browser.find_element(By.ID, "alt-hint").text
+
+    # The featured image: chosen from the library; its missing alt text is pointed out until typed.
+    browser.find_element(By.ID, "featured-choose").click()
+    WebDriverWait(browser, 20).until(picker_open)
+    browser.find_element(By.ID, "media-picker-search").send_keys("4021")
+    wait_for_names(browser, ["IMG_4021.jpg"])
+    browser.find_element(By.CSS_SELECTOR, "#media-picker-results .media-pick").click()
+    WebDriverWait(browser, 20).until(
+        lambda b: b.find_element(By.NAME, "featured_image").get_attribute("value").startswith("/media/%s/" % sea["_id"]))
+    assert browser.find_element(By.CSS_SELECTOR, "#featured-preview img")
+    WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "featured-alt-hint").is_displayed())
+    browser.find_element(By.NAME, "featured_alt").send_keys("Grey sea under rain")
+    WebDriverWait(browser, 20).until(lambda b: not b.find_element(By.ID, "featured-alt-hint").is_displayed())
+
+
+def test_the_logo_is_chosen_from_the_library_in_the_theme_settings(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("logo-site", title="Alpha Blog")
+        user = await live_app.world.member(store, "admin", name="Ada Admin")
+        logo, _ = await store.media.add(process(images.png_transparent(300, 120)), "logo.png", user["_id"])
+        return store, user, logo
+
+    store, user, logo = live_app.call(setup)
+    sign_in(live_app, browser, "logo-site", user["email"])
+    browser.get(live_app.url("logo-site", "/admin/theme"))
+    browser.find_element(By.CSS_SELECTOR, "[data-media-pick='setting.logo']").click()
+    WebDriverWait(browser, 20).until(picker_open)
+    wait_for_names(browser, ["logo.png"])
+    browser.find_element(By.CSS_SELECTOR, "#media-picker-results .media-pick").click()
+    field = browser.find_element(By.ID, "setting.logo")
+    WebDriverWait(browser, 20).until(lambda b: field.get_attribute("value").startswith("/media/%s/" % logo["_id"]))
+    chosen = field.get_attribute("value")
+    save = browser.find_element(By.CSS_SELECTOR, "#theme-settings button[type=submit]")
+    save.click()
+    WebDriverWait(browser, 20).until(EC.staleness_of(save))
+    WebDriverWait(browser, 20).until(lambda b: b.find_elements(By.CSS_SELECTOR, ".alert.ok"))
+    site = live_app.call(lambda: live_app.world.sites.by_name("logo-site"))
+    assert site["theme_settings"]["logo"] == chosen
+    browser.get(live_app.url("logo-site", "/"))
+    assert browser.find_elements(By.CSS_SELECTOR, "img[src='%s']" % chosen)
+

@@ -1,34 +1,23 @@
-/* Images in the editor: upload by file picker, drag and drop or paste into
- * the Markdown, and the featured image. Each upload goes to /admin/media
- * (multipart, XSRF token as field and header); the server answers with the
- * image's Markdown, which replaces a placeholder at the cursor. Changing the
- * text fires "input", so editor.js previews and autosaves as for typing. */
+/* Images in the editor: Insert image… (the picker of media-picker.js: a new file
+ * with its alt text, or an image of the library), drag and drop or paste into
+ * the Markdown, and the featured image. A new file goes to /admin/media
+ * (CMSMedia.upload); a placeholder at the cursor is replaced in place by the
+ * image's Markdown when the server answers. Changing the text fires "input", so
+ * editor.js previews and autosaves as for typing. Images without alt text are
+ * pointed out (#alt-hint) rather than given the file name as a description.
+ *
+ * window.CMSMedia.pickAndInsert(): open the picker and put the image at the
+ * text's cursor (or where the cursor was when it opened): the toolbar's image
+ * button (editor-toolbar.js) and "Insert image…" call it. */
 (function () {
   "use strict";
   var form = document.getElementById("editor");
   var tools = form && form.querySelector(".image-tools");
-  if (!form || !tools) return;
-  var xsrf = form.querySelector("input[name=_xsrf]").value;
+  if (!form || !tools || !window.CMSMedia) return;
   var body = form.elements.markdown;
   var status = document.getElementById("image-status");
-  var uploadUrl = tools.dataset.upload;
+  var upload = window.CMSMedia.upload;
   var pending = 0;
-
-  function upload(file) {
-    var data = new FormData();
-    data.append("_xsrf", xsrf);
-    data.append("file", file, file.name || "pasted-image.png");
-    return fetch(uploadUrl, {
-      method: "POST", body: data, credentials: "same-origin",
-      headers: {"X-XSRFToken": xsrf, "Accept": "application/json"}
-    }).then(function (response) {
-      return response.json().catch(function () { return {error: "HTTP " + response.status}; })
-        .then(function (answer) {
-          if (!response.ok || answer.error) throw new Error(answer.error || "HTTP " + response.status);
-          return answer.items[0];
-        });
-    });
-  }
 
   function setStatus(text, state) {
     status.textContent = text;
@@ -102,6 +91,32 @@
     });
   }
 
+  /* The Markdown of an image already in the library, on a line of its own at the cursor. */
+  function insertMarkdown(markdown) {
+    body.focus();
+    var start = body.selectionStart, end = body.selectionEnd;
+    var lead = start > 0 && body.value.charAt(start - 1) !== "\n" ? "\n" : "";
+    replaceRange(start, end, lead + markdown + "\n");
+    var at = start + lead.length + markdown.length + 1;
+    body.setSelectionRange(at, at);
+  }
+
+  function pickAndInsert() {
+    var start = body.selectionStart, end = body.selectionEnd;
+    return window.CMSMedia.pick({title: "Insert an image", action: "Insert"}).then(function (choice) {
+      body.focus();
+      body.setSelectionRange(start, end);  /* where the cursor was when the picker opened */
+      if (!choice) return null;
+      if (choice.item) {
+        insertMarkdown(choice.item.markdown);
+        setStatus("Inserted " + choice.item.filename, "done");
+        return choice.item;
+      }
+      return uploadAtCursor(choice.file, choice.alt);
+    });
+  }
+  window.CMSMedia.pickAndInsert = pickAndInsert;
+
   function insertAtCursor(files) {
     Array.prototype.forEach.call(files, function (file) {
       if (!/^image\//.test(file.type || "image/")) return;
@@ -109,12 +124,7 @@
     });
   }
 
-  var picker = document.getElementById("image-file");
-  document.getElementById("insert-image").addEventListener("click", function () { picker.click(); });
-  picker.addEventListener("change", function () {
-    insertAtCursor(picker.files);
-    picker.value = "";
-  });
+  document.getElementById("insert-image").addEventListener("click", pickAndInsert);
   body.addEventListener("dragover", function (event) {
     if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") >= 0) {
       event.preventDefault();
@@ -137,10 +147,10 @@
     }
   });
 
-  /* --- the featured image --- */
-  var featuredButton = document.getElementById("featured-upload");
-  var featuredFile = document.getElementById("featured-file");
+  /* --- the featured image: chosen or uploaded through the picker --- */
+  var featuredButton = document.getElementById("featured-choose");
   var featuredPreview = document.getElementById("featured-preview");
+  var featuredUrl = form.elements.featured_image, featuredAlt = form.elements.featured_alt;
   function showFeatured(url) {
     featuredPreview.textContent = "";
     if (!url) return;
@@ -149,20 +159,53 @@
     img.alt = "";
     featuredPreview.appendChild(img);
   }
-  form.elements.featured_image.addEventListener("change", function () { showFeatured(this.value); });
+  function useFeatured(item) {
+    featuredUrl.value = item.url;
+    if (!featuredAlt.value) featuredAlt.value = item.alt;
+    showFeatured(item.url);
+    setStatus("Featured image: " + item.filename, "done");
+    changed();
+    hints();
+  }
+  featuredUrl.addEventListener("change", function () { showFeatured(this.value); });
   if (featuredButton) {
-    featuredButton.addEventListener("click", function () { featuredFile.click(); });
-    featuredFile.addEventListener("change", function () {
-      if (!featuredFile.files.length) return;
-      setStatus("Uploading the featured image…", "uploading");
-      upload(featuredFile.files[0]).then(function (item) {
-        form.elements.featured_image.value = item.url;
-        if (!form.elements.featured_alt.value) form.elements.featured_alt.value = item.alt;
-        showFeatured(item.url);
-        setStatus("Featured image uploaded", "done");
-        changed();
+    featuredButton.addEventListener("click", function () {
+      window.CMSMedia.pick({title: "Choose the featured image", action: "Use"}).then(function (choice) {
+        if (!choice) return;
+        featuredButton.focus();
+        if (choice.item) return useFeatured(choice.item);
+        setStatus("Uploading the featured image…", "uploading");
+        return upload(choice.file, choice.alt).then(useFeatured);
       }).catch(function (error) { setStatus(error.message, "error"); });
-      featuredFile.value = "";
     });
   }
+
+  /* --- images without alt text: said once per change of their number, never guessed --- */
+  var altHint = document.createElement("p");
+  altHint.id = "alt-hint";
+  altHint.className = "alt-hint small";
+  altHint.setAttribute("aria-live", "polite");
+  altHint.hidden = true;
+  tools.appendChild(altHint);
+  var featuredHint = document.createElement("span");
+  featuredHint.id = "featured-alt-hint";
+  featuredHint.className = "alt-hint small";
+  featuredHint.hidden = true;
+  featuredHint.textContent = "Missing alt text: describe the image for readers who cannot see it.";
+  featuredAlt.parentNode.appendChild(featuredHint);
+  var missing = -1, hintTimer = null;
+  function hints() {
+    hintTimer = null;
+    var count = (body.value.match(/!\[\s*\]\(/g) || []).length;
+    if (count !== missing) {
+      missing = count;
+      altHint.hidden = !count;
+      altHint.textContent = count === 1
+        ? "Missing alt text: 1 image in the text has none. Describe it between ![ and ]."
+        : "Missing alt text: " + count + " images in the text have none. Describe them between ![ and ].";
+    }
+    featuredHint.hidden = !(featuredUrl.value.trim() && !featuredAlt.value.trim());
+  }
+  form.addEventListener("input", function () { if (!hintTimer) hintTimer = setTimeout(hints, 300); });
+  hints();
 })();
