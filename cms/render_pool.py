@@ -36,7 +36,7 @@ import pebble
 from cms.store.errors import StoreError
 from cms.text.guard import TooMuchMarkup
 from cms.text.markdown import Rendered
-from cms.text.worker import render_or_exit
+from cms.text.worker import render_many_or_exit, render_or_exit
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +104,45 @@ class RenderPool:
             log.warning("the render pool had stopped; starting a new one")
             self._replace_pool()
             return self._pool.schedule(render_or_exit, args=(source, custom_excerpt), timeout=self.budget)
+
+    async def render_many(self, items: list[tuple[str, str | None]], owner: Hashable | None = None
+                          ) -> list[Rendered | RenderRefused]:
+        """Each ``(source, custom_excerpt)`` rendered, in one task per worker (an import's batch:
+        one round trip each, not one per post; an author's render waits for one such
+        part at most, as the pool takes tasks in turn).
+
+        Each part has one render's budget; past it, or where an item fails, the items
+        are rendered one at a time with `render`, so a slow or bad text gets its own
+        budget and its own message. Returns a `Rendered` or the `RenderRefused` per item.
+        """
+        if not items:
+            return []
+        batch: list[Rendered | None] = [None] * len(items)
+        if self.waiting < self.max_waiting and self._turns.get(owner, (None, 0))[1] < PER_OWNER:
+            self.waiting += 1
+            self.started += 1
+            try:
+                async with self._turn(owner):
+                    size = -(-len(items) // self._workers)
+                    parts = [self._pool.schedule(render_many_or_exit, args=(items[at:at + size],), timeout=self.budget)
+                             for at in range(0, len(items), size)]
+                    batch = [one for part in await asyncio.gather(*map(asyncio.wrap_future, parts))
+                             for one in part]
+            except (TimeoutError, RuntimeError, pebble.ProcessExpired, concurrent.futures.CancelledError,
+                    concurrent.futures.process.BrokenProcessPool) as error:
+                log.info("a batch of %d renders was cut short (%s): one at a time", len(items), type(error).__name__)
+            finally:
+                self.waiting -= 1
+        results: list[Rendered | RenderRefused] = []
+        for (source, custom_excerpt), rendered in zip(items, batch):
+            if rendered is None:
+                try:
+                    rendered = await self.render(source, custom_excerpt, owner)
+                except RenderRefused as refused:
+                    results.append(refused)
+                    continue
+            results.append(rendered)
+        return results
 
     def _replace_pool(self) -> None:
         broken, self._pool = self._pool, self._new_pool()
@@ -205,6 +244,12 @@ def pool() -> RenderPool:
 async def render(source: str, custom_excerpt: str | None = None, owner: Hashable | None = None) -> Rendered:
     """Render Markdown off the event loop (see the module docstring); ``owner``'s renders take turns."""
     return await pool().render(source, custom_excerpt, owner)
+
+
+async def render_many(items: list[tuple[str, str | None]], owner: Hashable | None = None
+                      ) -> list[Rendered | RenderRefused]:
+    """`RenderPool.render_many` in this process's pool."""
+    return await pool().render_many(items, owner)
 
 
 def shutdown() -> None:

@@ -6,9 +6,11 @@ its format: `Source.prepare` checks the file and learns the people in it,
 Markdown) or `Skipped` at a time. Both are plain, blocking code, and run in a
 process of their own (`cms.importers.reading`), so parsing and HTML conversion
 never hold the event loop, while every write goes through the site's stores: posts are
-created by `Posts.create` (Markdown rendered in the render pool, exactly as an
-author's save), images by the upload pipeline (`cms.store.media.process_upload`
-then `Media.add`: the same checks and copies as an upload).
+created a batch at a time by `cms.store.importing.ImportedPosts` (Markdown rendered in
+the render pool, each post what an author's save makes of it, without a live event
+or a newsletter per post), images by the upload pipeline (`cms.store.media.process_upload`
+then `Media.add`: the same checks and copies as an upload). Readers see the new posts
+every `SHOW_EVERY` seconds and at the end, and open reader pages hear of them once.
 
 Re-running an import changes nothing: every source item is matched by its
 source id (`cms.store.imports.ImportedItems`), and a post's id is reserved
@@ -33,7 +35,8 @@ from urllib.parse import unquote, urlsplit
 from cms.images import Limits, Rejected
 from cms.importers.convert import replace_urls
 from cms.render_pool import RenderRefused
-from cms.store import Invalid, SiteStore, StoreError, Users
+from cms.store import Changes, Invalid, SiteStore, StoreError, Users
+from cms.store.importing import ImportedPosts, NewPost
 from cms.store.imports import MAX_REPORT_LINES, ImportedComments, ImportedItems
 from cms.store.media import process_upload
 from cms.store.redirects import normalise_from
@@ -45,6 +48,10 @@ BATCH = 20  # entries read per turn of the reading thread
 REDIRECTS_BATCH = 200  # old addresses written at once
 MAX_MARKDOWN = 500_000  # the editor's longest body (cms.handlers.admin.MAX_BODY): longer could not be saved again
 PROGRESS_EVERY = 1.0  # seconds between progress reports of a long run
+# Seconds between two moves of the site's change counter while posts come in. Each move
+# makes every reader page and the site's listing be read again; once per post, readers
+# of a large import waited for listings that were out of date before they were read.
+SHOW_EVERY = 2.0
 _SIZE_SUFFIX = re.compile(r"-(?:\d+x\d+|scaled|rotated|e\d{10,})(?=\.[A-Za-z0-9]+$)")
 _MEDIA_ROOTS = ("wp-content/uploads/", "content/images/")
 
@@ -292,6 +299,13 @@ class ImportRun:
         self.report = Report()
         self.items = ImportedItems(db, site["_id"])
         self.comments = ImportedComments(db, site["_id"])
+        self.posts = ImportedPosts(db, site["_id"])
+        self._changes = Changes(db)
+        self._unshown = False  # posts or comments written that readers were not shown yet
+        self._last_shown = time.monotonic()
+        self._newest: dict | None = None  # the newest published post imported, for the one live event
+        self._published = 0
+        self._media_records: dict[str, dict] = {}  # media records read ahead for a batch, by key
         self.people: dict[str, str] = {}  # Author.key -> user id
         self._media_cache: dict[str, dict | None] = {}
         self._last_progress = 0.0
@@ -318,15 +332,25 @@ class ImportRun:
             await self._people()
             await self._tell("importing", force=True)
             async for batch in reader.batches():
-                for entry in batch:
-                    await self._one(entry)
-                    self.done += 1
-                    await self._tell("importing")
+                await self._batch(batch)
+                self.done += len(batch)
+                await self._show()
+                await self._tell("importing")
         finally:
             await reader.stop()
+            await self._show(force=True)  # what was written is shown, however the run ends
         await self._write_redirects()
+        if self._newest is not None:
+            await self.posts.announce(self._newest, self._published)
         await self._tell("finished", force=True)
         return self.report
+
+    async def _show(self, force: bool = False) -> None:
+        """Move the site's change counter, so readers see what was written, at most every `SHOW_EVERY` s."""
+        if self._unshown and (force or time.monotonic() - self._last_shown >= SHOW_EVERY):
+            self._unshown = False
+            self._last_shown = time.monotonic()
+            await self._changes.bump(self.site["_id"])
 
     # --- people ---
 
@@ -352,36 +376,98 @@ class ImportRun:
             except Invalid as error:
                 self.report.note("author %r could not be invited: %s; their posts are yours" % (author.name, error))
 
-    # --- one entry ---
+    # --- a batch of entries ---
 
-    async def _one(self, entry: Entry | Skipped) -> None:
-        if isinstance(entry, Skipped):
-            self.report.add("skipped", "%s: %s" % (describe(entry), entry.reason))
+    async def _batch(self, batch: list[Entry | Skipped]) -> None:
+        entries: list[Entry] = []
+        seen: set[tuple[str, str]] = set()
+        for entry in batch:
+            if isinstance(entry, Skipped):
+                self.report.add("skipped", "%s: %s" % (describe(entry), entry.reason))
+            elif (entry.kind, entry.source_id) in seen:
+                self.report.add("skipped", "%s: in the export twice: imported once" % describe(entry))
+            else:
+                seen.add((entry.kind, entry.source_id))
+                entries.append(entry)
+        if not entries:
             return
-        try:
-            await self._store(entry)
-        except (StoreError, RenderRefused) as error:
-            self.report.add("failed", "%s: %s" % (describe(entry), error))
-        except Exception as error:  # one bad item must not end a run of thousands
-            log.exception("importing %s failed", describe(entry))
-            self.report.add("failed", "%s: internal error (%s)" % (describe(entry), type(error).__name__))
-
-    async def _store(self, entry: Entry) -> None:
-        record = await self.items.reserve(self.source.name, entry.kind, entry.source_id)
+        records = await self.items.reserve_many(self.source.name, [
+            (e.kind, e.source_id, {"old_paths": e.old_paths, "sticky": e.sticky, "parent": e.parent,
+                                   "title": e.title[:200]}) for e in entries])
         # A record made just now has no post yet; an older one may (a run stopped after writing it).
-        existing = None if record.get("new") else await self.store.posts.get(record["target_id"])
-        if record["done"]:
-            why = "imported before" if existing else "imported before, then deleted here"
-            self.report.add("skipped", "%s: %s" % (describe(entry), why))
-            if existing is not None:
-                await self._redirect(entry, existing)  # a table that came after the first run
+        existing = await self.posts.existing(r["target_id"] for r in records if not r.get("new"))
+        await self._read_media_records(entries)
+        made: list[tuple[Entry, dict]] = []
+        for entry, record in zip(entries, records):
+            post = existing.get(record["target_id"])
+            if record["done"]:
+                why = "imported before" if post else "imported before, then deleted here"
+                self.report.add("skipped", "%s: %s" % (describe(entry), why))
+                if post is not None:
+                    await self._redirect(entry, post)  # a table that came after the first run
+            elif post is not None:
+                await self._stored(entry, record, post)
+            else:
+                made.append((entry, record))
+        try:
+            await self._create(made)
+        except Exception as error:  # one bad batch must not end a run of thousands
+            log.exception("importing a batch of %d failed", len(made))
+            for entry, _ in made:
+                self.report.add("failed", "%s: internal error (%s)" % (describe(entry), type(error).__name__))
+
+    async def _create(self, made: list[tuple[Entry, dict]]) -> None:
+        drafts: list[tuple[Entry, dict, NewPost]] = []
+        for entry, record in made:
+            try:
+                drafts.append((entry, record, await self._draft(entry, record["target_id"])))
+            except (StoreError, RenderRefused) as error:
+                self.report.add("failed", "%s: %s" % (describe(entry), error))
+        for kind in ("post", "page"):
+            mine = [(entry, draft) for entry, _, draft in drafts if draft.type == kind and draft.slug]
+            free = await self.posts.free_slugs(kind, [draft.slug for _, draft in mine])
+            for (entry, draft), slug in zip(mine, free):
+                if slug != draft.slug:
+                    entry.warnings.append("the slug %r is taken here: now %r" % (draft.slug, slug))
+                    draft.slug = slug
+        results = await self.posts.create_many([draft for _, _, draft in drafts])
+        done: list[tuple[Entry, dict, dict]] = []
+        for (entry, record, _), result in zip(drafts, results):
+            if isinstance(result, (StoreError, RenderRefused)):
+                self.report.add("failed", "%s: %s" % (describe(entry), result))
+                continue
+            self._unshown = self._unshown or result["status"] == "published"
+            if result["type"] == "post" and result["status"] == "published" and result["published_at"] <= _now():
+                self._published += 1
+                if self._newest is None or (result["published_at"], result["_id"]) >= (
+                        self._newest["published_at"], self._newest["_id"]):
+                    self._newest = result
+            done.append((entry, record, result))
+        for entry, _, post in done:
+            await self._redirect(entry, post)
+        await self._comments([(entry, post["_id"]) for entry, _, post in done])
+        await self.items.mark_done_many([record["_id"] for _, record, _ in done if record.get("new")])
+        for entry, record, _ in done:
+            if not record.get("new"):  # made by an earlier run: its fields as this file has them
+                await self._mark_done(entry, record)
+            self._count(entry)
+
+    async def _stored(self, entry: Entry, record: dict, post: dict) -> None:
+        """An entry whose post an earlier run wrote without finishing: finish it."""
+        try:
+            await self._redirect(entry, post)
+            await self._mark_done(entry, record)
+            await self._comments([(entry, record["target_id"])])
+        except StoreError as error:
+            self.report.add("failed", "%s: %s" % (describe(entry), error))
             return
-        if existing is None:
-            existing = await self._create(entry, record["target_id"])
-        await self._redirect(entry, existing)
+        self._count(entry)
+
+    async def _mark_done(self, entry: Entry, record: dict) -> None:
         await self.items.mark_done(record["_id"], old_paths=entry.old_paths, sticky=entry.sticky,
                                    parent=entry.parent, title=entry.title[:200])
-        await self._comments(entry, record["target_id"])
+
+    def _count(self, entry: Entry) -> None:
         self.report.counts["imported"] += 1
         if entry.sticky:
             self.report.counts["sticky"] += 1
@@ -392,7 +478,8 @@ class ImportRun:
             for warning in dict.fromkeys(entry.warnings):  # an image used twice is one warning
                 self.report.add("warnings", "%s: %s" % (describe(entry), warning))
 
-    async def _create(self, entry: Entry, post_id: str) -> dict:
+    async def _draft(self, entry: Entry, post_id: str) -> NewPost:
+        """The post to write for an entry, its images imported; `Invalid` if the editor could not save it."""
         found: dict[str, str] = {}
         for url in entry.images:
             item = await self._media(url, entry)
@@ -401,9 +488,7 @@ class ImportRun:
         markdown = replace_urls(entry.markdown, found)
         featured = None
         if entry.featured is not None:
-            item = await self._media(entry.featured.url, entry)
-            if item is not None:
-                featured = {"media_id": item["_id"], "alt": entry.featured.alt, "caption": entry.featured.caption}
+            featured = await self._media(entry.featured.url, entry)
         title = entry.title.strip() or "Untitled"
         if not entry.title.strip():
             entry.warnings.append("no title: imported as %r" % title)
@@ -413,18 +498,19 @@ class ImportRun:
         if not markdown.strip():
             markdown = "*(empty)*\n"
             entry.warnings.append("no content: imported with the text *(empty)*")
-        slug = await self._slug(entry)
         tags = addressable_tags(entry.tags, entry.warnings)
-        post = await self.store.posts.create(
-            title=title[:200], markdown=markdown, author_id=self.people.get(entry.author or "", self.run_by),
-            type=entry.kind, slug=slug, tags=tags[:20], status=entry.status, published_at=entry.published_at,
-            custom_excerpt=entry.custom_excerpt[:2000] or None, featured_image=featured, editor_id=self.run_by,
-            post_id=post_id)
         if len(tags) > 20:
             entry.warnings.append("%d tags: the first 20 kept" % len(tags))
         if len(entry.title) > 200:
             entry.warnings.append("title cut to 200 characters")
-        return post
+        base = slugify(unquote(entry.slug)) or slugify(entry.title)
+        return NewPost(
+            post_id=post_id, type=entry.kind, title=title[:200], markdown=markdown,
+            author_id=self.people.get(entry.author or "", self.run_by), editor_id=self.run_by,
+            slug=base if base and is_slug(base) else None, tags=tags[:20], status=entry.status,
+            published_at=entry.published_at, custom_excerpt=entry.custom_excerpt[:2000] or None,
+            featured_url=featured["files_by_url"] if featured else None,
+            featured_alt=entry.featured.alt if featured else "", featured_caption=entry.featured.caption if featured else "")
 
     # --- old addresses ---
 
@@ -463,24 +549,23 @@ class ImportRun:
                     self.report.add("warnings", "%s: old address %s not redirected: %s" % (
                         describe(entry), old[:200], error))
 
-    async def _slug(self, entry: Entry) -> str | None:
-        """The entry's own slug when it is free here; else the next free one (``slug-2``...)."""
-        base = slugify(unquote(entry.slug)) or slugify(entry.title)
-        if not base or not is_slug(base):
-            return None
-        candidate = await self.store.posts.free_slug(entry.kind, base)
-        if candidate != base:
-            entry.warnings.append("the slug %r is taken here: now %r" % (base, candidate))
-        return candidate
+    async def _comments(self, posts: list[tuple[Entry, str]]) -> None:
+        """The approved comments of these entries: raw copies (`ImportedComments`), and shown under
+        their posts as approved comments of this site (cms/store/comments.py)."""
+        kept = [(post_id, comment) for entry, post_id in posts for comment in entry.comments]
+        self.report.counts["comments"] += await self.comments.add_many(self.source.name, kept)
+        for entry, post_id in posts:
+            if entry.comments and await self.store.comments.import_approved(
+                    post_id, self.source.name, entry.comments, announce=False):
+                self._unshown = True
+            self.report.counts["comments_pending"] += entry.comments_pending
+            self.report.counts["comments_spam"] += entry.comments_spam
 
-    async def _comments(self, entry: Entry, post_id: str) -> None:
-        for comment in entry.comments:
-            if await self.comments.add(self.source.name, post_id, comment):
-                self.report.counts["comments"] += 1
-        # ...and shown under the post, as approved comments of this site (cms/store/comments.py).
-        await self.store.comments.import_approved(post_id, self.source.name, entry.comments)
-        self.report.counts["comments_pending"] += entry.comments_pending
-        self.report.counts["comments_spam"] += entry.comments_spam
+    async def _read_media_records(self, entries: list[Entry]) -> None:
+        """The media records of this batch's images not met before, in one query."""
+        keys = {key for entry in entries for url in entry.images + ([entry.featured.url] if entry.featured else [])
+                if (key := media_key(url)) is not None and key not in self._media_cache}
+        self._media_records = await self.items.find_many(self.source.name, "media", sorted(keys))
 
     async def _media(self, url: str, entry: Entry) -> dict | None:
         """The site's media item for an image URL of the export (imported now if need be), or None."""
@@ -502,7 +587,7 @@ class ImportRun:
         return "not among the images given" if self.media is not None else "no images folder or zip given"
 
     async def _media_item(self, key: str, url: str, entry: Entry) -> dict | None:
-        record = await self.items.get(self.source.name, "media", key)
+        record = self._media_records.get(key)
         if record is not None and record["done"]:
             item = await self.store.media.get(record["target_id"])
             if item is not None:
@@ -533,6 +618,10 @@ class ImportRun:
         record = await self.items.reserve(self.source.name, "media", key)
         await self.items.mark_done(record["_id"], target_id=item["_id"])
         return _with_display_url(item)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def _with_display_url(item: dict) -> dict:

@@ -225,10 +225,11 @@ class Comments:
         await self._shown()
         return True
 
-    async def import_approved(self, post_id: str, source: str, comments: Iterable[dict]) -> int:
+    async def import_approved(self, post_id: str, source: str, comments: Iterable[dict], announce: bool = True) -> int:
         """Approved comments of an imported post (the importers' raw form: ``source_id``,
         ``parent_source_id``, ``author``, ``email``, ``url``, ``created``, ``html``); pingbacks
-        and trackbacks are left out, and re-runs add nothing (the id is made from the source's)."""
+        and trackbacks are left out, and re-runs add nothing (the id is made from the source's).
+        ``announce=False``: the caller moves the change counter (an import: once for many posts)."""
         added = 0
         parents: dict[str, str] = {}
         for raw in comments:
@@ -254,7 +255,7 @@ class Comments:
                 added += 1
             except pymongo.errors.DuplicateKeyError:
                 continue
-        if added:
+        if added and announce:
             await self._shown()
         return added
 

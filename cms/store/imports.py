@@ -120,6 +120,41 @@ class ImportedItems:
                 raise
             return found
 
+    async def find_many(self, source: str, kind: str, source_ids: list[str]) -> dict[str, dict]:
+        """The records of these source items of one kind, by source id (one query)."""
+        if not source_ids:
+            return {}
+        cursor = self._items.find({"source": source, "kind": kind, "source_id": {"$in": [str(i) for i in source_ids]}})
+        return {record["source_id"]: record async for record in cursor}
+
+    async def reserve_many(self, source: str, items: list[tuple[str, str, dict]]) -> list[dict]:
+        """`reserve` of each ``(kind, source_id, fields)``, in two queries rather than one per item."""
+        found: dict[tuple[str, str], dict] = {}
+        for kind in dict.fromkeys(kind for kind, _, _ in items):
+            ids = [str(source_id) for k, source_id, _ in items if k == kind]
+            for source_id, record in (await self.find_many(source, kind, ids)).items():
+                found[(kind, source_id)] = record
+        made = [{"_id": new_id(), "source": source, "kind": kind, "source_id": str(source_id), "target_id": new_id(),
+                 "done": False, "created_at": utcnow(), **fields}
+                for kind, source_id, fields in items if (kind, str(source_id)) not in found]
+        if made:
+            try:
+                await self._items.insert_many(made, ordered=False)
+            except pymongo.errors.BulkWriteError as error:
+                if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                    raise
+                for e in error.details["writeErrors"]:  # made meanwhile by another run: that one
+                    record = made[e["index"]]
+                    found[(record["kind"], record["source_id"])] = await self.get(source, record["kind"],
+                                                                                  record["source_id"])
+            for record in made:
+                found.setdefault((record["kind"], record["source_id"]), {**record, "new": True})
+        return [found[(kind, str(source_id))] for kind, source_id, _ in items]
+
+    async def mark_done_many(self, record_ids: list[str]) -> None:
+        if record_ids:
+            await self._items.update_many({"_id": {"$in": record_ids}}, {"$set": {"done": True}})
+
     async def mark_done(self, record_id: str, **fields: Any) -> None:
         await self._items.update_one({"_id": record_id}, {"$set": {"done": True, **fields}})
 
@@ -148,6 +183,20 @@ class ImportedComments:
             return True
         except pymongo.errors.DuplicateKeyError:
             return False
+
+    async def add_many(self, source: str, comments: list[tuple[str, dict]]) -> int:
+        """Keep each ``(post_id, comment)`` in one write; how many were not kept before."""
+        documents = [{"_id": new_id(), "source": source, "post_id": post_id, **comment,
+                      "source_id": str(comment["source_id"]), "imported_at": utcnow()} for post_id, comment in comments]
+        if not documents:
+            return 0
+        try:
+            await self._comments.insert_many(documents, ordered=False)
+        except pymongo.errors.BulkWriteError as error:
+            if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                raise
+            return len(documents) - len(error.details["writeErrors"])
+        return len(documents)
 
     async def of_post(self, post_id: str) -> list[dict]:
         cursor = self._comments.find({"post_id": post_id}).sort("created", 1)

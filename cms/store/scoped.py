@@ -84,6 +84,9 @@ class Scoped:
     async def update_one(self, filter: Mapping[str, Any], update: Mapping[str, Any], **kwargs: Any):
         return await self._changed(await self.collection.update_one(self.scope(filter), update, **kwargs))
 
+    async def update_many(self, filter: Mapping[str, Any], update: Mapping[str, Any], **kwargs: Any):
+        return await self._changed(await self.collection.update_many(self.scope(filter), update, **kwargs))
+
     async def find_one_and_update(self, filter: Mapping[str, Any], update: Mapping[str, Any], **kwargs: Any):
         return await self._changed(await find_one_and_modify(
             self.collection, "find_one_and_update", self.scope(filter), update, **kwargs))

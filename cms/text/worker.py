@@ -25,3 +25,18 @@ def render_or_exit(source: str, custom_excerpt: str | None = None) -> Rendered:
         return render(source, custom_excerpt)
     except MemoryError:
         os._exit(EXIT_OUT_OF_MEMORY)
+
+
+def render_many_or_exit(items: list[tuple[str, str | None]]) -> list[Rendered | None]:
+    """`render_or_exit` of each ``(source, custom_excerpt)`` in one task: an import's
+    batch costs one round trip to the worker, not one per post. An item that
+    cannot be rendered is None; the caller renders it alone to learn why."""
+    rendered: list[Rendered | None] = []
+    for source, custom_excerpt in items:
+        try:
+            rendered.append(render(source, custom_excerpt))
+        except MemoryError:
+            os._exit(EXIT_OUT_OF_MEMORY)
+        except Exception:  # noqa: BLE001 -- told again, with its reason, by a render of its own
+            rendered.append(None)
+    return rendered

@@ -36,7 +36,7 @@
     if (!wanted(event)) { return; }
     if (event.kind === "comment") { refreshComments(); return; }
     fresh[event.id] = true;
-    count += 1;
+    count += event.count || 1;  // an import: one event for all its posts
     var shown = banner();
     shown.querySelector("button").textContent = newPosts(shown, count);
     shown.hidden = false;
