@@ -3,6 +3,7 @@ at a time would, readers are told once, pages are fresh at the end, re-runs add 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from cms.importers import jobs
@@ -94,3 +95,17 @@ async def test_slugs_taken_here_or_twice_in_one_batch_get_the_next_free_one(worl
     assert "the slug 'p2' is taken here: now 'p2-2'" in report.text()
     twin = await db.posts.find_one({"site_id": store.site_id, "title": "Twin"})
     assert twin["slug"] == "p3-2"
+
+
+async def test_imported_posts_are_not_mailed_to_subscribers_as_new(world, db, tmp_path):
+    """Even a post of the last hour: it is not new to anyone, it moved (an author's save would be mailed)."""
+    store, owner = await owned(world)
+    await world.post(store, owner, "Written here")
+    assert await db.newsletters.count_documents({"site_id": store.site_id}) == 1  # what a save owes
+    recent = dt.datetime.now(dt.timezone.utc) - dt.timedelta(minutes=5)
+    path = tmp_path / "export.xml"
+    path.write_bytes(minimal_wxr(*many(3)).replace(b"2024-01-02 03:04:05", recent.strftime("%Y-%m-%d %H:%M:%S").encode()))
+    report = await jobs.run(world.db, store.site, "wordpress", str(path), owner["_id"])
+    assert report.counts["imported"] == 3
+    assert (await db.posts.find_one({"site_id": store.site_id, "slug": "p1"}))["status"] == "published"
+    assert await db.newsletters.count_documents({"site_id": store.site_id}) == 1
