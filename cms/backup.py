@@ -54,6 +54,7 @@ from motor.motor_asyncio import AsyncIOMotorGridFSBucket
 from cms import db as database
 from cms.config import Settings
 from cms.store.saving import supports_transactions
+from cms.store.scoped import RESET, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,9 @@ FORMAT = "cms-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
 BUCKETS = ("media",)
-# Short-lived sign-in state: not worth keeping, and people sign in again anyway.
-SKIPPED = frozenset({"sessions", "sign_in_failures"})
+# Short-lived sign-in state: not worth keeping, and people sign in again anyway. Kept
+# listings (cms.store.listing) are a cache of the posts, read again from them.
+SKIPPED = frozenset({"sessions", "sign_in_failures", "listings"})
 # How GridFS buckets show up in the collection list: MongoDB's names and nx-27017's tables.
 _BUCKET_COLLECTIONS = frozenset(
     "%s%s%s" % (bucket, sep, part) for bucket in BUCKETS for sep in "._" for part in ("files", "chunks"))
@@ -357,7 +359,8 @@ async def load(db, directory: Path, progress: Progress, force: bool = False) -> 
         # Processes serving this database keep pages stamped with its change counters:
         # every restored counter moves past all of them, so none is ever served again.
         # (Both: posts' own pages follow s, which never exceeds n; cms.store.changes.)
-        await db.changes.update_many({}, {"$inc": {"n": floor + 1, "s": floor + 1}})
+        # Restored posts carry their old write stamps: listings are read whole again.
+        await db.changes.update_many({}, {"$inc": {"n": floor + 1, "s": floor + 1}, "$set": {RESET: now_ms()}})
     await database.ensure_indexes(db)
     return manifest
 

@@ -207,6 +207,9 @@ INDEXES["posts"].append(([("site_id", 1), ("media_ids", 1)], {}))
 # (tests/http/test_embedded_database.py pins each use with explain). MongoDB
 # prefers the compound indexes above and pays only a little more per write.
 INDEXES["posts"].append(([("site_id", 1)], {}))
+# what a listing catches up on (cms.store.listing): few posts of any site are that recent
+INDEXES["posts"].append(([("changed_ms", 1)], {}))
+INDEXES["listings"] = [([("site_id", 1)], {})]
 INDEXES["memberships"].append(([("site_id", 1)], {}))
 INDEXES["redirects"].append(([("from", 1)], {}))  # a 404's lookup: the old path picks few rows of any site
 INDEXES["memberships"].append(([("user_id", 1)], {}))
