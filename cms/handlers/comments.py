@@ -90,11 +90,12 @@ class CommentBase(BaseHandler):
 
     async def commentable_post(self, post_id: str) -> dict:
         """The published post of this site with that id, open for comments; else a refusal."""
+        _ = self.locale.translate  # readers are answered in the site's language (cms.i18n)
         post = await self.store.posts.get(post_id, "post") if ID_RE.match(post_id or "") else None
         if post is None or await self.store.posts.get_visible("post", post["slug"]) is None:
-            raise Refusal(404, "There is no such post on this site.")
+            raise Refusal(404, _("There is no such post on this site."))
         if not open_for_comments(self.site, post):
-            raise Refusal(403, "Comments are closed on this post.")
+            raise Refusal(403, _("Comments are closed on this post."))
         return post
 
 
@@ -133,21 +134,22 @@ class CommentPostHandler(CommentBase):
         return float(when) if token_post == post_id and when.isdigit() else None
 
     async def post(self) -> None:
+        _ = self.locale.translate  # readers are answered in the site's language (cms.i18n)
         form = {name: self.get_body_argument(name, "", strip=False)[:FIELD_LIMIT] for name in FIELDS}
         post = await self.commentable_post(self.get_body_argument("post", "")[:30])
         if self.get_body_argument(HONEYPOT, ""):
             log.info("site %s: a comment with the honeypot filled in, refused", self.site["name"])
-            raise Refusal(400, "This comment looks automated and was not accepted.")
+            raise Refusal(400, _("This comment looks automated and was not accepted."))
         started = self.started_at(post["_id"])
         member = await self.member()
         if self._xsrf_refused is not None or started is None:
             if self.wants_json():
-                raise Refusal(403, "This form has expired: reload the page and send it again.")
+                raise Refusal(403, _("This form has expired: reload the page and send it again."))
             return self.confirm(post, form, member)
         if time.time() - started < self.settings.get("comment_min_seconds", MIN_SECONDS):
-            raise Refusal(400, "That was quicker than anyone can write: wait a moment and send it again.")
+            raise Refusal(400, _("That was quicker than anyone can write: wait a moment and send it again."))
         if not self.application.comment_limits.allow(self.site["_id"], self.request.remote_ip):
-            raise Refusal(429, "Too many comments for now: please try again in a few minutes.")
+            raise Refusal(429, _("Too many comments for now: please try again in a few minutes."))
         mode = settings_of(self.site)["mode"]
         status = "approved" if member is not None or mode == "open" else "pending"
         try:
@@ -161,8 +163,8 @@ class CommentPostHandler(CommentBase):
             await self.tell_author(post, comment)
         anchor = "comment-%s" % comment["_id"] if status == "approved" else "comment-awaiting"
         if self.wants_json():
-            self.write({"status": status, "id": comment["_id"], "message": "Your comment awaits moderation."
-                        if status == "pending" else "Your comment is published.",
+            self.write({"status": status, "id": comment["_id"], "message": _("Your comment awaits moderation.")
+                        if status == "pending" else _("Your comment is published."),
                         "html": comment["html"] if status == "approved" else None})
             return
         self.redirect("/posts/%s#%s" % (post["slug"], anchor), status=303)

@@ -30,7 +30,8 @@ KEYWORDS: dict[str, Any] = {"_": {None: (1,), 3: (1, 2)}}
 METHODS = {
     "themes": [("**.html", "cms.i18n.extract:extract_tornado")],
     "ui_modules": [("templates/**.html", "cms.i18n.extract:extract_tornado"), ("**.py", "python")],
-    "cms/handlers": [("base.py", "python")],  # the themed error page's messages
+    # The themed error page's messages, and what the comment form is answered.
+    "cms/handlers": [("base.py", "python"), ("comments.py", "python")],
 }
 # Tornado's template syntax: expressions and statements; ``{{!`` and ``{%!`` are literal text.
 _CODE = re.compile(r"\{\{(?!!)(.*?)\}\}|\{%(?!!)(.*?)%\}", re.S)

@@ -140,3 +140,27 @@ async def test_a_new_site_stores_the_nearest_supported_language(world):
     assert (await world.site("wien", language="de-AT")).site["language"] == "de"
     assert (await world.site("lisboa", language="pt-BR")).site["language"] == "en"
     assert (await world.site("tehran", language="fa")).site["language"] == "ar"
+
+
+async def test_a_comment_sent_on_a_german_site_is_answered_in_german(client, world, app, db):
+    import json
+    import time
+
+    from cms.handlers.comments import form_token
+    from tests.admin_session import Session
+
+    store = await world.site("heft", language="de")
+    post = await world.post(store, await world.member(store), "Hallo")
+    session = Session(client, "heft")
+    await session.get("/comments/form?post=%s" % post["_id"])
+    form = {"post": post["_id"], "started": form_token(app, post["_id"], time.time() - 60), "parent": "",
+            "homepage": "", "name": "Ada", "email": "ada@example.org", "website": "", "text": "Schön."}
+    sent = await session.post("/comments", form, headers={"Accept": "application/json"})
+    assert sent.code == 200 and json.loads(sent.body)["message"] == "Ihr Kommentar wartet auf Freischaltung."
+    quick = {**form, "started": form_token(app, post["_id"], time.time())}
+    refused = await session.post("/comments", quick, headers={"Accept": "application/json"})
+    assert refused.code == 400 and "Sie es erneut" in json.loads(refused.body)["error"]
+    await Sites(db).set_comment_settings(store.site_id, {"mode": "off", "close_after_days": 0})
+    closed = await session.post("/comments", form)
+    assert closed.code == 403 and "Kommentare zu diesem Beitrag sind geschlossen." in closed.body.decode()
+    assert await db.comments.count_documents({"site_id": store.site_id}) == 1  # the refused ones stored nothing
