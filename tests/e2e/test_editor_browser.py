@@ -202,6 +202,16 @@ def test_keyboard_skip_link_autofocus_and_a_preview_out_of_the_tab_order(live_ap
             break
     # the status radios are one stop, "Publish at" is one per part of the date (Chromium's own)
     assert "preview" not in stops and stops[-1] == "Save" and len(stops) <= 10, stops
+    # the preview is still there for the keyboard: the second skip link, then the arrow keys scroll it
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    preview_has(browser, "return doc.querySelectorAll('a').length > 3")
+    press(browser, Keys.TAB)
+    press(browser, Keys.TAB)
+    assert browser.switch_to.active_element.text == "Skip to the preview"
+    press(browser, Keys.ENTER)
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return document.activeElement.id") == "preview")
+    press(browser, Keys.PAGE_DOWN)
+    preview_has(browser, "return doc.defaultView.scrollY > 0")
 
 
 def test_ctrl_s_saves_through_the_forms_own_save(live_app, browser):  # noqa: F811

@@ -1,6 +1,6 @@
-/* The editor by keyboard and screen reader: Ctrl/Cmd+S saves, the skip link
- * puts the caret in the text, and the save status is spoken only when it
- * changes in a way that matters.
+/* The editor by keyboard and screen reader: Ctrl/Cmd+S saves, skip links
+ * lead to the text and to the preview, and the save status is spoken only
+ * when it changes in a way that matters.
  *
  * Ctrl/Cmd+S goes through form.requestSubmit(Save button), so it is the very
  * path a click on Save takes (validation, editor.js's own submit handling).
@@ -24,14 +24,17 @@
     else save.click();
   });
 
-  /* A fragment link focuses a textarea in most browsers; this makes it every browser. */
-  var skip = document.querySelector(".skip-link[href='#post-text']");
-  if (skip) {
+  /* The skip links put the keyboard focus in the text, or in the preview, which is out
+   * of the Tab order (tabindex=-1) but scrolls with the arrow keys once focused. */
+  Array.prototype.forEach.call(document.querySelectorAll(".skip-link"), function (skip) {
+    var target = document.getElementById(skip.getAttribute("href").slice(1));
+    if (!target) return;
     skip.addEventListener("click", function (event) {
       event.preventDefault();
-      body.focus();
+      target.focus();
+      if (target.contentWindow) target.contentWindow.focus();
     });
-  }
+  });
 
   var status = document.getElementById("autosave-status");
   var announcer = document.getElementById("save-announcer");

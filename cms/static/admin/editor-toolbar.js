@@ -162,7 +162,7 @@
     var text = body.value.replace(/!\[[^\]]*\]\([^)]*\)/g, " ").replace(/\]\([^)]*\)/g, " ");
     var words = text.split(/\s+/).filter(function (word) { return /[\p{L}\p{N}]/u.test(word); }).length;
     var minutes = Math.max(1, Math.ceil(words / WORDS_PER_MINUTE));
-    counter.textContent = words + (words === 1 ? " word" : " words") + " · " + minutes + " min read";
+    counter.textContent = words + (words === 1 ? " word" : " words") + (words ? " · " + minutes + " min read" : "");
   }
   body.addEventListener("input", function () {
     if (!counting) { counting = true; window.requestAnimationFrame(count); }
