@@ -36,7 +36,7 @@ from cms.store.autosaves import Splice, StaleBase, checked_rev
 from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.signup import first_steps
-from cms.text.diffs import diff_html
+from cms.text.diffs import diff_html, merge_blocks
 from cms.text.slugs import slugify
 
 log = logging.getLogger(__name__)
@@ -482,7 +482,8 @@ class EditorHandler(AdminHandler):
             current = conflict.current
             await self.show(
                 kind, current, fields, 409, version=current["version"], error=str(conflict),
-                conflict={"theirs": current, "diff": diff_html(current["markdown"], fields["markdown"])},
+                conflict={"theirs": current, "diff": diff_html(current["markdown"], fields["markdown"]),
+                          "blocks": merge_blocks(current["markdown"], fields["markdown"])},
             )
             return
         except RenderRefused as error:  # nothing was saved; the text is shown back as typed

@@ -77,3 +77,32 @@ def diff_html(old: str, new: str, context: int = CONTEXT) -> str:
             rows.append(_row("skip", "⋯ %d unchanged line%s" % (skipped, "" if skipped == 1 else "s")))
         rows.extend(_row("ctx", _escape(line)) for line in tail)
     return "\n".join(rows)
+
+
+PARAGRAPH_BREAK = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+
+
+def paragraphs(text: str) -> list[str]:
+    """Markdown's blocks: the text between blank lines (newlines as a textarea has them)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return [part.strip("\n") for part in PARAGRAPH_BREAK.split(text)] if text.strip() else []
+
+
+def merge_blocks(theirs: str, mine: str) -> list[dict[str, str]]:
+    """Two versions paragraph by paragraph, for the conflict view's per-paragraph choice.
+
+    A run both share is ``{"same": text}``; a run where they differ is
+    ``{"theirs", "mine", "choice"}``, the choice made in advance being mine
+    (the editor holds it), or theirs where mine has nothing there. Joined with a
+    blank line between blocks, the chosen texts are the merged post.
+    """
+    a, b = paragraphs(theirs), paragraphs(mine)
+    blocks: list[dict[str, str]] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "equal":
+            blocks.append({"same": "\n\n".join(a[i1:i2])})
+            continue
+        block = {"theirs": "\n\n".join(a[i1:i2]), "mine": "\n\n".join(b[j1:j2])}
+        block["choice"] = "mine" if block["mine"] else "theirs"
+        blocks.append(block)
+    return blocks

@@ -113,3 +113,40 @@ def test_an_editor_sees_edit_on_the_readers_page_and_a_reader_does_not(live_app,
     second_browser.refresh()  # the reader again, after the editor's visit: still nothing
     wait(second_browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("data-edit-link") == "none")
     assert second_browser.find_elements(By.ID, "edit-link") == []
+
+
+def test_a_conflict_is_merged_paragraph_by_paragraph_and_saved_against_the_newest(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        ann = await live_app.world.member(store, "editor", name="Ann")
+        bob = await live_app.world.member(store, "editor", name="Bob")
+        post = await live_app.world.post(store, ann, "Shared", markdown="First.\n\nMiddle.\n\nLast.", status="draft")
+        return store, ann, bob, post
+
+    store, ann, bob, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", bob["email"])
+    browser.get(live_app.url("alpha", "/admin/posts/%s" % post["_id"]))
+    body = browser.find_element(By.NAME, "markdown")
+    # Ann saves a change to the first paragraph meanwhile ...
+    live_app.call(lambda: store.posts.update(post["_id"], 1, title="Shared", markdown="First, by Ann.\n\nMiddle.\n\nLast.",
+                                             editor_id=ann["_id"]))
+    # ... while Bob changes the last one and saves.
+    body.clear()
+    body.send_keys("First.\n\nMiddle.\n\nLast, by Bob.")
+    save = browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]")
+    save.click()
+    wait(browser, EC.staleness_of(save))
+    merge = wait(browser, EC.presence_of_element_located((By.ID, "merge")))
+    first = merge.find_elements(By.CSS_SELECTOR, "[data-block=differ]")[0]
+    assert first.find_element(By.CSS_SELECTOR, "pre.theirs").text == "First, by Ann."
+    first.find_element(By.CSS_SELECTOR, "input[value=theirs]").click()  # the last paragraph stays mine
+    browser.find_element(By.ID, "merge-use").click()
+    body = browser.find_element(By.NAME, "markdown")
+    wait(browser, lambda b: body.get_attribute("value") == "First, by Ann.\n\nMiddle.\n\nLast, by Bob.")
+    save = browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]")
+    save.click()
+    wait(browser, EC.staleness_of(save))
+    wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    saved = live_app.call(lambda: store.posts.get(post["_id"]))
+    assert saved["version"] == 3  # a textarea sends CRLF newlines
+    assert saved["markdown"].replace("\r\n", "\n") == "First, by Ann.\n\nMiddle.\n\nLast, by Bob."

@@ -44,3 +44,19 @@ def test_text_is_escaped():
 
 def test_unchanged_text_says_so():
     assert "No differences." in diff_html("same", "same")
+
+
+def test_merge_blocks_pair_the_paragraphs_that_differ_and_keep_the_rest_once():
+    from cms.text.diffs import merge_blocks
+
+    theirs = "Intro by them.\n\nShared middle.\n\nEnding.\n\nTheir new last words."
+    mine = "Intro.\n\nShared middle.\n\nEnding, mine.\r\n"
+    blocks = merge_blocks(theirs, mine)
+    assert blocks == [
+        {"theirs": "Intro by them.", "mine": "Intro.", "choice": "mine"},
+        {"same": "Shared middle."},
+        {"theirs": "Ending.\n\nTheir new last words.", "mine": "Ending, mine.", "choice": "mine"},
+    ]
+    only_theirs = merge_blocks("A.\n\nB.", "A.")
+    assert only_theirs == [{"same": "A."}, {"theirs": "B.", "mine": "", "choice": "theirs"}]
+    assert merge_blocks("", "") == []
