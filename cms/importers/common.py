@@ -54,6 +54,9 @@ PROGRESS_EVERY = 1.0  # seconds between progress reports of a long run
 SHOW_EVERY = 2.0
 _SIZE_SUFFIX = re.compile(r"-(?:\d+x\d+|scaled|rotated|e\d{10,})(?=\.[A-Za-z0-9]+$)")
 _MEDIA_ROOTS = ("wp-content/uploads/", "content/images/")
+# This platform's own files (our WXR export names them so): ``/media/<item>/<digest>.<ext>``,
+# kept as ``media/<item>/...`` in an archive export and ``static/media/<item>/...`` in a Markdown one.
+_OUR_MEDIA = re.compile(r"/media/([0-9a-f]{24}/[0-9a-f]{32}\.(?:jpg|png|gif|webp))$")
 
 
 class ImportFailed(StoreError):
@@ -198,13 +201,15 @@ def describe(entry: Entry | Skipped) -> str:
 
 
 def media_key(url: str) -> str | None:
-    """The path of an uploaded file inside its platform's upload folder, from its URL (else None)."""
+    """The path of an uploaded file inside its platform's upload folder, from its URL (else None):
+    WordPress's and Ghost's, and this platform's own (what our WXR export names)."""
     path = unquote(urlsplit(url.strip()).path)
     for root in _MEDIA_ROOTS:
         at = path.find("/" + root)
         if at >= 0:
             return path[at + len(root) + 1:].lstrip("/")
-    return None
+    ours = _OUR_MEDIA.search(path)
+    return ours.group(1) if ours else None
 
 
 class MediaFiles:
@@ -241,7 +246,7 @@ class MediaFiles:
     def _add(self, relative: str, handle: Any) -> None:
         relative = PurePosixPath(relative).as_posix()
         self._index.setdefault(relative, handle)
-        for root in _MEDIA_ROOTS + ("uploads/", "images/"):
+        for root in _MEDIA_ROOTS + ("uploads/", "images/", "media/"):
             at = relative.find(root)
             if at == 0 or (at > 0 and relative[at - 1] == "/"):
                 self._index.setdefault(relative[at + len(root):], handle)

@@ -10,7 +10,7 @@ from cms.importers import jobs
 from cms.store.posts import state_of
 from cms.text.markdown import plain_text
 from tests.conftest import TEST_PASSWORD
-from tests.export_site import new_site, rich_site
+from tests.export_site import MEDIA_URL, new_site, rich_site
 
 WP = "{http://wordpress.org/export/1.2/}"
 CONTENT = "{http://purl.org/rss/1.0/modules/content/}encoded"
@@ -108,8 +108,8 @@ async def test_the_wxr_file_holds_nothing_of_another_site(world, db, tmp_path):
 
 async def test_our_wxr_reads_back_through_the_wordpress_importer_with_equal_content(world, db, tmp_path):
     """What WordPress would import of our file, our own WordPress importer imports: the same posts
-    and pages, states, dates, tags, excerpts and text (images stay at the old site's address: the
-    importer takes files from an uploads folder, which WordPress downloads from attachment_url)."""
+    and pages, states, dates, tags, excerpts and text (without --media, images stay at the old site's
+    address: WordPress downloads them from attachment_url; with our export's zip, see below)."""
     rich, _, _, path = await wxr_of(world, tmp_path)
     moved = await new_site(db, "moved", "owner-rich@example.com", TEST_PASSWORD)
     report = await jobs.run(db, moved.site, "wordpress", str(path), rich["owner"]["_id"])
@@ -129,3 +129,21 @@ async def test_our_wxr_reads_back_through_the_wordpress_importer_with_equal_cont
     assert set(arrived) == {"A Reader", "Guest Gil", "Olga Owner"}  # approved ones: the importer leaves pending out
     assert arrived["Olga Owner"]["parent"] == arrived["Guest Gil"]["_id"]
     assert arrived["Guest Gil"]["email"] == "gil@example.net" and "photos" in arrived["Guest Gil"]["html"]
+
+
+async def test_our_wxr_with_our_archive_as_media_moves_the_images_to_the_new_site(world, db, tmp_path):
+    """The images of our WXR are our /media/ files: given our export's zip as --media, the posts
+    read back show copies in the new site's library, not the old site's addresses."""
+    rich, _, _, path = await wxr_of(world, tmp_path)
+    archive = tmp_path / "site.zip"
+    await write_format(rich["store"], "archive", archive, BASE)
+    moved = await new_site(db, "moved", "owner-rich@example.com", TEST_PASSWORD)
+    report = await jobs.run(db, moved.site, "wordpress", str(path), rich["owner"]["_id"], media=str(archive))
+    assert report.counts["failed"] == 0 and report.counts["media"] == 1, report.text()  # the logo is in no post
+    new = await db.posts.find_one({"site_id": moved.site_id, "slug": "harbour-notes"})
+    own = {item["_id"] async for item in db.media_items.find({"site_id": moved.site_id})}
+    body = [url for url in MEDIA_URL.findall(new["markdown"])]
+    assert body and BASE not in new["markdown"]
+    assert all(url.split("/")[2] in own for url in body)  # the new site's items
+    # WordPress keeps one alt text per image (the attachment's), not one per post that shows it.
+    assert new["featured_image"]["media_id"] in own and new["featured_image"]["alt"] == "Boats in a grey harbour"
