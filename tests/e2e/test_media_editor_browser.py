@@ -21,6 +21,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from cms.images.process import process
 from tests import images
 from tests.e2e.admin_fixtures import browser, live_app  # noqa: F401 (fixtures)
+from tests.e2e.axe import axe_violations
 from tests.e2e.test_admin_browser import sign_in
 
 pytestmark = pytest.mark.e2e
@@ -158,6 +159,7 @@ def test_the_library_picker_inserts_at_the_cursor_fills_the_featured_image_and_f
     WebDriverWait(browser, 20).until(picker_open)
     wait_for_names(browser, ["IMG_4021.jpg", "barn.jpg"])  # this site's images only, newest first
     assert focus_in_picker(browser)
+    assert not axe_violations(browser), axe_violations(browser)
     for _ in range(12):
         ActionChains(browser).send_keys(Keys.TAB).perform()
         assert focus_in_picker(browser)
@@ -184,6 +186,10 @@ def test_the_library_picker_inserts_at_the_cursor_fills_the_featured_image_and_f
     assert "IMG" not in text
     WebDriverWait(browser, 20).until(lambda b: b.find_element(By.ID, "alt-hint").is_displayed())
     assert "1 image" in browser.find_element(By.ID, "alt-hint").text
+    browser.find_element(By.ID, "describe-image").click()  # the cursor goes between its brackets
+    ActionChains(browser).send_keys("Grey sea").perform()
+    wait_for_text(browser, lambda text: "![Grey sea](/media/%s/" % sea["_id"] in text, "Describe it did not lead there")
+    WebDriverWait(browser, 20).until(lambda b: not b.find_element(By.ID, "alt-hint").is_displayed())
 
     # The featured image: chosen from the library; its missing alt text is pointed out until typed.
     browser.find_element(By.ID, "featured-choose").click()

@@ -184,9 +184,25 @@
   var altHint = document.createElement("p");
   altHint.id = "alt-hint";
   altHint.className = "alt-hint small";
-  altHint.setAttribute("aria-live", "polite");
   altHint.hidden = true;
+  var altHintText = document.createElement("span");
+  altHintText.setAttribute("aria-live", "polite");
+  var describe = document.createElement("button");
+  describe.type = "button";
+  describe.className = "link";
+  describe.id = "describe-image";
+  describe.textContent = "Describe it";
+  altHint.appendChild(altHintText);
+  altHint.appendChild(document.createTextNode(" "));
+  altHint.appendChild(describe);
   tools.appendChild(altHint);
+  /* the cursor between the brackets of the first image without alt text: type its description */
+  describe.addEventListener("click", function () {
+    var found = /!\[\s*\]\(/.exec(body.value);
+    if (!found) return;
+    body.focus();
+    body.setSelectionRange(found.index + 2, found.index + found[0].length - 2);
+  });
   var featuredHint = document.createElement("span");
   featuredHint.id = "featured-alt-hint";
   featuredHint.className = "alt-hint small";
@@ -200,9 +216,10 @@
     if (count !== missing) {
       missing = count;
       altHint.hidden = !count;
-      altHint.textContent = count === 1
-        ? "Missing alt text: 1 image in the text has none. Describe it between ![ and ]."
-        : "Missing alt text: " + count + " images in the text have none. Describe them between ![ and ].";
+      altHintText.textContent = count === 1
+        ? "Missing alt text: 1 image in the text has none (describe it between ![ and ])."
+        : "Missing alt text: " + count + " images in the text have none (describe them between ![ and ]).";
+      describe.textContent = count === 1 ? "Describe it" : "Describe the first";
     }
     featuredHint.hidden = !(featuredUrl.value.trim() && !featuredAlt.value.trim());
   }
