@@ -21,6 +21,7 @@ import re
 import urllib.parse
 from typing import Any
 
+import tornado.iostream
 import tornado.web
 import tornado.websocket
 from tornado.routing import URLSpec
@@ -116,10 +117,18 @@ class LiveSocket(tornado.websocket.WebSocketHandler, LiveChannels):
             return
         self.send(json.dumps({"subscribed": self.channels, "seq": seq}))
 
-    def send(self, message: str) -> None:
+    def send(self, message: str, frame: bytes | None = None) -> None:
+        """Send ``message``; with ``frame`` (its bytes on the wire, `cms.live.frames`), straight
+        to the socket's stream: no encoding, framing or Task per socket, as ``write_message``
+        makes. This socket negotiates no compression (``get_compression_options`` is None), so
+        the frame is what ``write_message`` would have written."""
+        connection = self.ws_connection
         try:
-            self.write_message(message)
-        except tornado.websocket.WebSocketClosedError:
+            if frame is None or connection is None or connection.stream is None or connection.is_closing():
+                self.write_message(message)
+            else:
+                connection.stream.write(frame)  # its Future is never awaited: IOStream consumes its error
+        except (tornado.websocket.WebSocketClosedError, tornado.iostream.StreamClosedError):
             self._forget()
 
     def on_message(self, message: str | bytes) -> None:
