@@ -1,14 +1,18 @@
-"""Does a large WordPress import stay small in memory and leave readers served? Prints numbers (not a test).
+"""Does a large WordPress import go fast, stay small in memory and leave readers served? Prints numbers (not a test).
 
-    .venv/bin/python tests/bench/bench_import.py [--posts 10000] [--kb 5] [--read-only]
+    .venv/bin/python tests/bench/bench_import.py [--posts 10000] [--kb 5] [--realistic] [--cli] [--read-only]
 
 Writes a WXR 1.2 file of ``--posts`` block-editor posts of about ``--kb`` KB
-each (10,000 x 5 KB: about 50 MB), starts an embedded database in a temporary
-directory and the real application over loopback, then imports the file the
+each (``--realistic``: also tags and categories, three comments a post --
+approved, pending, spam -- and an image attachment as featured image; 10,000
+posts of 4 KB make a 50 MB file), starts an embedded database in a temporary
+directory and the real application over loopback, then imports the file while
+two readers fetch the home page and a post back to back. The import runs the
 way the admin's Import page does (`cms.importers.jobs.run`, in the web
-process's event loop) while a reader fetches a post back to back. Prints the
-import's time and rate, this process's memory (resident size before, sampled
-during, and its peak), and the reader's latency alone and during the import.
+process's event loop), or with ``--cli`` as ``python -m cms import wordpress``
+in a process of its own. Prints the import's time and rate, memory (resident
+size: of this process, or of the command's processes with ``--cli``) and each
+reader's latency alone and during the import.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import asyncio
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,7 +54,7 @@ PARAGRAPH = ("<!-- wp:paragraph -->\n<p>Lorem ipsum dolor sit amet, <strong>cons
              "aliqua. Ut enim ad minim veniam, quis nostrud exercitation ullamco laboris.</p>\n<!-- /wp:paragraph -->\n\n")
 
 
-def item(n: int, kb: int) -> str:
+def item(n: int, kb: float) -> str:
     body = "<!-- wp:heading -->\n<h2 class=\"wp-block-heading\">Part %d</h2>\n<!-- /wp:heading -->\n\n" % n
     body += ('<!-- wp:image {"id":9} -->\n<figure class="wp-block-image"><img src="https://big.example/wp-content/'
              'uploads/2024/05/photo-%d.jpg" alt="Photo"/><figcaption>Caption %d</figcaption></figure>\n'
@@ -66,12 +71,76 @@ def item(n: int, kb: int) -> str:
 """ % (n, n, n + 100, body, n + 100, n % 60, n, n % 50, n % 50)
 
 
-def write_wxr(path: Path, posts: int, kb: int) -> None:
+COMMENT = """<wp:comment><wp:comment_id>%d</wp:comment_id><wp:comment_author><![CDATA[Reader %d]]></wp:comment_author>
+<wp:comment_author_email><![CDATA[reader%d@mail.example]]></wp:comment_author_email><wp:comment_author_url></wp:comment_author_url>
+<wp:comment_author_IP><![CDATA[192.0.2.1]]></wp:comment_author_IP><wp:comment_date><![CDATA[2024-05-07 10:00:00]]></wp:comment_date>
+<wp:comment_date_gmt><![CDATA[2024-05-07 08:00:00]]></wp:comment_date_gmt>
+<wp:comment_content><![CDATA[%s]]></wp:comment_content><wp:comment_approved><![CDATA[%s]]></wp:comment_approved>
+<wp:comment_type><![CDATA[comment]]></wp:comment_type><wp:comment_parent>%d</wp:comment_parent><wp:comment_user_id>0</wp:comment_user_id>
+</wp:comment>
+"""
+
+
+def realistic(n: int, kb: float) -> str:
+    """A post as a real blog's export has it: its image attachment first, then the post with
+    tags, categories, a featured image and three comments (approved, a reply, pending or spam)."""
+    attachment = n + 1_000_000
+    url = "https://big.example/wp-content/uploads/2024/05/photo-%d.jpg" % n
+    out = """<item><title><![CDATA[photo-%d]]></title><link>https://big.example/photo-%d/</link>
+<dc:creator><![CDATA[writer]]></dc:creator><guid isPermaLink="false">%s</guid>
+<content:encoded><![CDATA[]]></content:encoded><excerpt:encoded><![CDATA[A caption]]></excerpt:encoded>
+<wp:post_id>%d</wp:post_id><wp:post_date_gmt><![CDATA[2024-05-06 07:00:00]]></wp:post_date_gmt>
+<wp:post_name><![CDATA[photo-%d]]></wp:post_name><wp:status><![CDATA[inherit]]></wp:status>
+<wp:post_parent>%d</wp:post_parent><wp:post_type><![CDATA[attachment]]></wp:post_type>
+<wp:attachment_url><![CDATA[%s]]></wp:attachment_url>
+<wp:postmeta><wp:meta_key><![CDATA[_wp_attached_file]]></wp:meta_key><wp:meta_value><![CDATA[2024/05/photo-%d.jpg]]></wp:meta_value></wp:postmeta>
+<wp:postmeta><wp:meta_key><![CDATA[_wp_attachment_image_alt]]></wp:meta_key><wp:meta_value><![CDATA[Photo %d]]></wp:meta_value></wp:postmeta>
+</item>
+""" % (n, n, url, attachment, n, n + 100, url, n, n)
+    post = item(n, kb)
+    extra = "".join('<category domain="post_tag" nicename="tag-%d"><![CDATA[Tag %d]]></category>' % (t, t)
+                    for t in ((n * 7 + k) % 300 for k in range(3)))
+    extra += "".join('<category domain="category" nicename="topic-%d"><![CDATA[Topic %d]]></category>' % (c, c)
+                     for c in ((n + k) % 12 for k in range(2)))
+    extra += ('<wp:postmeta><wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key>'
+              '<wp:meta_value><![CDATA[%d]]></wp:meta_value></wp:postmeta>' % attachment)
+    first = 3 * n + 1
+    extra += COMMENT % (first, n, n, "Thanks for this, it helped me with part %d." % n, "1", 0)
+    extra += COMMENT % (first + 1, n + 1, n + 1, "Same here -- and the photo is lovely.", "1", first)
+    extra += COMMENT % (first + 2, n + 2, n + 2, "Cheap watches at example.com", "spam" if n % 2 else "0", 0)
+    return out + post.replace("</item>", extra + "</item>")
+
+
+def write_wxr(path: Path, posts: int, kb: float, rich: bool = False) -> None:
     with open(path, "w", encoding="utf-8") as out:
         out.write(HEAD)
         for n in range(posts):
-            out.write(item(n, kb))
+            out.write(realistic(n, kb) if rich else item(n, kb))
         out.write("</channel></rss>\n")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (the database server excepted: it is not
+    the command's), from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        todo.extend(children.get(current, []))
+        try:
+            with open("/proc/%d/status" % current) as status:
+                total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0) / 1024
+        except OSError:
+            pass
+    return total
 
 
 def rss_mb() -> float:
@@ -85,10 +154,10 @@ def rss_mb() -> float:
 def summary(label: str, times: list[float]) -> str:
     times = sorted(times)
     p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
-    return "%-28s %6d %9.1f %9.1f %9.1f" % (label, len(times), statistics.median(times), p99, times[-1])
+    return "%-34s %6d %9.1f %9.1f %9.1f" % (label, len(times), statistics.median(times), p99, times[-1])
 
 
-def read_only(posts: int, kb: int) -> None:
+def read_only(posts: int, kb: float) -> None:
     """Only what the reading process does (parse, convert), in this process: its time and peak memory."""
     from cms.importers.wordpress import WordPress
 
@@ -112,19 +181,22 @@ def read_only(posts: int, kb: int) -> None:
             before, max(1, posts // 8), "/".join(samples), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024))
 
 
-async def main(posts: int, kb: int) -> None:
+async def main(posts: int, kb: float, rich: bool, cli: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp, database.EmbeddedServer(Path(tmp) / "db") as server:
         wxr = Path(tmp) / "export.xml"
         t0 = time.perf_counter()
-        write_wxr(wxr, posts, kb)
-        print("WXR: %d posts, %.1f MB (written in %.1f s)" % (posts, wxr.stat().st_size / 1048576,
-                                                              time.perf_counter() - t0))
+        write_wxr(wxr, posts, kb, rich)
+        print("WXR: %d posts%s, %.1f MB (written in %.1f s)" % (
+            posts, " with tags, categories, 3 comments and an image each" if rich else "",
+            wxr.stat().st_size / 1048576, time.perf_counter() - t0))
         client = database.connect(server.uri)
         db = client["bench"]
         await database.ensure_indexes(db)
         store = SiteStore(db, await Sites(db).create("bench"))
         owner = await Users(db).create("owner@example.com", TEST_PASSWORD, username="owner")
         await store.members.add(owner["_id"], "owner")
+        await store.members.add((await Users(db).create("writer@big.example", TEST_PASSWORD, username="writer"))["_id"],
+                                "author")
         await store.posts.create(title="Hello", markdown=PARAGRAPH * 20, author_id=owner["_id"])
         settings = Settings(mongodb_uri=server.uri, database_name="bench", data_dir=Path(tmp), cookie_secret="x")
         app = make_app(settings, db)
@@ -133,18 +205,20 @@ async def main(posts: int, kb: int) -> None:
         http_server.listen(port, "127.0.0.1")
         reader = Client(port, AsyncHTTPClient(force_instance=True))
 
-        async def read_until(done: asyncio.Event | None, count: int = 0) -> list[float]:
+        async def read_until(path: str, done: asyncio.Event | None, count: int = 0) -> list[float]:
             times: list[float] = []
             while (done is not None and not done.is_set()) or (done is None and len(times) < count):
                 started = time.perf_counter()
-                response = await reader.get("bench", "/posts/hello", request_timeout=120)
+                response = await reader.get("bench", path, request_timeout=120)
                 assert response.code == 200, response.code
                 times.append((time.perf_counter() - started) * 1000)
                 await asyncio.sleep(0.01)  # a reader every 10 ms, not a flood
             return times
 
-        await read_until(None, 20)
-        baseline = await read_until(None, 200)
+        paths = ("/", "/posts/hello")
+        for path in paths:
+            await read_until(path, None, 20)
+        baseline = await asyncio.gather(*(read_until(path, None, 200) for path in paths))
         samples: list[tuple[int, float]] = []
         before = rss_mb()
 
@@ -152,34 +226,62 @@ async def main(posts: int, kb: int) -> None:
             samples.append((done, rss_mb()))
 
         finished = asyncio.Event()
-        readers = asyncio.ensure_future(read_until(finished))
+        readers = asyncio.gather(*(read_until(path, finished) for path in paths))
         started = time.perf_counter()
-        report = await jobs.run(db, store.site, "wordpress", str(wxr), owner["_id"], progress=progress)
+        if cli:
+            summary_line, peak = await command(wxr, server.uri, Path(tmp), started)
+        else:
+            report = await jobs.run(db, store.site, "wordpress", str(wxr), owner["_id"], progress=progress)
+            summary_line = report.text().splitlines()[0]
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         took = time.perf_counter() - started
         finished.set()
         during = await readers
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print("import: %.1f s, %.1f posts/s; %s" % (took, posts / took, report.text().splitlines()[0]))
-        picks = [samples[int(i * (len(samples) - 1) / 8)] for i in range(9)] if samples else []
-        print("memory (this process, MB): %.0f before; during, at items %s: %s; peak %.0f" % (
-            before, "/".join(str(d) for d, _ in picks), "/".join("%.0f" % m for _, m in picks), peak))
-        print("%-28s %6s %9s %9s %9s" % ("reader GET /posts/hello", "n", "p50 ms", "p99 ms", "max ms"))
-        print(summary("alone", baseline))
-        print(summary("during the import", during))
+        print("import: %.1f s, %.1f posts/s; %s" % (took, posts / took, summary_line))
+        if cli:
+            print("memory of the import command with its reading and rendering processes (MB): peak %.0f" % peak)
+        else:
+            picks = [samples[int(i * (len(samples) - 1) / 8)] for i in range(9)] if samples else []
+            print("memory (this process, MB): %.0f before; during, at items %s: %s; peak %.0f" % (
+                before, "/".join(str(d) for d, _ in picks), "/".join("%.0f" % m for _, m in picks), peak))
+        print("%-34s %6s %9s %9s %9s" % ("reader", "n", "p50 ms", "p99 ms", "max ms"))
+        for path, alone, meanwhile in zip(paths, baseline, during):
+            print(summary("GET %s alone" % path, alone))
+            print(summary("GET %s during the import" % path, meanwhile))
         http_server.stop()
         app.stop_background_work()
         client.close()
 
 
+async def command(wxr: Path, uri: str, data_dir: Path, started: float) -> tuple[str, float]:
+    """``python -m cms import wordpress`` on the bench's database; (its report's first line, peak RSS in MB)."""
+    env = {**os.environ, "MONGODB_URI": uri.rstrip("/") + "/bench", "COOKIE_SECRET": "x",
+           "CMS_DATA_DIR": str(data_dir / "cli")}
+    process = subprocess.Popen([sys.executable, "-m", "cms", "import", "wordpress", str(wxr), "--site", "bench"],
+                               cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, text=True)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mb(process.pid))
+        await asyncio.sleep(0.5)
+    out = process.stdout.read()
+    if process.returncode != 0:
+        raise SystemExit("the import command failed (%d): %s" % (process.returncode, out[-2000:]))
+    return out.splitlines()[0] if out else "", peak
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=10000)
-    parser.add_argument("--kb", type=int, default=5, help="size of each post's HTML")
+    parser.add_argument("--kb", type=float, default=5, help="size of each post's HTML")
     parser.add_argument("--read-only", action="store_true",
                         help="only parse and convert the file (no database): the reading process's share")
+    parser.add_argument("--realistic", action="store_true",
+                        help="tags, categories, comments and a featured image attachment on every post")
+    parser.add_argument("--cli", action="store_true", help="import with python -m cms import, in a process of its own")
     args = parser.parse_args()
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     if args.read_only:
         read_only(args.posts, args.kb)
     else:
-        asyncio.run(main(args.posts, args.kb))
+        asyncio.run(main(args.posts, args.kb, args.realistic, args.cli))
