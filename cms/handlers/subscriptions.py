@@ -126,6 +126,8 @@ class ConfirmHandler(SubscriptionBase):
 class UnsubscribeHandler(SubscriptionBase):
     """``GET|POST /unsubscribe?t=<signed token>``: the link in every newsletter."""
 
+    open_while_suspended = True  # leaving a list must work whatever the site's state
+
     def check_xsrf_cookie(self) -> None:
         # RFC 8058: the one-click POST comes from a mail client, with no cookie and no
         # XSRF token. The signed token in the URL authorises it instead (`subscriber`),

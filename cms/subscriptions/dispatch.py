@@ -37,6 +37,7 @@ from cms.supervisor import is_unavailable
 log = logging.getLogger(__name__)
 
 POLL = 2.0  # seconds between looks for due newsletters (a scheduled post goes out within this)
+SUSPENDED_RETRY = 3600.0  # seconds before a suspended site's newsletter is looked at again
 BATCH = 100  # subscribers queued between two records of progress
 
 
@@ -102,10 +103,14 @@ class Dispatcher:
         if post is None or post.get("type") != "post" or post.get("status") != "published":
             await store.drop(newsletter)  # unpublished or gone: published again, it is owed anew
             return 0
-        when = post.get("published_at")
-        due = messages_due(when)
-        if due > (time.time() if now is None else now):
+        due = messages_due(post.get("published_at"))
+        now = time.time() if now is None else now
+        if due > now:
             await store.postpone(newsletter, due)  # rescheduled later than it was
+            return 0
+        if site.get("suspended"):
+            # Its readers see nothing now; what it owes goes out if the operators restore it.
+            await store.postpone(newsletter, now + SUSPENDED_RETRY)
             return 0
         subscribers = Subscribers(db, site["_id"])
         after, sent, queued = newsletter.get("after") or "", newsletter.get("sent") or 0, 0

@@ -17,6 +17,7 @@ import pytest
 
 from cms.store import Sites
 from cms.store.subscribers import Newsletters
+from cms.store.subscribers import post_published as subscriber_hook
 from cms.subscriptions import links
 from cms.subscriptions.dispatch import Dispatcher
 from tests.admin_session import Session, signed_in
@@ -229,6 +230,17 @@ async def test_two_dispatchers_racing_mail_each_subscriber_once(world, client, a
     assert sorted(m["to"] for m in letters) == ["s%d@example.org" % n for n in range(5)]
 
 
+async def test_two_publish_paths_racing_owe_the_post_once(world, client, app, db):
+    store, author = await blog(world)
+    await confirmed(client, db, "blog", "single@example.org")
+    post = await world.post(store, author, "Twice told", status="published")
+    # Two processes hearing of the same publication at the same moment (a save sent again, say).
+    await asyncio.gather(*[subscriber_hook(db, store.site_id, post) for _ in range(4)])
+    assert await db.newsletters.count_documents({"post_id": post["_id"]}) == 1
+    counts = await asyncio.gather(app.newsletters.run_once(), Dispatcher(app).run_once())
+    assert sum(counts) == 1 and len(await outbox(db, "newsletter", "single@example.org")) == 1
+
+
 async def test_a_dispatcher_that_died_mid_way_is_resumed_without_duplicates(world, client, app, db):
     store, author = await blog(world)
     for n in range(3):
@@ -270,6 +282,21 @@ async def test_an_unpublished_scheduled_post_is_not_mailed(world, client, app, d
     await store.posts.update(post["_id"], post["version"], title="Maybe", markdown="Body text.", status="draft")
     assert await app.newsletters.run_once(now=when.timestamp() + 1) == 0
     assert await outbox(db, "newsletter") == []
+
+
+async def test_a_suspended_site_mails_nothing_until_restored_and_its_readers_can_still_unsubscribe(
+        world, client, app, db):
+    store, author = await blog(world)
+    await confirmed(client, db, "blog", "patient@example.org")
+    await world.post(store, author, "Held back", status="published")
+    await Sites(db).suspend(store.site_id, "spam reports", by="operator")
+    app.resolver.invalidate()
+    assert await app.newsletters.run_once() == 0
+    subscriber = (await store.subscribers.search("patient"))[0]
+    token = links.unsubscribe_token(app.settings, store.site_id, subscriber["_id"])
+    assert (await client.get("blog", "/unsubscribe?t=" + token)).code == 200
+    await Sites(db).unsuspend(store.site_id)
+    assert await app.newsletters.run_once(now=time.time() + 3601) == 1
 
 
 async def test_pages_and_backdated_posts_are_not_mailed(world, client, app, db):
