@@ -31,9 +31,10 @@ MEDIA_URL = r"/media/[0-9a-f]{24}/[0-9a-f]{32}\.(?:jpg|png)"
 # Holds the answer of every upload (POST /admin/media) until the test calls
 # window.releaseUploads(); the request itself goes to the server at once.
 HOLD_UPLOADS = """
-var realFetch = window.fetch, release;
-var released = new Promise(function (resolve) { release = resolve; });
+var realFetch = window.fetch, released, release;
+window.holdUploads = function () { released = new Promise(function (resolve) { release = resolve; }); };
 window.releaseUploads = function () { release(); };
+window.holdUploads();
 window.fetch = function (url, options) {
   var answer = realFetch.apply(this, arguments);
   if (!(options && options.method === "POST" && /\\/admin\\/media/.test(String(url)))) return answer;
@@ -81,10 +82,11 @@ def test_typing_during_an_upload_stays_where_it_is_and_undo_keeps_working(live_a
     browser.execute_script(HOLD_UPLOADS)
 
     upload_file(browser, str(picture), "A red barn at dusk")
-    wait_for_text(browser, lambda text: "Uploading IMG_4021.jpg" in text, "no placeholder while uploading")
+    wait_uploading(browser)
     body.send_keys("typed during, ")
+    assert "/media/" not in value_of(browser) and "Uploading" not in value_of(browser)  # nothing to save by mistake
     browser.execute_script("window.releaseUploads();")
-    text = wait_for_text(browser, lambda text: "Uploading" not in text, "the upload never finished")
+    text = wait_for_text(browser, lambda text: "/media/" in text, "the upload never finished")
     assert re.fullmatch(r"First paragraph\.\n!\[A red barn at dusk\]\(%s\)\ntyped during, \n\nSecond paragraph\." % MEDIA_URL,
                         text), text
 
@@ -95,8 +97,35 @@ def test_typing_during_an_upload_stays_where_it_is_and_undo_keeps_working(live_a
     # Undo walks back the typing after the upload, then (the browser's undo
     # stack survived the upload) the typing done while it ran.
     undo_until(browser, body, lambda text: text == before_undo.replace("typed after", ""), "the last typing")
+    body.send_keys(Keys.CONTROL, "z")  # then the image, in one step, leaving no placeholder behind
+    assert value_of(browser) == "First paragraph.\ntyped during, \n\nSecond paragraph.", value_of(browser)
     undo_until(browser, body, lambda text: "typed" not in text, "the typing during the upload")
     assert value_of(browser).startswith("First paragraph.\n") and value_of(browser).endswith("\n\nSecond paragraph.")
+
+    # Typing before the image's place and in another field while an upload runs: the
+    # image still takes its place, and the focus and the typing stay where they were.
+    second = tmp_path / "IMG_4022.png"
+    second.write_bytes(images.png_transparent(900, 600))
+    so_far = value_of(browser)
+    browser.execute_script("arguments[0].setSelectionRange(arguments[0].value.length, arguments[0].value.length);", body)
+    browser.execute_script("window.holdUploads();")
+    upload_file(browser, str(second), "Second picture")
+    wait_uploading(browser)
+    browser.execute_script("arguments[0].setSelectionRange(0, 0);", body)
+    ActionChains(browser).send_keys("Lead. ").perform()
+    title = browser.find_element(By.NAME, "title")
+    title.click()
+    title.send_keys("Typed in the title")
+    browser.execute_script("window.releaseUploads();")
+    text = wait_for_text(browser, lambda text: "![Second picture](/media/" in text, "the second upload did not land")
+    assert re.fullmatch(r"Lead\. %s\n!\[Second picture\]\(%s\)\n" % (re.escape(so_far), MEDIA_URL), text), text
+    assert title.get_attribute("value") == "Typed in the title"
+    assert browser.execute_script("return document.activeElement.name") == "title"
+
+
+def wait_uploading(browser) -> None:  # noqa: F811
+    WebDriverWait(browser, 20, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda b: b.find_element(By.ID, "image-status").get_attribute("data-state") == "uploading")
 
 
 def undo_until(browser, body, check, what: str, most: int = 40) -> None:  # noqa: F811

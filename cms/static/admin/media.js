@@ -1,8 +1,8 @@
 /* Images in the editor: Insert image… (the picker of media-picker.js: a new file
  * with its alt text, or an image of the library), drag and drop or paste into
  * the Markdown, and the featured image. A new file goes to /admin/media
- * (CMSMedia.upload); a placeholder at the cursor is replaced in place by the
- * image's Markdown when the server answers. Changing the text fires "input", so
+ * (CMSMedia.upload); its image's Markdown goes where the cursor was when the
+ * upload began, whatever was typed meanwhile. Changing the text fires "input", so
  * editor.js previews and autosaves as for typing. Images without alt text are
  * pointed out (#alt-hint) rather than given the file name as a description.
  *
@@ -48,45 +48,69 @@
     body.setSelectionRange(moved(selStart), moved(selEnd), direction);
   }
 
-  /* The placeholder of one upload: unique in the text, so that it is found (and
-   * replaced in place) wherever typing has moved it meanwhile. */
-  var uploads = 0;
-  function placeholderFor(name) {
-    uploads += 1;
-    var token = "![Uploading " + name.replace(/[\[\]]/g, "") + "…]()";
-    return body.value.indexOf(token) < 0 ? token : token.replace("…]", " (" + uploads + ")…]");
+  /* Where each running upload's image will go: an offset in the text, moved by every
+   * change made before it (typing, deleting, pasting, undo...). No placeholder text:
+   * one would be saved, previewed and autosaved while the upload runs, and Ctrl+Z
+   * after the upload would bring it back instead of taking the image out. */
+  var spots = [], lastText = body.value, ours = false;
+
+  /* The change from old to now as {start, removed, inserted}: what differs between
+   * their common start and common end. A change inside a run of equal characters
+   * could be placed anywhere in that run; the cursor (at the end of what was
+   * typed) says where it was, so it is moved left as far as that while it fits. */
+  function changeBetween(old, now) {
+    var shortest = Math.min(old.length, now.length), start = 0, tail = 0;
+    while (start < shortest && old.charCodeAt(start) === now.charCodeAt(start)) start += 1;
+    while (tail < shortest - start &&
+           old.charCodeAt(old.length - 1 - tail) === now.charCodeAt(now.length - 1 - tail)) tail += 1;
+    var removed = old.length - start - tail, inserted = now.length - start - tail;
+    var wanted = Math.max(0, body.selectionEnd - inserted);
+    while (start > wanted && (!removed || old.charAt(start - 1) === old.charAt(start + removed - 1)) &&
+           (!inserted || now.charAt(start - 1) === now.charAt(start + inserted - 1))) start -= 1;
+    return {start: start, removed: removed, inserted: inserted};
   }
 
-  /* Start uploading file with its placeholder at the cursor (on a line of its
-   * own); the image's Markdown replaces the placeholder when the server answers. */
+  body.addEventListener("input", function () {
+    var now = body.value;
+    if (spots.length && now !== lastText) {
+      var change = changeBetween(lastText, now);
+      spots.forEach(function (spot) {
+        if (spot.at < change.start || (spot.at === change.start && !ours)) return;  /* typing at the spot goes after the image */
+        spot.at = spot.at >= change.start + change.removed ? spot.at + change.inserted - change.removed
+          : change.start;  /* its place was deleted: where the deletion was */
+      });
+    }
+    lastText = now;
+  });
+
+  /* Start uploading file; its image goes, on a line of its own, where the cursor is
+   * now, whatever is typed meanwhile (the cursor itself is never moved by it). */
   function uploadAtCursor(file, alt) {
     var name = file.name || "image";
-    var token = placeholderFor(name);
     body.focus();
-    var start = body.selectionStart, end = body.selectionEnd;
-    var lead = start > 0 && body.value.charAt(start - 1) !== "\n" ? "\n" : "";
-    replaceRange(start, end, lead + token + "\n");
-    var at = start + lead.length + token.length + 1;
-    body.setSelectionRange(at, at);
+    var start = body.selectionStart;
+    if (start > 0 && body.value.charAt(start - 1) !== "\n") {  /* the typing goes on below the image */
+      replaceRange(start, body.selectionEnd, "\n");
+      start += 1;
+    }
+    var spot = {at: start};
+    spots.push(spot);
     pending += 1;
-    setStatus("Uploading " + name + "…", "uploading");
-    function settle(text) {
-      var found = body.value.indexOf(token);
-      if (found >= 0) {
-        var length = token.length + (!text && body.value.charAt(found + token.length) === "\n" ? 1 : 0);
-        replaceRange(found, found + length, text);
-      }
+    setStatus("Uploading " + name + "… (it goes where the cursor was)", "uploading");
+    function done() {
+      spots.splice(spots.indexOf(spot), 1);
       pending -= 1;
-      return found >= 0;
     }
     return upload(file, alt).then(function (item) {
-      var placed = settle(item.markdown);
-      setStatus(pending ? "Uploading…" : placed ? "Inserted " + item.filename
-        : "Uploaded " + item.filename + " (its placeholder was deleted: it is in the Media library)",
-        pending ? "uploading" : "done");
+      var at = Math.min(spot.at, body.value.length);
+      var lead = at > 0 && body.value.charAt(at - 1) !== "\n" ? "\n" : "";
+      ours = true;
+      try { replaceRange(at, at, lead + item.markdown + "\n"); } finally { ours = false; }
+      done();
+      setStatus(pending ? "Uploading…" : "Inserted " + item.filename, pending ? "uploading" : "done");
       return item;
     }).catch(function (error) {
-      settle("");
+      done();
       setStatus(error.message, "error");
     });
   }
