@@ -617,9 +617,9 @@ class PreviewSocket(AdminBase, tornado.websocket.WebSocketHandler):
                 "author_id": str(data.get("author_id", ""))[:64],
             }
             if "featured_image" in data:  # typed, not saved yet (issue 16.13); absent: the saved one
-                fields["featured"] = {"url": str(data["featured_image"]).strip()[:300],
-                                      "alt": str(data.get("featured_alt", ""))[:300],
-                                      "caption": str(data.get("featured_caption", ""))[:500]}
+                fields["featured"] = {"url": str(data["featured_image"] or "").strip()[:300],
+                                      "alt": str(data.get("featured_alt") or "")[:300],
+                                      "caption": str(data.get("featured_caption") or "")[:500]}
             seq = data.get("seq")
         except (ValueError, AttributeError):
             self.close(1003, "bad message")
