@@ -38,6 +38,7 @@ from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.signup import first_steps
 from cms.text.diffs import diff_html, merge_blocks
 from cms.text.slugs import slugify
+from cms.text.when import time_ago
 
 log = logging.getLogger(__name__)
 
@@ -290,6 +291,12 @@ RESTORABLE = ("title", "slug", "markdown", "tags", "custom_excerpt", "publish_at
               "featured_alt", "featured_caption", "comments_closed", "author_id")
 
 
+# The fields besides the text that an autosave may bring back, as the editor names them.
+RESTORABLE_LABELS = {"title": "Title", "slug": "Slug", "tags": "Tags", "custom_excerpt": "Excerpt",
+                     "publish_at": "Publish at", "featured_image": "Featured image", "featured_alt": "Alt text",
+                     "featured_caption": "Caption", "comments_closed": "Close comments", "author_id": "Author"}
+
+
 def featured_of(fields: dict[str, str]) -> dict[str, str] | None:
     """The featured image the editor form names, for `Posts.create`/`update` (media)."""
     if not fields.get("featured_image"):
@@ -405,6 +412,11 @@ class EditorHandler(AdminHandler):
             # featured image stays as saved); never the status: restoring cannot publish.
             fields.update({k: v for k, v in saved["fields"].items() if k in RESTORABLE})
             saved = None
+        if saved:  # what restoring would bring back, when, in the site's time (issue 16.12)
+            saved = {**saved, "ago": time_ago(saved["saved_at"]),
+                     "diff": diff_html(fields["markdown"], saved["fields"].get("markdown", fields["markdown"])),
+                     "changed": [RESTORABLE_LABELS[k] for k, v in saved["fields"].items()
+                                 if k in RESTORABLE_LABELS and v != fields.get(k, "")]}
         await self.show(kind, post, fields, autosave=saved, saved=self.get_query_argument("saved", "") == "1")
 
     def publication(self, fields: dict[str, str], post: dict | None) -> tuple[str, dt.datetime | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -150,3 +151,28 @@ def test_a_conflict_is_merged_paragraph_by_paragraph_and_saved_against_the_newes
     saved = live_app.call(lambda: store.posts.get(post["_id"]))
     assert saved["version"] == 3  # a textarea sends CRLF newlines
     assert saved["markdown"].replace("\r\n", "\n") == "First, by Ann.\n\nMiddle.\n\nLast, by Bob."
+
+
+def test_one_restore_offer_with_one_clock_and_what_would_come_back(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog", timezone="Europe/Berlin")
+        owner = await live_app.world.member(store, "owner", name="Olga Owner")
+        post = await live_app.world.post(store, owner, "Harbour", markdown="Boats.")
+        return store, owner, post
+
+    store, owner, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    editor = live_app.url("alpha", "/admin/posts/%s" % post["_id"])
+    browser.get(editor)
+    browser.find_element(By.NAME, "markdown").send_keys(Keys.END, " More boats.")
+    wait(browser, lambda b: b.find_element(By.ID, "autosave-status").get_attribute("data-state") == "saved")
+    browser.get(editor)  # this browser kept the same text too: one offer, not two
+    offer = wait(browser, EC.presence_of_element_located((By.ID, "autosave-offer")))
+    assert browser.find_elements(By.ID, "local-copy") == []
+    assert "ago" in offer.text and "Europe/Berlin" in offer.text
+    assert [i.text.strip() for i in offer.find_elements(By.TAG_NAME, "ins")] == ["More boats."]
+    offer.find_element(By.LINK_TEXT, "Restore them").click()
+    wait(browser, EC.staleness_of(offer))
+    body = wait(browser, EC.presence_of_element_located((By.NAME, "markdown")))
+    assert body.get_attribute("value") == "Boats. More boats."
+    assert browser.find_elements(By.ID, "local-copy") == []

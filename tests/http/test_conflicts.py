@@ -30,3 +30,17 @@ async def test_a_conflict_pairs_the_differing_paragraphs_with_a_choice_each(worl
                 assert re.search(r'name="merge-%d" value="%s"' % (n, choice), merge)
     assert 'name="version" value="2"' in page  # the merged text is saved against the newest version
     assert (await store.posts.get(post["_id"]))["markdown"] == "First, by Ann.\n\nMiddle.\n\nLast."
+
+
+async def test_the_autosave_offer_says_when_in_the_sites_time_and_shows_what_would_come_back(world, client):
+    store = await world.site("alpha", timezone="Europe/Berlin")
+    owner = await world.member(store, "owner")
+    post = await world.post(store, owner, "Boats", markdown="Boats in the harbour.")
+    session = await signed_in(client, "alpha", owner)
+    await session.post("/admin/posts/%s/autosave" % post["_id"], {
+        "title": "Boats at dawn", "markdown": "Boats in the old harbour."})
+    page = (await session.get("/admin/posts/%s" % post["_id"])).body.decode()
+    offer = page[page.index('id="autosave-offer"'):page.index('id="editor"')]
+    assert "less than a minute ago" in offer and "Europe/Berlin" in offer
+    assert "<ins>old </ins>" in offer and "Title" in offer  # the text's change, and which other fields change
+    assert "Restore them" in offer

@@ -1,14 +1,63 @@
-/* Review views of the editor (issue 16.12): the conflict view's merge.
- * Someone saved first: cms/templates/admin/conflict.html shows both versions
+/* Review views of the editor (issue 16.12): one restore offer, and the conflict view's merge.
+ *
+ * Restore: the server's autosave offer (autosave_offer.html) and this browser's
+ * own copy (editor.js, #local-copy) often hold the same text; then only the
+ * server's is offered, with its one clock (the site's time zone and "N minutes
+ * ago"). When they differ, this browser's offer says its time the same way.
+ *
+ * Merge: someone saved first: cms/templates/admin/conflict.html shows both versions
  * paragraph by paragraph, each differing one with a choice (theirs, mine, both).
  * "Use the merged text" builds the post from the choices and puts it in the
  * editor, as typed (an input event: autosave and preview follow); the form
  * already names their version, so the next Save is made against the newest. */
 (function () {
   "use strict";
-  var merge = document.getElementById("merge");
   var form = document.getElementById("editor");
-  if (!merge || !form) return;
+  if (!form) return;
+
+  /* --- one restore offer --- */
+  var LOCAL_KEY = "cms-unsaved:" + location.host + form.dataset.autosave;
+  function oneKindOfNewline(text) { return (text || "").replace(/\r\n?/g, "\n"); }
+  function ago(ms) {
+    var minutes = Math.floor(Math.max(0, Date.now() - ms) / 60000);
+    if (minutes < 1) return "less than a minute ago";
+    var units = [[1440, "day"], [60, "hour"], [1, "minute"]];
+    for (var i = 0; i < units.length; i++) {
+      if (minutes >= units[i][0]) {
+        var n = Math.floor(minutes / units[i][0]);
+        return n + " " + units[i][1] + (n === 1 ? "" : "s") + " ago";
+      }
+    }
+    return "";
+  }
+  function siteClock(ms) {
+    var zone = form.dataset.timezone || "UTC";
+    try {
+      return new Intl.DateTimeFormat("en-GB", {day: "numeric", month: "short", year: "numeric", hour: "2-digit",
+                                               minute: "2-digit", timeZone: zone}).format(new Date(ms)) + " (" + zone + ")";
+    } catch (e) { return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " (UTC)"; }
+  }
+  var local = document.getElementById("local-copy");
+  var serverOffer = document.getElementById("autosave-offer");
+  var copy = null;
+  try { copy = JSON.parse(localStorage.getItem(LOCAL_KEY) || "null"); } catch (e) { copy = null; }
+  if (local && serverOffer && copy &&
+      oneKindOfNewline(copy.markdown) === oneKindOfNewline(document.getElementById("autosave-text").value)) {
+    local.remove();  /* the same text: the server's offer is the one */
+    local = null;
+  }
+  if (local && copy && copy.ts && local.firstChild && local.firstChild.nodeType === Node.TEXT_NODE) {
+    local.firstChild.textContent = "This browser kept text you typed at " + siteClock(copy.ts) + ", " + ago(copy.ts) +
+      ", that was never saved. ";
+  }
+  var discard = document.getElementById("autosave-discard");
+  if (discard) {  /* discarding the offer discards this browser's copy of it too */
+    discard.addEventListener("submit", function () { try { localStorage.removeItem(LOCAL_KEY); } catch (e) { /* ignore */ } });
+  }
+
+  /* --- merge --- */
+  var merge = document.getElementById("merge");
+  if (!merge) return;
   var body = form.elements.markdown;
   var use = document.getElementById("merge-use");
   var status = document.getElementById("merge-status");

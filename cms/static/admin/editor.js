@@ -287,7 +287,7 @@
   function dropLocal() { try { localStorage.removeItem(LOCAL_KEY); } catch (e) { /* private mode */ } }
   function keepLocal() {
     localTimer = null;
-    var copy = {at: new Date().toLocaleString()};
+    var copy = {at: new Date().toLocaleString(), ts: Date.now()};  /* ts: editor-review.js says it in the site's clock */
     TEXT_FIELDS.forEach(function (name) { copy[name] = valueOf(name); });
     try { localStorage.setItem(LOCAL_KEY, JSON.stringify(copy)); } catch (e) { /* full or private mode */ }
   }
