@@ -232,6 +232,7 @@ class Comments:
         ``announce=False``: the caller moves the change counter (an import: once for many posts)."""
         added = 0
         parents: dict[str, str] = {}
+        documents: list[dict] = []
         for raw in comments:
             if (raw.get("type") or "comment") != "comment":
                 continue
@@ -250,11 +251,15 @@ class Comments:
                         "user_id": None, "text": text, "html": html, "status": "approved", "address": "",
                         "digest": digest_of(text), "created": raw.get("created") or utcnow(), "edited": None,
                         "source": source, "source_id": str(raw.get("source_id"))}
+            documents.append(document)
+        if documents:  # one write for the post's comments; those kept before are refused by their id
             try:
-                await self._comments.insert_one(document)
-                added += 1
-            except pymongo.errors.DuplicateKeyError:
-                continue
+                await self._comments.insert_many(documents, ordered=False)
+                added = len(documents)
+            except pymongo.errors.BulkWriteError as error:
+                if any(e.get("code") != 11000 for e in error.details.get("writeErrors", [])):
+                    raise
+                added = len(documents) - len(error.details["writeErrors"])
         if added and announce:
             await self._shown()
         return added
