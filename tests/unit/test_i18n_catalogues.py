@@ -124,3 +124,25 @@ def test_dates_are_written_the_languages_way_in_the_sites_time_zone():
 ])
 def test_a_free_text_language_maps_to_the_nearest_supported_one(typed, supported):
     assert nearest(typed) == supported
+
+
+def test_pybabels_map_finds_the_same_strings(template):
+    """``pybabel extract -F cms/i18n/babel.cfg`` (for translators' tools) sees what the test sees."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    from cms.config import REPO_ROOT
+    from cms.i18n.extract import KEYWORDS
+
+    with (REPO_ROOT / "cms" / "i18n" / "babel.cfg").open() as f:
+        method_map, options_map = parse_mapping_cfg(f)
+    wanted = ("themes", "ui_modules", "cms", "cms/handlers")
+
+    def only_sources(path: str) -> bool:  # the walk skips tests, docs and data
+        relative = path[len(str(REPO_ROOT)):].strip("/")
+        return relative == "" or any(relative == w or relative.startswith(w + "/") for w in wanted)
+
+    found = {message for _, _, message, _, _ in extract_from_dir(
+        str(REPO_ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_sources)}
+    assert {m if isinstance(m, str) else m[0] for m in found} == {
+        m.id if isinstance(m.id, str) else m.id[0] for m in template if m.id}
