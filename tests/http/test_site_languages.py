@@ -164,3 +164,9 @@ async def test_a_comment_sent_on_a_german_site_is_answered_in_german(client, wor
     closed = await session.post("/comments", form)
     assert closed.code == 403 and "Kommentare zu diesem Beitrag sind geschlossen." in closed.body.decode()
     assert await db.comments.count_documents({"site_id": store.site_id}) == 1  # the refused ones stored nothing
+
+
+async def test_the_magazine_phone_menu_button_is_named_in_the_sites_language(client, world):
+    await world.site("heft", language="de", theme="magazine")
+    home = (await client.get("heft", "/")).body.decode()
+    assert 'data-menu="Menü"' in home  # navigation.js names its button with it
