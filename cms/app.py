@@ -51,6 +51,7 @@ from cms.handlers.wellknown import wellknown_routes
 from cms.images import pool as images_pool
 from cms.lifecycle import InFlight
 from cms.limits import RequestLimits
+from cms.live.admin import admin_live_routes
 from cms.live.handlers import live_routes
 from cms.live.hub import Hub
 from cms.mail import Mailer
@@ -157,6 +158,7 @@ class CMSApplication(tornado.web.Application):
             + comment_routes()  # /comments: readers' comments; /admin/comments: moderation
             + subscription_routes()  # /subscribe, /unsubscribe; /admin/subscribers (cms.subscriptions)
             + live_routes()  # /live, /live.json: events pushed to readers' pages (cms.live)
+            + admin_live_routes()  # /admin/live: who else edits a post, and their saves (cms.live.admin)
             + import_routes()  # /admin/import: WordPress and Ghost exports (cms/importers/)
             + handover_site_routes()  # /admin/handover: a sign-in handed over by the platform
             + media_routes()  # /media/... files and /admin/media, before the catch-all page route

@@ -110,6 +110,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
     "autosaves": [
         ([("site_id", 1), ("post_id", 1), ("user_id", 1)], {"unique": True}),
     ],
+    "presence": [  # cms/store/presence.py: who has a post open in the editor
+        ([("site_id", 1), ("tab", 1)], {"unique": True}),
+        ([("site_id", 1), ("post_id", 1), ("seen", 1)], {}),
+        ([("seen", 1)], {"expireAfterSeconds": 10 * 60}),
+    ],
     "invitations": [
         ([("token_hash", 1)], {"unique": True}),
         # MongoDB removes an invitation 30 days after it expired; until then

@@ -33,6 +33,7 @@ from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
 from cms.store.autosaves import Splice, StaleBase, checked_rev
+from cms.store.events import post_saved
 from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
 from cms.store.signup import first_steps
@@ -50,6 +51,7 @@ ID = r"([0-9a-f]{24})"
 MAX_BODY = 500_000
 MAX_SUGGESTIONS = 10
 MEMBER_HINT = "cms_member"  # not HttpOnly: the reader pages' edit-link.js reads it
+TAB = re.compile(r"[0-9A-Za-z_-]{8,32}")  # an editor tab's name for itself (cms/live/admin.py)
 SIGNED_OUT = "You are signed out (here or on another device): sign in again."
 XSRF_REFUSED = "This page's security token is out of date: sign in again or reload the page."
 
@@ -507,6 +509,12 @@ class EditorHandler(AdminHandler):
             return
         await self.store.autosaves.discard(self.autosave_key(kind, post_id), self.current_user["_id"])
         log.info("%s saved %s %s v%d", self.current_user["_id"], saved["type"], saved["_id"], saved["version"])
+        if post is not None:
+            # The others with the post open hear of it at once (cms/live/admin.py); the saving
+            # tab names itself so it is not told of its own save.
+            tab = self.get_body_argument("tab", "")
+            await post_saved(self.db, self.site["_id"], saved, self.current_user,
+                                    tab if TAB.fullmatch(tab) else "")
         await self.tell_about_review(kind, post, saved)
         page = "/admin/%s/%s?saved=1" % (kind, saved["_id"])
         if self.wants_json():

@@ -18,6 +18,7 @@ from cms.store.media import Media
 from cms.store.members import ROLES, Members
 from cms.store.pages import Page
 from cms.store.posts import Posts
+from cms.store.presence import Presence
 from cms.store.redirects import Redirects
 from cms.store.revisions import Revisions
 from cms.store.scoped import Scoped
@@ -66,6 +67,10 @@ class SiteStore:
     @functools.cached_property
     def autosaves(self) -> Autosaves:
         return Autosaves(self.db, self.site_id)
+
+    @functools.cached_property
+    def presence(self) -> Presence:
+        return Presence(self.db, self.site_id)
 
     @functools.cached_property
     def media(self) -> Media:

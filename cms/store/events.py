@@ -8,8 +8,8 @@ memory alone would reach only the readers of the writing process.
 
 One document each::
 
-    {"_id", "site_id", "seq": 1, 2, 3... (per site), "channel": "posts" | "post:<id>",
-     "kind": "published" | "comment", "key": what makes it unique, "data": {...},
+    {"_id", "site_id", "seq": 1, 2, 3... (per site), "channel": "posts" | "post:<id>" | "admin:post:<id>",
+     "kind": "published" | "comment" | "editors" | "saved", "key": what makes it unique, "data": {...},
      "at": when readers may see it (a scheduled post: its publication time),
      "created"}
 
@@ -18,6 +18,8 @@ site's highest plus one by the insert itself, under the unique index
 (``site_id``, ``seq``): of two writers that read the same highest, one wins and
 the other takes the next. So a ``seq`` exists only once every lower one does,
 and a reader of ``seq > last`` never skips one that appears later.
+Channels starting ``admin:`` are the editor's (`cms.live.admin`): who has a post
+open, and its saves. Readers' sockets can never name them (`cms.live.handlers`).
 ``key`` (unique per site) makes the same event written twice (a save sent
 again, two applications of one process hearing one approval) one event.
 
@@ -136,3 +138,22 @@ async def comment_approved(db, site_id: Any, post_id: Any, comment: dict) -> Non
     """A comment now shown under its post."""
     await Events(db, site_id).add("post:%s" % post_id, "comment", "comment:%s" % comment["_id"],
                                   {"post": str(post_id), "id": str(comment["_id"])})
+
+
+# --- the editor's channel (cms/live/admin.py): never a reader's -----------------------
+
+
+def admin_channel(post_id: Any) -> str:
+    return "admin:post:%s" % post_id
+
+
+async def editors_changed(db, site_id: Any, post_id: Any) -> None:
+    """Someone opened or closed the post in the editor: its open editors look again."""
+    await Events(db, site_id).add(admin_channel(post_id), "editors", "editors:%s" % new_id(), {})
+
+
+async def post_saved(db, site_id: Any, post: dict, by: dict, tab: str) -> None:
+    """A new version of the post was saved (by ``by``, from the editor tab ``tab``)."""
+    data = {"version": post["version"], "by": by.get("name") or "Someone", "by_id": str(by["_id"]), "tab": tab}
+    await Events(db, site_id).add(admin_channel(post["_id"]), "saved", "saved:%s:%s" % (post["_id"], post["version"]),
+                                  data)

@@ -188,6 +188,7 @@
     saveTimer = null;
     var data = new FormData(form), sent = token();  /* every field, the status too */
     data.set("_xsrf", sent);
+    if (form.dataset.tab) data.set("tab", form.dataset.tab);  /* not told of its own save (editor-presence.js) */
     fetch(form.action, {
       method: "POST", body: data, credentials: "same-origin",
       headers: {"X-XSRFToken": sent, "Accept": "application/json"}
