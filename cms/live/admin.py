@@ -126,7 +126,8 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
 
     # --- from the hub (events of this post's admin channel) ------------------------------
 
-    def send(self, message: str) -> None:
+    def send(self, message: str, frame: bytes | None = None) -> None:
+        """An event of the post's channel (``frame`` is for readers' sockets: this one answers its own)."""
         event = json.loads(message)
         if event["kind"] == "editors":
             self.spawn(self.tell_editors())
