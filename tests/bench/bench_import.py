@@ -119,9 +119,16 @@ def write_wxr(path: Path, posts: int, kb: float, rich: bool = False) -> None:
         out.write("</channel></rss>\n")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (the database server excepted: it is not
-    the command's), from /proc."""
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a live process so far (/proc/<pid>/stat)."""
+    with open("/proc/%d/stat" % pid) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_rss_mb(pid: int, cpu: dict[int, float] | None = None) -> float:
+    """Resident memory of a process and all its descendants, from /proc; ``cpu`` gets the CPU
+    time each of them has used so far, by pid."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -138,6 +145,8 @@ def tree_rss_mb(pid: int) -> float:
         try:
             with open("/proc/%d/status" % current) as status:
                 total += next((int(line.split()[1]) for line in status if line.startswith("VmRSS:")), 0) / 1024
+            if cpu is not None:
+                cpu[current] = cpu_seconds(current)
         except OSError:
             pass
     return total
@@ -228,6 +237,7 @@ async def main(posts: int, kb: float, rich: bool, cli: bool) -> None:
         finished = asyncio.Event()
         readers = asyncio.gather(*(read_until(path, finished) for path in paths))
         started = time.perf_counter()
+        database_cpu = cpu_seconds(server.process.pid)
         if cli:
             summary_line, peak = await command(wxr, server.uri, Path(tmp), started)
         else:
@@ -235,6 +245,8 @@ async def main(posts: int, kb: float, rich: bool, cli: bool) -> None:
             summary_line = report.text().splitlines()[0]
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         took = time.perf_counter() - started
+        print("CPU time of the database server during the import: %.1f s" % (cpu_seconds(server.process.pid)
+                                                                           - database_cpu))
         finished.set()
         during = await readers
         print("import: %.1f s, %.1f posts/s; %s" % (took, posts / took, summary_line))
@@ -260,13 +272,17 @@ async def command(wxr: Path, uri: str, data_dir: Path, started: float) -> tuple[
     process = subprocess.Popen([sys.executable, "-m", "cms", "import", "wordpress", str(wxr), "--site", "bench"],
                                cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.DEVNULL, text=True)
-    peak = 0.0
+    peak, cpu = 0.0, {}
     while process.poll() is None:
-        peak = max(peak, tree_rss_mb(process.pid))
+        peak = max(peak, tree_rss_mb(process.pid, cpu))
         await asyncio.sleep(0.5)
     out = process.stdout.read()
     if process.returncode != 0:
         raise SystemExit("the import command failed (%d): %s" % (process.returncode, out[-2000:]))
+    # CPU time is what the load of a shared machine does not change: with two free cores the
+    # wall time is about half its sum (the processes overlap), at best.
+    print("CPU time of the import command and its processes (sampled every 0.5 s): %.1f s; load average %.1f"
+          % (sum(cpu.values()), os.getloadavg()[0]))
     return out.splitlines()[0] if out else "", peak
 
 

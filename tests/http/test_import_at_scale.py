@@ -109,3 +109,14 @@ async def test_imported_posts_are_not_mailed_to_subscribers_as_new(world, db, tm
     assert report.counts["imported"] == 3
     assert (await db.posts.find_one({"site_id": store.site_id, "slug": "p1"}))["status"] == "published"
     assert await db.newsletters.count_documents({"site_id": store.site_id}) == 1
+
+
+async def test_an_import_moves_the_sites_change_counter_per_batch_at_most_not_per_post(world, db, tmp_path):
+    """Each move makes every reader page and the site's listing be read again: once per post, readers
+    of a large import waited on listings out of date before they were read (issue 11)."""
+    store, owner = await owned(world)
+    await world.post(store, owner, "Before")
+    before = (await db.changes.find_one({"site_id": store.site_id}))["n"]
+    await run(world, store, owner, tmp_path, many(60))  # 3 batches
+    moves = (await db.changes.find_one({"site_id": store.site_id}))["n"] - before
+    assert 1 <= moves <= 3 + 2, moves  # a batch each at most, the old addresses, the end
