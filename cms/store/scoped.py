@@ -126,7 +126,8 @@ class Scoped:
         return await self._changed(await self.collection.update_one(self.scope(filter), self._stamp_update(update), **kwargs))
 
     async def update_many(self, filter: Mapping[str, Any], update: Mapping[str, Any], **kwargs: Any):
-        return await self._changed(await self.collection.update_many(self.scope(filter), update, **kwargs))
+        return await self._changed(await self.collection.update_many(self.scope(filter), self._stamp_update(update),
+                                                                     **kwargs))
 
     async def find_one_and_update(self, filter: Mapping[str, Any], update: Mapping[str, Any], **kwargs: Any):
         return await self._changed(await find_one_and_modify(
