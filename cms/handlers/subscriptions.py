@@ -2,8 +2,10 @@
 
 The form (the `Subscribe` UI module) sits on pages the page cache keeps and
 serves to everyone, so it carries no XSRF token. As with comments
-(`cms.handlers.comments`), its first POST stores nothing and answers with
-the same form, filled in, carrying a token; sending that subscribes. Only a
+(`cms.handlers.comments`), the module's script fetches one
+(``/subscribe/form``) as the form is sent; without a script the first POST
+stores nothing and answers with the same form, filled in, carrying a token;
+sending that subscribes. Only a
 POST with a valid XSRF token mails anything. A honeypot field and rate
 limits per client address and per site keep robots out.
 
@@ -71,6 +73,13 @@ class SubscriptionBase(BaseHandler):
     def message(self, title: str, text: str, status: int = 200) -> None:
         self.set_status(status)
         self.render("subscriptions/message.html", title=title, text=text)
+
+
+class SubscribeFormHandler(SubscriptionBase):
+    """``GET /subscribe/form``: the XSRF token the module's script adds to the form (never kept)."""
+
+    async def get(self) -> None:
+        self.write({"xsrf": self.xsrf_token.decode("ascii")})
 
 
 class SubscribeHandler(SubscriptionBase):
@@ -159,6 +168,7 @@ def subscription_routes() -> list[tornado.web.URLSpec]:
     URLSpec = tornado.web.URLSpec
     return subscribers_admin_routes() + [
         URLSpec(r"/subscribe", SubscribeHandler, name="subscribe"),
+        URLSpec(r"/subscribe/form", SubscribeFormHandler, name="subscribe-form"),
         URLSpec(r"/subscribe/confirm", ConfirmHandler, name="subscribe-confirm"),
         URLSpec(r"/unsubscribe", UnsubscribeHandler, name="unsubscribe"),
     ]

@@ -48,10 +48,8 @@ def test_subscribe_confirm_get_the_new_post_once_then_unsubscribe(mail_live_app,
     browser.get(app.url("letters"))
     form = browser.find_element(By.CSS_SELECTOR, "form.subscribe-box")
     form.find_element(By.NAME, "email").send_keys("reader@example.org")
+    # The module's script fetches the token a kept page cannot carry: one click.
     click_to_new_page(browser, "form.subscribe-box button[type=submit]")
-    # From a kept page the form comes back once, with its token: sending it asks for the link.
-    assert h1(browser) == "Get new posts by e-mail"
-    click_to_new_page(browser, "form.subscribe__form button[type=submit]")
     assert h1(browser) == "Check your inbox"
 
     confirmation = wait_for_blocking(app.smtp_server, "reader@example.org")

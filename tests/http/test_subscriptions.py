@@ -9,6 +9,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import json
 import re
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -123,6 +124,20 @@ async def test_without_a_token_nothing_is_sent_and_the_form_comes_back_filled_in
     assert first.code == 200 and b'value="a@example.org"' in first.body and b'name="_xsrf"' in first.body
     assert await outbox(db, "subscription") == []
     assert sum((await store.subscribers.counts()).values()) == 0
+
+
+async def test_the_script_gets_a_token_that_makes_the_form_one_step(world, client, db):
+    store, _ = await blog(world)
+    session = Session(client, "blog")
+    token = await session.get("/subscribe/form")
+    assert token.code == 200 and token.headers["Cache-Control"] == "no-store"
+    xsrf = json.loads(token.body)["xsrf"]
+    sent = await session.fetch("/subscribe", "POST", form={"email": "quick@example.org", "_xsrf": xsrf}, xsrf=False)
+    assert sent.code == 200 and b"Check your inbox" in sent.body
+    assert len(await outbox(db, "subscription", "quick@example.org")) == 1
+    page = await client.get("blog", "/")
+    assert re.search(rb'<script src="/modules/subscribe\.js\?v=[^"]+"', page.body)
+    assert (await client.fetch("localhost", "/subscribe/form")).code == 404  # the platform has no subscribers
 
 
 @pytest.mark.parametrize("email, extra, words", [
