@@ -4,7 +4,9 @@ Sockets subscribe per (site, channel). The poll asks the database, in one
 query, for the events after the last ``seq`` it saw of each site that has
 subscribers here (`cms.store.events.newer`), and hands each to the sockets of
 its own site and channel only. An event not yet due (a scheduled post) waits
-in memory until its time. Polling rather than a change stream: it works the
+in memory until its time. An event this very process writes wakes the poll
+at once (`cms.store.events.on_written`); other processes' events are read at
+its next turn. Polling rather than a change stream: it works the
 same on the embedded server, a standalone MongoDB and a replica set, as the
 change counters do (`cms.changewatch`).
 """
@@ -17,7 +19,7 @@ import json
 import logging
 import time
 from collections import defaultdict
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from cms.live.frames import text_frame
 from cms.store import events
@@ -25,7 +27,7 @@ from cms.supervisor import is_unavailable
 
 log = logging.getLogger(__name__)
 
-INTERVAL = 0.25  # seconds between two polls: an event reaches readers within about this
+INTERVAL = 0.25  # seconds between two polls: another process's event reaches readers within about this
 BATCH = 500  # sockets written to between two turns of the event loop
 LOUD = 1000  # a fan-out to this many sockets is logged (INFO) with its time
 MAX_PER_ADDRESS = 20  # open sockets per client address (tabs of one household behind one NAT)
@@ -52,6 +54,8 @@ class Hub:
         self._addresses: dict[str, int] = defaultdict(int)
         self._loading: dict[Any, asyncio.Future] = {}  # site -> its first read, shared
         self._task: asyncio.Task | None = None
+        self._woken: asyncio.Event | None = None  # set when this process writes an event
+        self._unlisten: Callable[[], None] | None = None
         self._stopped = False
         self._failing = False
 
@@ -123,10 +127,20 @@ class Hub:
 
     def _start(self) -> None:
         if self._task is None and not self._stopped:
+            self._woken = asyncio.Event()
+            self._unlisten = events.on_written(self._written)
             self._task = asyncio.ensure_future(self._poll_forever())
+
+    def _written(self, site_id: Any) -> None:
+        """An event written by this process: read it now if anyone here follows its site."""
+        if site_id in self._last and self._woken is not None:
+            self._woken.set()
 
     def stop(self) -> None:
         self._stopped = True
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
         if self._task is not None:
             self._task.cancel()
 
@@ -166,8 +180,13 @@ class Hub:
                 len(subscribers), time.perf_counter() - started, time.process_time() - cpu)
 
     async def _poll_forever(self) -> None:
+        assert self._woken is not None
         while not self._stopped:
-            await asyncio.sleep(self.interval)
+            try:  # the next turn, or at once when this process wrote an event (`_written`)
+                await asyncio.wait_for(self._woken.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+            self._woken.clear()
             if not self._last:
                 continue
             try:

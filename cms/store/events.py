@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pymongo
 
@@ -60,6 +60,18 @@ def public(event: dict) -> dict:
     return {"seq": event["seq"], "channel": event["channel"], "kind": event["kind"], **event.get("data", {})}
 
 
+WrittenListener = Callable[[Any], None]
+_written: list[WrittenListener] = []
+
+
+def on_written(listener: WrittenListener) -> Callable[[], None]:
+    """Call ``listener(site_id)`` when this process writes an event (it must not block);
+    returns an undo. This process's live poll (`cms.live.hub`) reads at once then,
+    rather than at its next turn; other processes' writes it reads on its turns."""
+    _written.append(listener)
+    return lambda: _written.remove(listener) if listener in _written else None
+
+
 class Events:
     """The events of one site."""
 
@@ -82,6 +94,8 @@ class Events:
                 continue  # another writer took this seq: the next one
             await self._events.delete_many({"seq": {"$lte": seq - KEEP}})
             log.debug("event %s %s of site %s: seq %d", kind, channel, self._site_id, seq)
+            for listener in list(_written):
+                listener(self._site_id)
             return event
         log.warning("event %s of site %s not written: %d writers took every seq first", key, self._site_id, TRIES)
         return None

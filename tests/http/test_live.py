@@ -76,6 +76,16 @@ async def test_a_published_post_reaches_a_reader_of_the_home_page(world, client,
     socket.close()
 
 
+async def test_an_event_written_by_this_process_is_sent_at_once_not_at_the_next_poll(world, client, app):
+    store, author = await blog(world)
+    app.live.interval = 3600.0  # the poll's own turns would come far past the deadline
+    socket = await connect(client, "blog")
+    polls = app.live.polls
+    await world.post(store, author, "Straight away")
+    assert (await next_message(socket))["title"] == "Straight away"
+    assert app.live.polls == polls + 1
+
+
 async def test_an_approved_comment_reaches_the_readers_of_its_post_only(world, client, app):
     store, author = await blog(world)
     post = await world.post(store, author, "Hello")
