@@ -166,3 +166,36 @@ def test_a_long_post_closed_right_after_typing_leaves_the_last_words_on_the_serv
     assert kept is not None, "the server got no copy"
     assert kept["fields"]["markdown"] == post["markdown"] + " The very last words."
     assert kept["fields"]["title"] == "Saga"
+
+
+def test_words_typed_while_a_save_is_on_its_way_are_kept_and_offered_back(live_app, browser):  # noqa: F811
+    store, person, post = open_editor(live_app, browser)
+    text = browser.find_element(By.NAME, "markdown")
+    text.send_keys("\n\nIn the save.")
+    # The save's answer is held back until the test lets it through (a slow network).
+    browser.execute_script("""
+        var form = document.getElementById("editor"), realFetch = window.fetch;
+        window.letSaveThrough = null;
+        window.fetch = function (url) {
+          var answer = realFetch.apply(this, arguments);
+          if (String(url) !== form.action) return answer;
+          return new Promise(function (resolve) { window.letSaveThrough = function () { resolve(answer); }; });
+        };
+    """)
+    browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(lambda b: b.execute_script("return !!window.letSaveThrough"))
+    text.send_keys(" Typed meanwhile.")
+    browser.execute_script("window.letSaveThrough()")
+    WebDriverWait(browser, WAIT).until(EC.staleness_of(text))
+    WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.CSS_SELECTOR, ".alert.ok")))
+    saved = live_app.call(lambda: store.posts.get(post["_id"]))
+    assert saved["markdown"].endswith("In the save.")  # what the save carried
+    kept = live_app.call(lambda: store.autosaves.get(post["_id"], person["_id"]))
+    assert kept["fields"]["markdown"].endswith("In the save. Typed meanwhile.")  # and the rest, not lost
+    # Offered back on the saved page (the server's copy and this browser's hold the same text: one offer).
+    offer = WebDriverWait(browser, WAIT).until(EC.presence_of_element_located((By.ID, "autosave-offer")))
+    text = browser.find_element(By.NAME, "markdown")
+    offer.find_element(By.LINK_TEXT, "Restore them").click()
+    WebDriverWait(browser, WAIT).until(EC.staleness_of(text))
+    WebDriverWait(browser, WAIT).until(lambda b: b.find_element(By.NAME, "markdown").get_attribute("value")
+                                       .endswith("In the save. Typed meanwhile."))

@@ -179,10 +179,23 @@
    * A conflict or a refusal (4xx) is the server's page to show: the form is then
    * posted as a plain form, which shows it as without JavaScript. */
   var RETRYING = "Not saved yet \u2014 retrying", SAVE_RETRY_FIRST = 1000, SAVE_RETRY_MAX = 15000;
-  var saving = false, saveTimer = null, saveDelay = SAVE_RETRY_FIRST;
+  var saving = false, saveTimer = null, saveDelay = SAVE_RETRY_FIRST, typedWhileSaving = false;
   function postPlainly() {
     submitting = true;
     HTMLFormElement.prototype.submit.call(form);
+  }
+  /* Saved: load the saved page. What was typed while the save was on its way is not in
+   * it: it is kept first (this browser's copy, offered back, and the server's autosave). */
+  function savedThen(url) {
+    submitting = true;
+    if (!typedWhileSaving) { location.assign(url); return; }
+    if (localTimer) clearTimeout(localTimer);
+    keepLocal();
+    try { sessionStorage.removeItem("cms-submitted"); } catch (e) { /* storage unavailable */ }
+    fetch(form.dataset.autosave, {
+      method: "POST", body: copyOf({rev: ""}, body.value, newRev()), credentials: "same-origin",
+      headers: {"X-XSRFToken": token(), "Accept": "application/json"}
+    }).catch(function () { /* the browser's copy is kept */ }).then(function () { location.assign(url); });
   }
   function saveNow() {
     saveTimer = null;
@@ -196,8 +209,7 @@
       if (response.status >= 500) throw new Error("HTTP " + response.status);
       return refusal(response).then(function (answer) {
         if (response.ok && answer.url) {
-          submitting = true;
-          location.assign(answer.url);
+          savedThen(answer.url);
         } else if (answer.code === "xsrf" && token() !== sent) {
           saveNow();  /* the token was renewed meanwhile (a sign-in in another tab) */
         } else if (isSignedOut(answer)) {
@@ -218,6 +230,7 @@
     event.preventDefault();
     if (saving) return;  /* one save at a time; the retry sends the text as it is then */
     saving = true;
+    typedWhileSaving = false;
     saveDelay = SAVE_RETRY_FIRST;
     tell("Saving\u2026", "saving");
     saveNow();
@@ -270,7 +283,8 @@
   form.addEventListener("input", function (event) {
     if (event.target.name === "state") return;
     dirty = true;
-    if (!saving) tell("Editing…", "dirty");  /* a save retrying keeps saying so */
+    if (saving) typedWhileSaving = true;
+    else tell("Editing…", "dirty");  /* a save retrying keeps saying so */
     schedule();
     if (!previewTimer) previewTimer = setTimeout(sendPreview, PREVIEW_MS);
   });
