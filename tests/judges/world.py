@@ -84,6 +84,7 @@ async def build(db: Any, client: Any) -> tuple[JudgedWorld, Session]:
     pages = {
         "dashboard": "/admin/",
         "posts": "/admin/posts",
+        "subscribers": "/admin/subscribers",
         "pages": "/admin/pages",
         "new post": "/admin/posts/new",
         "new page": "/admin/pages/new",
