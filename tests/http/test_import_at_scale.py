@@ -120,3 +120,16 @@ async def test_an_import_moves_the_sites_change_counter_per_batch_at_most_not_pe
     await run(world, store, owner, tmp_path, many(60))  # 3 batches
     moves = (await db.changes.find_one({"site_id": store.site_id}))["n"] - before
     assert 1 <= moves <= 3 + 2, moves  # a batch each at most, the old addresses, the end
+
+
+async def test_a_text_the_renderer_refuses_fails_alone_with_its_reason_and_its_batch_is_imported(world, db, tmp_path):
+    store, owner = await owned(world)
+    items = many(3) + [(7, "Marked up", "<p>%s</p>" % ("<em>a</em> " * 10000))] + many(3, start=4)
+    path = tmp_path / "export.xml"
+    path.write_bytes(minimal_wxr(*items))
+    report = await jobs.run(world.db, store.site, "wordpress", str(path), owner["_id"])
+    assert (report.counts["imported"], report.counts["failed"]) == (6, 1), report.text()
+    assert "post 7 'Marked up': " in report.text() and "split it into shorter paragraphs" in report.text()
+    assert sorted([p["slug"] async for p in db.posts.find({"site_id": store.site_id})]) == [
+        "p1", "p2", "p3", "p4", "p5", "p6"]
+    assert await db.revisions.count_documents({"site_id": store.site_id}) == 6  # none for the refused one
