@@ -559,10 +559,11 @@ class ImportRun:
         their posts as approved comments of this site (cms/store/comments.py)."""
         kept = [(post_id, comment) for entry, post_id in posts for comment in entry.comments]
         self.report.counts["comments"] += await self.comments.add_many(self.source.name, kept)
-        for entry, post_id in posts:
-            if entry.comments and await self.store.comments.import_approved(
-                    post_id, self.source.name, entry.comments, announce=False):
-                self._unshown = True
+        if await self.store.comments.import_approved_many(
+                self.source.name, [(post_id, entry.comments) for entry, post_id in posts if entry.comments],
+                announce=False):
+            self._unshown = True
+        for entry, _ in posts:
             self.report.counts["comments_pending"] += entry.comments_pending
             self.report.counts["comments_spam"] += entry.comments_spam
 

@@ -230,29 +230,36 @@ class Comments:
         ``parent_source_id``, ``author``, ``email``, ``url``, ``created``, ``html``); pingbacks
         and trackbacks are left out, and re-runs add nothing (the id is made from the source's).
         ``announce=False``: the caller moves the change counter (an import: once for many posts)."""
+        return await self.import_approved_many(source, [(post_id, comments)], announce)
+
+    async def import_approved_many(self, source: str, posts: Iterable[tuple[str, Iterable[dict]]],
+                                   announce: bool = True) -> int:
+        """`import_approved` of many posts' comments, in one write (an import's batch)."""
         added = 0
-        parents: dict[str, str] = {}
         documents: list[dict] = []
-        for raw in comments:
-            if (raw.get("type") or "comment") != "comment":
-                continue
-            key = "%s:%s:%s:%s" % (self._site_id, source, post_id, raw.get("source_id"))
-            comment_id = hashlib.sha256(key.encode()).hexdigest()[:24]
-            parents[str(raw.get("source_id"))] = comment_id
-            text = raw.get("text") or raw.get("html") or ""
-            try:
-                html = render(text[:5000])
-            except CommentTextError:
-                continue
-            parent = parents.get(str(raw.get("parent_source_id") or ""))
-            website = safe_website(raw.get("url"))
-            document = {"_id": comment_id, "post_id": post_id, "parent": parent, "name": (raw.get("author") or "")[:80]
-                        or "Anonymous", "email": raw.get("email") or "", "website": website[:MAX_WEBSITE],
-                        "user_id": None, "text": text, "html": html, "status": "approved", "address": "",
-                        "digest": digest_of(text), "created": raw.get("created") or utcnow(), "edited": None,
-                        "source": source, "source_id": str(raw.get("source_id"))}
-            documents.append(document)
-        if documents:  # one write for the post's comments; those kept before are refused by their id
+        for post_id, comments in posts:
+            parents: dict[str, str] = {}
+            for raw in comments:
+                if (raw.get("type") or "comment") != "comment":
+                    continue
+                key = "%s:%s:%s:%s" % (self._site_id, source, post_id, raw.get("source_id"))
+                comment_id = hashlib.sha256(key.encode()).hexdigest()[:24]
+                parents[str(raw.get("source_id"))] = comment_id
+                text = raw.get("text") or raw.get("html") or ""
+                try:
+                    html = render(text[:5000])
+                except CommentTextError:
+                    continue
+                parent = parents.get(str(raw.get("parent_source_id") or ""))
+                website = safe_website(raw.get("url"))
+                documents.append({
+                    "_id": comment_id, "post_id": post_id, "parent": parent,
+                    "name": (raw.get("author") or "")[:80] or "Anonymous", "email": raw.get("email") or "",
+                    "website": website[:MAX_WEBSITE], "user_id": None, "text": text, "html": html,
+                    "status": "approved", "address": "", "digest": digest_of(text),
+                    "created": raw.get("created") or utcnow(), "edited": None, "source": source,
+                    "source_id": str(raw.get("source_id"))})
+        if documents:  # one write; those kept before are refused by their id
             try:
                 await self._comments.insert_many(documents, ordered=False)
                 added = len(documents)
