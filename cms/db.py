@@ -108,7 +108,8 @@ INDEXES: dict[str, list[tuple[list[tuple[str, Any]], dict[str, Any]]]] = {
         ([("site_id", 1), ("post_id", 1), ("version", 1)], {"unique": True}),
     ],
     "autosaves": [
-        ([("site_id", 1), ("post_id", 1), ("user_id", 1)], {"unique": True}),
+        # One copy per person, post and editor tab (migration 8 drops the index without the tab).
+        ([("site_id", 1), ("post_id", 1), ("user_id", 1), ("tab", 1)], {"unique": True}),
     ],
     "presence": [  # cms/store/presence.py: who has a post open in the editor
         ([("site_id", 1), ("tab", 1)], {"unique": True}),

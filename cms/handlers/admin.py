@@ -32,7 +32,7 @@ from cms.mail import review as review_mail
 from cms.ratelimit import RateLimiter
 from cms.render_pool import RenderBusy, RenderRefused
 from cms.store import ROLES, Conflict, Invalid, StoreError, Users
-from cms.store.autosaves import Splice, StaleBase, checked_rev
+from cms.store.autosaves import Splice, StaleBase, checked_rev, checked_tab
 from cms.store.events import post_saved
 from cms.store.ids import new_id
 from cms.store.posts import MAX_TAGS, STATES, clean_tags, state_of, utcnow
@@ -392,6 +392,7 @@ class EditorHandler(AdminHandler):
             can_publish=self.can_publish(post), error=extra.pop("error", None),
             conflict=extra.pop("conflict", None), autosave=extra.pop("autosave", None),
             autosave_key=self.autosave_key(kind, post["_id"] if post else None), saved=extra.pop("saved", False),
+            tab=new_id(),  # this page's own autosave copy (cms/store/autosaves.py)
             # The copy the editor's first autosave may patch: the saved post, when it shows its text.
             autosave_base="v%d" % post["version"] if post and fields["markdown"] == post["markdown"] else "",
             **choices, **extra,
@@ -549,13 +550,14 @@ class AutosaveHandler(AdminHandler):
             fields["author_id"] = self.get_body_argument("author_id", "").strip()[:64]
         try:
             rev = checked_rev(self.get_body_argument("rev", "") or new_id())
+            tab = checked_tab(self.get_body_argument("tab", ""))  # each editor page keeps its own copy
             if "patch" in sent:
                 splice = Splice.parse(self.get_body_argument("patch", strip=False))
                 base = self.get_body_argument("base", "")
                 saved_text = post["markdown"] if post is not None and base == "v%d" % post["version"] else None
-                saved_at = await self.store.autosaves.patch(key, user_id, base, splice, fields, rev, saved_text)
+                saved_at = await self.store.autosaves.patch(key, user_id, base, splice, fields, rev, saved_text, tab)
             else:
-                saved_at = await self.store.autosaves.save(key, user_id, fields, rev)
+                saved_at = await self.store.autosaves.save(key, user_id, fields, rev, tab)
         except StaleBase as stale:
             log.info("%s: autosave patch of %s refused: %s", user_id, key, stale)
             raise Refusal(409, "The autosave copy changed meanwhile: send the text whole.", code="stale") from None

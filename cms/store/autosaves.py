@@ -1,4 +1,8 @@
-"""Autosaves: what an author typed but has not saved yet, one per person and post.
+"""Autosaves: what an author typed but has not saved yet, one per person, post and tab.
+
+Each editor page is its own ``tab`` (an id the page is given), so two tabs of
+one person never overwrite each other's copy (issue 16.12); the editor offers
+the newest when it opens, and a save ends every copy of that person's.
 
 An autosave never touches the post itself (so it can never publish anything);
 the editor offers it back when it is newer than the stored post.
@@ -79,6 +83,13 @@ class Splice:
         return result
 
 
+def checked_tab(tab: str) -> str:
+    """An editor page's id ("" for a client that names none: one copy, as before tabs)."""
+    if tab and not REV.fullmatch(tab):
+        raise Invalid("a tab is 1 to 32 letters, digits, - or _")
+    return tab
+
+
 def checked_rev(rev: str) -> str:
     if not REV.fullmatch(rev):
         raise Invalid("a rev is 1 to 32 letters, digits, - or _")
@@ -89,23 +100,23 @@ class Autosaves:
     def __init__(self, db, site_id: Any) -> None:
         self._autosaves = Scoped(db.autosaves, site_id, affects_pages=False)
 
-    async def save(self, post_id: str, user_id: Any, fields: dict[str, str], rev: str = "") -> dt.datetime:
-        """Keep ``fields`` (whole) as this person's copy of the post, as ``rev``."""
+    async def save(self, post_id: str, user_id: Any, fields: dict[str, str], rev: str = "", tab: str = "") -> dt.datetime:
+        """Keep ``fields`` (whole) as this person's copy of the post in ``tab``, as ``rev``."""
         now = dt.datetime.now(dt.timezone.utc)
         data = {key: str(value)[:MAX_FIELD] for key, value in fields.items()}
         if "markdown" in data:
             data["markdown"] = one_kind_of_newline(data["markdown"])
         # A whole-document replace: nx-27017 turns datetimes written by $set into strings.
         await self._autosaves.find_one_and_replace(
-            {"post_id": post_id, "user_id": user_id},
-            {"post_id": post_id, "user_id": user_id, "fields": data, "saved_at": now, "rev": rev},
+            {"post_id": post_id, "user_id": user_id, "tab": tab},
+            {"post_id": post_id, "user_id": user_id, "tab": tab, "fields": data, "saved_at": now, "rev": rev},
             upsert=True,
             return_document=pymongo.ReturnDocument.AFTER,
         )
         return now
 
     async def patch(self, post_id: str, user_id: Any, base: str, splice: Splice, fields: dict[str, str], rev: str,
-                    saved_text: str | None = None) -> dt.datetime:
+                    saved_text: str | None = None, tab: str = "") -> dt.datetime:
         """Apply ``splice`` to the copy ``base`` names, keep it with ``fields`` as ``rev``.
 
         ``saved_text``: the saved post's text, when ``base`` names its version
@@ -113,7 +124,7 @@ class Autosaves:
         not ``base``; the write itself is conditional on it, so of two tabs
         patching one copy, the second is refused rather than applied to the first's.
         """
-        kept = await self.get(post_id, user_id)
+        kept = await self.get(post_id, user_id, tab)
         if saved_text is not None:
             text, condition = one_kind_of_newline(saved_text), None
         elif kept is not None and kept.get("rev") == base:
@@ -125,16 +136,21 @@ class Autosaves:
         if len(data["markdown"]) > MAX_FIELD:
             raise Invalid("the text is longer than %d characters" % MAX_FIELD)
         now = dt.datetime.now(dt.timezone.utc)
-        document = {"post_id": post_id, "user_id": user_id, "fields": data, "saved_at": now, "rev": rev}
-        where = {"post_id": post_id, "user_id": user_id}
+        document = {"post_id": post_id, "user_id": user_id, "tab": tab, "fields": data, "saved_at": now, "rev": rev}
+        where = {"post_id": post_id, "user_id": user_id, "tab": tab}
         if condition is None:
             await self._autosaves.find_one_and_replace(where, document, upsert=True)
         elif await self._autosaves.find_one_and_replace({**where, "rev": condition}, document) is None:
             raise StaleBase("another copy was kept meanwhile")
         return now
 
-    async def get(self, post_id: str, user_id: Any) -> dict | None:
-        return await self._autosaves.find_one({"post_id": post_id, "user_id": user_id})
+    async def get(self, post_id: str, user_id: Any, tab: str | None = None) -> dict | None:
+        """This person's copy of the post kept by ``tab``; without one, the newest, whichever tab kept it."""
+        if tab is not None:
+            return await self._autosaves.find_one({"post_id": post_id, "user_id": user_id, "tab": tab})
+        found = self._autosaves.find({"post_id": post_id, "user_id": user_id}).sort("saved_at", -1).limit(1)
+        return next(iter([copy async for copy in found]), None)
 
     async def discard(self, post_id: str, user_id: Any) -> None:
-        await self._autosaves.delete_one({"post_id": post_id, "user_id": user_id})
+        """End every copy of the post this person's tabs kept (it was saved, or they said discard)."""
+        await self._autosaves.delete_many({"post_id": post_id, "user_id": user_id})

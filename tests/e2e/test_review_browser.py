@@ -176,3 +176,27 @@ def test_one_restore_offer_with_one_clock_and_what_would_come_back(live_app, bro
     body = wait(browser, EC.presence_of_element_located((By.NAME, "markdown")))
     assert body.get_attribute("value") == "Boats. More boats."
     assert browser.find_elements(By.ID, "local-copy") == []
+
+
+def test_two_tabs_of_one_person_keep_two_autosaves(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog")
+        owner = await live_app.world.member(store, "owner", name="Olga Owner")
+        return store, owner, await live_app.world.post(store, owner, "Harbour", markdown="Boats.")
+
+    store, owner, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    editor = live_app.url("alpha", "/admin/posts/%s" % post["_id"])
+    typed = {}
+    for words in (" From the first tab.", " From the second tab."):
+        if typed:
+            browser.switch_to.new_window("tab")
+        browser.get(editor)
+        browser.find_element(By.NAME, "markdown").send_keys(Keys.END, words)
+        wait(browser, lambda b: b.find_element(By.ID, "autosave-status").get_attribute("data-state") == "saved")
+        typed[browser.find_element(By.NAME, "tab").get_attribute("value")] = "Boats." + words
+
+    async def copies():
+        return {tab: (await store.autosaves.get(post["_id"], owner["_id"], tab))["fields"]["markdown"] for tab in typed}
+
+    assert live_app.call(copies) == typed  # neither tab's copy overwrote the other's

@@ -48,6 +48,7 @@
   function textFields(withText) {
     var data = new FormData();
     data.append("_xsrf", token());
+    data.append("tab", form.elements.tab ? form.elements.tab.value : "");  /* this page's own copy (issue 16.12) */
     KEPT_FIELDS.forEach(function (name) {
       var value = valueOf(name);
       if (value !== null && (withText || name !== "markdown")) data.append(name, value);
