@@ -114,3 +114,13 @@ async def test_another_sites_editor_can_neither_see_nor_review_it(db, world, cli
     assert 'data-count="pending">0<' in (await stranger.get("/admin/")).body.decode()
     assert await mail_to(db, "stranger@example.com") == []
     assert (await store.posts.get(post_id))["status"] == "pending"
+
+
+async def test_publishing_it_from_the_editor_tells_the_author_too(db, world, client):
+    store, people, writer, post_id = await submitted(world, client)
+    editor = await signed_in(client, "alpha", people["editor"])
+    saved = await editor.post("/admin/posts/%s" % post_id, form(
+        title="My first piece", slug="first-piece", markdown="Please read me (edited).", state="published", version="1"))
+    assert saved.code == 303 and (await store.posts.get(post_id))["status"] == "published"
+    [notice] = await mail_to(db, people["contributor"]["email"])
+    assert "is published" in notice["subject"]
