@@ -243,7 +243,19 @@ def test_the_logo_is_chosen_from_the_library_in_the_theme_settings(live_app, bro
 
     store, user, logo = live_app.call(setup)
     sign_in(live_app, browser, "logo-site", user["email"])
+    browser.get(live_app.url("logo-site", "/admin/media"))  # one upload, however many copies of it were made
+    assert browser.find_element(By.ID, "media-usage").text.startswith("1 image, ")
+
+    # A logo address naming no file of the library is refused with the reason.
     browser.get(live_app.url("logo-site", "/admin/theme"))
+    field = browser.find_element(By.ID, "setting.logo")
+    field.send_keys(logo["files"][0]["url"].replace(logo["_id"], "0" * 24))
+    save = browser.find_element(By.CSS_SELECTOR, "#theme-settings button[type=submit]")
+    save.click()
+    WebDriverWait(browser, 20).until(EC.staleness_of(save))
+    error = WebDriverWait(browser, 20).until(lambda b: b.find_element(By.CSS_SELECTOR, ".alert.error"))
+    assert "is not in this site's media library" in error.text
+    browser.find_element(By.ID, "setting.logo").clear()
     browser.find_element(By.CSS_SELECTOR, "[data-media-pick='setting.logo']").click()
     WebDriverWait(browser, 20).until(picker_open)
     wait_for_names(browser, ["logo.png"])
