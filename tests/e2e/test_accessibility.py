@@ -46,6 +46,7 @@ def judge(browser, url: str) -> list[str]:
     return found
 
 
+@pytest.mark.timeout(300)  # 8 pages × 2 schemes; a loaded machine is slow
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("site", list(THEMED_SITES))  # journal, magazine, dusk
 def test_reader_pages_have_no_axe_violations(browser, live_server, site, width):
@@ -57,6 +58,7 @@ def test_reader_pages_have_no_axe_violations(browser, live_server, site, width):
     assert not found, "\n".join(found)
 
 
+@pytest.mark.timeout(300)  # ~23 pages × 2 schemes
 def test_every_admin_page_has_no_axe_violations(live_app, browser):  # noqa: F811
     async def setup():
         http = AsyncHTTPClient(force_instance=True)

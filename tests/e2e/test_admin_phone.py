@@ -71,6 +71,7 @@ def layout(driver, url: str) -> dict:
     return driver.execute_script(LAYOUT)
 
 
+@pytest.mark.timeout(300)  # ~23 pages; a loaded machine is slow
 def test_every_admin_page_fits_a_phone_with_the_menu_behind_one_button(live_app, browser):  # noqa: F811
     pages = sign_in(browser, live_app)
     use_width(browser, "phone")

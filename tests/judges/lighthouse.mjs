@@ -3,7 +3,9 @@
 //
 // Usage: node tests/judges/lighthouse.mjs JOB.json
 // JOB: {"runs": [{"name", "url", "formFactor": "mobile"|"desktop"}],
-//       "categories": [ids] or null (all four), "audits": [extra audit ids]}
+//       "categories": [ids] or null (all four), "audits": [extra audit ids],
+//       "quick": true to stop waiting for quiet sooner (fine for audits of bytes and markup,
+//                not for timing scores)}
 // Prints one JSON array: per run its categories' scores and, for every audit of
 // those categories and the extra ones that did not pass, its score and first items.
 // One process and one browser for every run: each CLI start cost ~2 s of loading.
@@ -29,6 +31,10 @@ try {
       port: chrome.port, output: 'json', logLevel: 'error', disableFullPageScreenshot: true,
       onlyCategories: job.categories || undefined, onlyAudits: job.audits || undefined,
     };
+    if (job.quick) {
+      Object.assign(flags, {pauseAfterFcpMs: 0, pauseAfterLoadMs: 0, networkQuietThresholdMs: 250,
+                            cpuQuietThresholdMs: 250});
+    }
     const config = run.formFactor === 'desktop' ? desktopConfig : undefined;
     const started = Date.now();
     const {lhr} = await lighthouse(run.url, flags, config);

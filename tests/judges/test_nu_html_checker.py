@@ -12,6 +12,8 @@ import json
 import re
 import subprocess
 
+import pytest
+
 from tests.judges.tools import VNU_JAR, require
 from tests.judges.world import build
 
@@ -20,6 +22,7 @@ def file_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()) + ".html"
 
 
+@pytest.mark.timeout(300)  # ~45 pages and a JVM start: a loaded machine is slow
 async def test_every_reader_and_admin_page_is_valid_html(db, client, tmp_path):
     jar = require(VNU_JAR, "java")
     world, session = await build(db, client)
