@@ -19,7 +19,8 @@ What a change costs readers is bounded too. One render per page at a time
 page at once. A page that went stale is re-rendered in the background; the
 reader who found it waits for the new page at most `RENDER_BUDGET` seconds
 and the others not at all: until it is in they get the previous copy, for at
-most `MAX_STALE` seconds. So a write never makes readers queue behind a render.
+most `MAX_STALE` seconds once no rendering of it is under way (`max_age`
+while one is). So a write never makes readers queue behind a render.
 
 An entry keeps what answering needs, made once when it is stored: the body,
 its gzip (sent to clients that accept it) and both ETags, so a hit hashes and
@@ -121,7 +122,9 @@ class PageCache:
         now = time.monotonic()
         if entry.stale_since is None:
             entry.stale_since = now
-        elif now - entry.stale_since > self.max_stale:
+        elif now - entry.stale_since > (self.max_age if self._rendering(key) else self.max_stale):
+            # While its new rendering is under way (slowed down by a large import, say), the
+            # previous copy beats a reader waiting for it; past max_age it is too old even so.
             self._drop(key)
             self.misses += 1
             return None, False
@@ -177,6 +180,10 @@ class PageCache:
             return flight
         self._renders[key] = asyncio.get_running_loop().create_future()
         return None
+
+    def _rendering(self, key: Hashable) -> bool:
+        flight = self._renders.get(key)
+        return flight is not None and not flight.done()
 
     def flight(self, key: Hashable) -> asyncio.Future | None:
         """The render of ``key`` under way, if any."""

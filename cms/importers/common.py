@@ -51,7 +51,7 @@ PROGRESS_EVERY = 1.0  # seconds between progress reports of a long run
 # Seconds between two moves of the site's change counter while posts come in. Each move
 # makes every reader page and the site's listing be read again; once per post, readers
 # of a large import waited for listings that were out of date before they were read.
-SHOW_EVERY = 2.0
+SHOW_EVERY = 5.0
 _SIZE_SUFFIX = re.compile(r"-(?:\d+x\d+|scaled|rotated|e\d{10,})(?=\.[A-Za-z0-9]+$)")
 _MEDIA_ROOTS = ("wp-content/uploads/", "content/images/")
 # This platform's own files (our WXR export names them so): ``/media/<item>/<digest>.<ext>``,

@@ -53,6 +53,25 @@ def test_a_stale_entry_is_served_for_a_bounded_time_then_dropped():
     assert len(cache) == 0
 
 
+async def test_a_stale_entry_is_served_while_its_new_rendering_is_under_way_up_to_max_age():
+    """A re-render slowed down by a large import (issue 11) must not make readers wait for it:
+    until it is in, they get the previous copy, past `max_stale` too, but never past `max_age`."""
+    cache = PageCache(max_stale=10, max_age=300)
+    cache.put("a", entry(stamp=1))
+    stale, _ = cache.lookup("a", 2)
+    assert cache.claim("a") is None  # its new rendering starts
+    stale.stale_since -= 11
+    assert cache.lookup("a", 2) == (stale, False)  # still rendering: the previous copy
+    stale.stale_since -= 300
+    assert cache.lookup("a", 2) == (None, False)
+    cache.put("b", entry(stamp=1))
+    stale, _ = cache.lookup("b", 2)
+    assert cache.claim("b") is None
+    cache.release("b")  # rendered without being kept (an error page)
+    stale.stale_since -= 11
+    assert cache.lookup("b", 2) == (None, False)
+
+
 async def test_one_render_per_key_at_a_time():
     cache = PageCache()
     assert cache.claim("a") is None  # this caller renders
