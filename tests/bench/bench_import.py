@@ -269,14 +269,16 @@ async def command(wxr: Path, uri: str, data_dir: Path, started: float) -> tuple[
     """``python -m cms import wordpress`` on the bench's database; (its report's first line, peak RSS in MB)."""
     env = {**os.environ, "MONGODB_URI": uri.rstrip("/") + "/bench", "COOKIE_SECRET": "x",
            "CMS_DATA_DIR": str(data_dir / "cli")}
-    process = subprocess.Popen([sys.executable, "-m", "cms", "import", "wordpress", str(wxr), "--site", "bench"],
-                               cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    report = data_dir / "report.txt"  # a file, not a pipe: a long report would fill a pipe nobody reads yet
+    with open(report, "w") as stdout:
+        process = subprocess.Popen([sys.executable, "-m", "cms", "import", "wordpress", str(wxr), "--site", "bench"],
+                                   cwd=Path(__file__).resolve().parents[2], env=env, stdout=stdout,
+                                   stderr=subprocess.DEVNULL)
     peak, cpu = 0.0, {}
     while process.poll() is None:
         peak = max(peak, tree_rss_mb(process.pid, cpu))
         await asyncio.sleep(0.5)
-    out = process.stdout.read()
+    out = report.read_text()
     if process.returncode != 0:
         raise SystemExit("the import command failed (%d): %s" % (process.returncode, out[-2000:]))
     # CPU time is what the load of a shared machine does not change: with two free cores the
