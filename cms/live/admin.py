@@ -33,6 +33,7 @@ import re
 import urllib.parse
 from typing import Any, Awaitable
 
+import pymongo.errors
 import tornado.web
 import tornado.websocket
 from tornado.routing import URLSpec
@@ -42,6 +43,7 @@ from cms.handlers.admin import AdminBase, requires
 from cms.httperrors import Refusal
 from cms.store import events
 from cms.store.presence import BEAT
+from cms.supervisor import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
     tab = ""
     me = ""  # the signed-in person's id, as the socket opened
     _open = False
+    _subscribed = False
     _told: list | None = None  # the list of editors this page was last sent
 
     @property
@@ -97,10 +100,20 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
         self._open = True
         self.channel = events.admin_channel(self.post_id)
         await self.hub.subscribe(self.site["_id"], [self.channel], self)
+        self._subscribed = True
+        if not self._open:  # closed while subscribing: on_close found nothing to undo yet
+            self._forget()
+            return
         self.write_json({"kind": "hello", "beat": BEAT})
-        await self.store.presence.beat(self.post_id, self.tab, self.current_user)
+        await self.here()
         await events.editors_changed(self.db, self.site["_id"], self.post_id)
         await self.tell_editors()
+
+    async def here(self) -> None:
+        """Count this tab as open now -- unless it closed meanwhile (then it must not linger)."""
+        await self.store.presence.beat(self.post_id, self.tab, self.current_user)
+        if not self._open:
+            await self.store.presence.leave(self.tab)
 
     # --- from the page ---------------------------------------------------------------
 
@@ -121,7 +134,7 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
             log.info("editor socket of %s closed: signed out or no longer allowed", self.post_id)
             self.close(4003, "signed out")
             return
-        await self.store.presence.beat(self.post_id, self.tab, self.current_user)
+        await self.here()
         await self.tell_editors()
 
     # --- from the hub (events of this post's admin channel) ------------------------------
@@ -162,15 +175,24 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
 
     @staticmethod
     def _report(task: asyncio.Future) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("editor socket: %s", task.exception(), exc_info=task.exception())
+        error = None if task.cancelled() else task.exception()
+        if error is None:
+            return
+        if is_unavailable(error) or isinstance(error, pymongo.errors.InvalidOperation):
+            # The database away, or this process stopping (its client closed): presence expires by itself.
+            log.info("editor socket: presence not written: %s", error)
+        else:
+            log.warning("editor socket: %s", error, exc_info=error)
 
     def on_close(self) -> None:
-        if not self._open:
-            return
         self._open = False
-        self.hub.unsubscribe(self.site["_id"], [self.channel], self)
-        self.spawn(self.left())
+        self._forget()
+
+    def _forget(self) -> None:
+        if self._subscribed:
+            self._subscribed = False
+            self.hub.unsubscribe(self.site["_id"], [self.channel], self)
+            self.spawn(self.left())
 
     async def left(self) -> None:
         await self.store.presence.leave(self.tab)
