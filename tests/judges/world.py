@@ -91,6 +91,8 @@ async def build(db: Any, client: Any) -> tuple[JudgedWorld, Session]:
         "editor": "/admin/posts/%s" % tour["_id"],
         "page editor": "/admin/pages/%s" % about["_id"],
         "history": "/admin/posts/%s/history" % revised["_id"],
+        "compared versions": "/admin/posts/%s/history?a=1&b=2" % revised["_id"],
+        "old version": "/admin/posts/%s/history/1" % revised["_id"],
         "comments": "/admin/comments",
         "media": "/admin/media",
         "media item": "/admin/media/%s" % media.items[0]["_id"],
