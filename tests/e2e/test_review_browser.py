@@ -200,3 +200,24 @@ def test_two_tabs_of_one_person_keep_two_autosaves(live_app, browser):  # noqa: 
         return {tab: (await store.autosaves.get(post["_id"], owner["_id"], tab))["fields"]["markdown"] for tab in typed}
 
     assert live_app.call(copies) == typed  # neither tab's copy overwrote the other's
+
+
+def test_this_browsers_own_copy_says_when_in_the_sites_clock_and_what_would_come_back(live_app, browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha", title="Alpha Blog", timezone="Asia/Tokyo")
+        owner = await live_app.world.member(store, "owner", name="Olga Owner")
+        return store, owner, await live_app.world.post(store, owner, "Harbour", markdown="Boats in the bay.")
+
+    store, owner, post = live_app.call(setup)
+    sign_in(live_app, browser, "alpha", owner["email"])
+    editor = live_app.url("alpha", "/admin/posts/%s" % post["_id"])
+    browser.get(editor)
+    # What this browser kept while the server could not be reached, three minutes ago (as editor.js keeps it).
+    browser.execute_script(
+        "localStorage.setItem('cms-unsaved:' + location.host + document.getElementById('editor').dataset.autosave,"
+        " JSON.stringify({at: 'whenever', ts: Date.now() - 180000, title: 'Harbour', markdown: 'Boats in the old bay.'}))")
+    browser.get(editor)
+    offer = wait(browser, EC.presence_of_element_located((By.ID, "local-copy")))
+    assert "3 minutes ago" in offer.text and "Asia/Tokyo" in offer.text and "whenever" not in offer.text
+    assert [i.text for i in offer.find_elements(By.TAG_NAME, "ins")] == ["old "]
+    assert browser.find_elements(By.ID, "autosave-offer") == []  # one offer

@@ -37,6 +37,37 @@
                                                minute: "2-digit", timeZone: zone}).format(new Date(ms)) + " (" + zone + ")";
     } catch (e) { return new Date(ms).toISOString().slice(0, 16).replace("T", " ") + " (UTC)"; }
   }
+  /* What restoring this browser's copy would change in the text: the stretch between what both
+   * share at the start and at the end, with a little of each around it (a word diff is the server's,
+   * autosave_offer.html; this copy never reached the server). */
+  var AROUND = 40;
+  function comeBack(now, kept) {
+    now = oneKindOfNewline(now); kept = oneKindOfNewline(kept);
+    var start = 0, most = Math.min(now.length, kept.length);
+    while (start < most && now.charAt(start) === kept.charAt(start)) start++;
+    var endNow = now.length, endKept = kept.length;
+    while (endNow > start && endKept > start && now.charAt(endNow - 1) === kept.charAt(endKept - 1)) { endNow--; endKept--; }
+    var details = document.createElement("details"), summary = document.createElement("summary");
+    var shown = document.createElement("div");
+    details.open = true;
+    summary.textContent = "What would come back";
+    shown.className = "diff";
+    var row = document.createElement("div");
+    row.className = "diff-change";
+    function text(value) { row.appendChild(document.createTextNode(value)); }
+    function marked(tag, value) { if (value) { var el = document.createElement(tag); el.textContent = value; row.appendChild(el); } }
+    if (now === kept) text("The same text as in the editor.");
+    else {
+      text((start > AROUND ? "…" : "") + now.slice(Math.max(0, start - AROUND), start));
+      marked("del", now.slice(start, endNow));
+      marked("ins", kept.slice(start, endKept));
+      text(now.slice(endNow, endNow + AROUND) + (now.length - endNow > AROUND ? "…" : ""));
+    }
+    shown.appendChild(row);
+    details.appendChild(summary);
+    details.appendChild(shown);
+    return details;
+  }
   var local = document.getElementById("local-copy");
   var serverOffer = document.getElementById("autosave-offer");
   var copy = null;
@@ -50,6 +81,7 @@
     local.firstChild.textContent = "This browser kept text you typed at " + siteClock(copy.ts) + ", " + ago(copy.ts) +
       ", that was never saved. ";
   }
+  if (local && copy && typeof copy.markdown === "string") local.appendChild(comeBack(form.elements.markdown.value, copy.markdown));
   var discard = document.getElementById("autosave-discard");
   if (discard) {  /* discarding the offer discards this browser's copy of it too */
     discard.addEventListener("submit", function () { try { localStorage.removeItem(LOCAL_KEY); } catch (e) { /* ignore */ } });
