@@ -11,8 +11,12 @@ live app's.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+import json
+import time
+from pathlib import Path
 from typing import Any
 
 from cms.store import Sites, SiteStore, Users
@@ -24,6 +28,7 @@ from tests.e2e.conftest import seed_themed_sites
 THEMED = ("demo", "mag", "dusk")  # journal, magazine, dusk
 ADMIN_SITE = "demo"
 OWNER_EMAIL = "owner@example.com"  # cms.seed.AUTHORS["owner"]
+WXR = Path(__file__).parent.parent / "fixtures" / "import" / "wordpress-6.5.xml"
 
 READER_PAGES = {
     "home": "/",
@@ -81,6 +86,7 @@ async def build(db: Any, client: Any) -> tuple[JudgedWorld, Session]:
         "Content-Type": content_type, "X-XSRFToken": session.xsrf, "Accept": "application/json"})
     assert uploaded.code == 201, uploaded.body
     media = await store.media.list()
+    import_job = await imported(session)
     pages = {
         "dashboard": "/admin/",
         "posts": "/admin/posts",
@@ -103,8 +109,26 @@ async def build(db: Any, client: Any) -> tuple[JudgedWorld, Session]:
         "redirects": "/admin/redirects",
         "trash": "/admin/trash",
         "import": "/admin/import",
+        "import report": "/admin/import/%s" % import_job,
         "export": "/admin/export",
         "domains": "/admin/domains",
         "account": "/admin/account",
     }
     return JudgedWorld(owner, pages), session
+
+
+async def imported(session: Session, deadline: float = 60) -> str:
+    """A WordPress export imported into the site (tests/fixtures/import); the job's id once it is done."""
+    body, content_type = images.multipart([("export.xml", WXR.read_bytes(), "application/xml")], source="wordpress")
+    started = await session.fetch("/admin/import?_xsrf=%s" % session.xsrf, "POST", body=body,
+                                  headers={"Content-Type": content_type})
+    assert started.code == 303, started.body[-1500:]
+    job_id = started.headers["Location"].rsplit("/", 1)[1]
+    until = time.monotonic() + deadline
+    while True:
+        job = json.loads((await session.get("/admin/import/%s.json" % job_id)).body)
+        if job["status"] != "running":
+            assert job["status"] == "done", job
+            return job_id
+        assert time.monotonic() < until, "the import did not end within %ss: %s" % (deadline, job)
+        await asyncio.sleep(0.1)
