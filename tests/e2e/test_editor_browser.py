@@ -123,6 +123,15 @@ def test_toolbar_and_shortcuts_format_the_markdown_and_undo_takes_them_back(live
     becomes(browser, "## Hello [world](https://example.org)\n- one\n- two")
     press(browser, Keys.CONTROL, "z")
     becomes(browser, "## Hello [world](https://example.org)\none\ntwo")
+    select(browser, len(text_of(browser)) - 7, len(text_of(browser)))
+    toolbar.find_element(By.CSS_SELECTOR, "[aria-label^=Code]").click()  # lines: a fenced block
+    becomes(browser, "## Hello [world](https://example.org)\n```\none\ntwo\n```")
+    press(browser, Keys.CONTROL, "z")
+    select(browser, len(text_of(browser)) - 3, len(text_of(browser)) - 3)
+    toolbar.find_element(By.CSS_SELECTOR, "[aria-label^=Quote]").click()  # the caret's line
+    becomes(browser, "## Hello [world](https://example.org)\none\n> two")
+    press(browser, Keys.CONTROL, "z")
+    becomes(browser, "## Hello [world](https://example.org)\none\ntwo")
     # the word count follows the text
     WebDriverWait(browser, WAIT).until(
         lambda b: b.find_element(By.ID, "word-count").text.startswith("4 words") and "1 min read" in
