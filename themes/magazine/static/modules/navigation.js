@@ -11,7 +11,7 @@
     button.className = "site-nav__toggle";
     button.setAttribute("aria-expanded", "false");
     button.setAttribute("aria-controls", list.id);
-    button.textContent = nav.dataset.menu || "Menu";  // the site's language (the module's markup says it)
+    button.textContent = list.dataset.menu || "Menu";  // the site's language (the module's markup says it)
     button.addEventListener("click", function () {
       var open = nav.classList.toggle("site-nav--open");
       button.setAttribute("aria-expanded", open ? "true" : "false");
