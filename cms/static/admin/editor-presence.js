@@ -13,7 +13,9 @@
   var found = form.getAttribute("action").match(/\/admin\/(posts|pages)\/([0-9a-f]{24})$/);
   if (!found) return;  /* a new post: nobody else can have it open */
   var kind = found[1], postId = found[2];
-  var tab = Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
+  /* The page's own id, the one its autosaves carry (the form's "tab" field), else one of its own. */
+  var tab = (form.elements.tab && form.elements.tab.value) ||
+    Date.now().toString(36) + Math.random().toString(36).slice(2, 12);
   form.dataset.tab = tab;
 
   var editors = document.createElement("p");
