@@ -18,7 +18,6 @@ import tornado.web
 from cms.handlers.admin import ID, AdminHandler, reader_path, remembered_date, requires
 from cms.httperrors import Refusal
 from cms.mail import review as review_mail
-from cms.render_pool import RenderRefused
 from cms.store import Conflict, StoreError
 from cms.store.posts import KEEP, state_of, utcnow
 
@@ -65,7 +64,7 @@ class ReviewHandler(AdminHandler):
         except Conflict:
             raise Refusal(409, "Someone saved this %s since you opened it: read it again first." % post["type"]) \
                 from None
-        except (RenderRefused, StoreError) as error:
+        except StoreError as error:  # a render refused, a slug taken meanwhile: the author's message
             raise Refusal(422, str(error)[:300]) from None
         mail = self.application.mail
         if action == "publish":
