@@ -36,7 +36,7 @@ POST_CHANNEL = re.compile(r"post:([0-9a-f]{24})")
 MAX_CHANNELS = 4
 MAX_MESSAGE = 256  # bytes a reader may send (nothing is expected but a keepalive)
 PING_INTERVAL = 25.0  # seconds: under the idle timeouts of routers and proxies
-PING_TIMEOUT = 60.0
+PING_TIMEOUT = 20.0  # no longer than the interval: Tornado logs a warning and uses the interval otherwise
 POLL_EVERY = 30  # seconds between two polls of the fallback, as the page is told
 JSON_MAX_AGE = 5  # seconds the fallback's answer may be kept by caches
 
