@@ -65,7 +65,7 @@ class Serve:
     def stop(self) -> float:
         started = time.monotonic()
         self.process.send_signal(signal.SIGTERM)
-        rest, _ = self.process.communicate(timeout=30)
+        rest, _ = self.process.communicate(timeout=90)  # a deadline: half a second on a quiet machine
         self.lines.append(rest)
         assert self.process.returncode == 0, "".join(self.lines)
         return time.monotonic() - started

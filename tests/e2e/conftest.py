@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.webdriver.support import wait as selenium_wait
 from tornado.httpserver import HTTPServer
 
 from cms import db as database
@@ -25,6 +27,12 @@ from cms.app import make_app
 from cms.config import Settings
 from cms.seed import AUTHORS, CONTENT, parse, seed_demo
 from cms.store import Sites, SiteStore, Users
+
+# A wait whose condition reads an element of a page being replaced (a reload when an
+# import ends, the page after a form) asks again instead of failing: on a loaded
+# machine the old page is often still there when the condition runs (CI failed so,
+# several times). WebDriverWait reads this tuple each time one is made.
+selenium_wait.IGNORED_EXCEPTIONS = (NoSuchElementException, StaleElementReferenceException)
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 THEMED_SITES = {"demo": "journal", "mag": "magazine", "dusk": "dusk"}
