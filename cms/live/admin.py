@@ -16,6 +16,10 @@ Presence lives in the database (`cms.store.presence`), events in the site's
 event log (`cms.store.events`), read by each process's `Hub` poll: the two
 editors are seldom on the same process.
 
+Where WebSockets are blocked, the page beats by ``POST /admin/live/beat``
+instead (`EditorsPoll`) and is answered what the socket would have pushed
+since its last beat: the same rights, an admin POST's XSRF check, no cache.
+
 Messages to the page, JSON:
 ``{"kind": "hello", "beat": seconds}`` once; ``{"kind": "editors", "editors":
 [{"name", "you"}]}`` (the others with the post open; ``you``: yourself in
@@ -150,11 +154,7 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
 
     async def tell_editors(self) -> None:
         """Send the page who else has the post open, when that changed: one line a person."""
-        others: dict[Any, dict] = {}
-        for tab in await self.store.presence.here(self.post_id):
-            if tab["tab"] != self.tab:
-                others.setdefault(tab["user_id"], {"name": tab["name"], "you": tab["user_id"] == self.me})
-        editors = list(others.values())
+        editors = others(await self.store.presence.here(self.post_id), self.tab, self.me)
         if editors != self._told:
             self._told = editors
             self.write_json({"kind": "editors", "editors": editors})
@@ -199,5 +199,51 @@ class EditorsSocket(AdminBase, tornado.websocket.WebSocketHandler):
         await events.editors_changed(self.db, self.site["_id"], self.post_id)
 
 
+def others(tabs: list[dict], tab: str, me: Any) -> list[dict]:
+    """Who else has the post open, seen from ``tab`` of ``me``: one line a person
+    (``you``: ``me`` in another tab)."""
+    seen: dict[Any, dict] = {}
+    for open_tab in tabs:
+        if open_tab["tab"] != tab:
+            seen.setdefault(open_tab["user_id"], {"name": open_tab["name"], "you": open_tab["user_id"] == me})
+    return list(seen.values())
+
+
+class EditorsPoll(AdminBase):
+    """``POST /admin/live/beat``: the editor's channel where WebSockets are blocked.
+
+    The page posts its beat (``post``, ``tab``, and ``since``: the last event seq it
+    was answered) every `BEAT` seconds and is answered ``{"beat", "seq", "editors",
+    "saved": [{"version", "by", "you"}]}``: who else has the post open, and the saves
+    of other tabs since. Same rights as the socket; per person, so never kept."""
+
+    @requires("contributor")
+    async def post(self) -> None:
+        post_id, tab = self.get_body_argument("post", ""), self.get_body_argument("tab", "")
+        since = self.get_body_argument("since", "")
+        if not POST_ID.fullmatch(post_id) or not TAB.fullmatch(tab) or not (
+                since == "" or (since.isdigit() and len(since) <= 12)):
+            raise Refusal(400, "Send post=<id>, tab=<8 to 32 letters or digits> and since=<a seq> (a whole number).")
+        post = await self.store.posts.get(post_id)
+        if post is None:
+            raise tornado.web.HTTPError(404)  # another site's post is just as missing
+        if not self.can_edit(post):
+            raise tornado.web.HTTPError(403)
+        presence, me = self.store.presence, self.current_user["_id"]
+        new = tab not in {t["tab"] for t in await presence.here(post_id)}
+        await presence.beat(post_id, tab, self.current_user)
+        if new:  # the others look again (on their sockets, or at their next beat)
+            await events.editors_changed(self.db, self.site["_id"], post_id)
+        log_of_site = self.store.events
+        seq = await log_of_site.settled()
+        found = await log_of_site.since(int(since), [events.admin_channel(post_id)]) if since else []
+        saved = [{"version": e["data"]["version"], "by": e["data"]["by"], "you": e["data"]["by_id"] == str(me)}
+                 for e in found if e["kind"] == "saved" and e["data"].get("tab") != tab]
+        self.set_header("Cache-Control", "no-store")
+        self.write({"beat": BEAT, "seq": max([seq, int(since or 0)] + [e["seq"] for e in found]),
+                    "editors": others(await presence.here(post_id), tab, me), "saved": saved})
+
+
 def admin_live_routes() -> list[URLSpec]:
-    return [URLSpec(r"/admin/live", EditorsSocket, name="admin-live")]
+    return [URLSpec(r"/admin/live", EditorsSocket, name="admin-live"),
+            URLSpec(r"/admin/live/beat", EditorsPoll, name="admin-live-beat")]

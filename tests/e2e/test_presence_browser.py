@@ -65,3 +65,35 @@ def test_two_editors_see_each_other_and_a_save_is_announced_at_once(live_app, br
     waits[browser].until(lambda d: shown_text(d, "other-editors") == "Bob is also editing.")
     second_browser.get(live_app.url("alpha", "/admin/"))
     waits[browser].until(lambda d: shown_text(d, "other-editors") == "")
+
+
+def test_where_websockets_are_blocked_the_editor_beats_by_post_and_hears_the_same(
+        live_app, browser, second_browser):  # noqa: F811
+    async def setup():
+        store = await live_app.world.site("alpha")
+        ana = await live_app.world.member(store, "editor", name="Ana")
+        bob = await live_app.world.member(store, "editor", name="Bob")
+        post = await live_app.world.post(store, ana, "Shared", markdown="The first line.")
+        return ana, bob, post
+
+    ana, bob, post = live_app.call(setup)
+    path = "/admin/posts/%s" % post["_id"]
+    # Bob's browser has no WebSocket (a proxy or a policy that blocks them, as far as the page can tell).
+    second_browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                                   {"source": "window.WebSocket = undefined;"})
+    for driver, person in ((browser, ana), (second_browser, bob)):
+        sign_in(live_app, driver, "alpha", person["email"])
+        driver.get(live_app.url("alpha", path))
+    waits = {d: WebDriverWait(d, WAIT, ignored_exceptions=(StaleElementReferenceException,))
+             for d in (browser, second_browser)}
+    waits[second_browser].until(lambda d: d.find_element(By.ID, "editor").get_attribute("data-presence") == "polling")
+    waits[second_browser].until(lambda d: shown_text(d, "other-editors") == "Ana is also editing.")
+    waits[browser].until(lambda d: shown_text(d, "other-editors") == "Bob is also editing.")
+
+    # Ana saves on her socket's page: Bob hears of it at his next beat.
+    old_text = browser.find_element(By.NAME, "markdown")
+    old_text.send_keys("\nAna was here.")
+    browser.find_element(By.CSS_SELECTOR, ".save-bar button[type=submit]").click()
+    WebDriverWait(browser, WAIT).until(EC.staleness_of(old_text))
+    banner = waits[second_browser].until(EC.visibility_of_element_located((By.ID, "newer-version")))
+    assert "Ana saved a newer version (version 2)" in banner.text

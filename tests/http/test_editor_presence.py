@@ -138,3 +138,60 @@ async def test_signed_out_the_socket_is_closed_at_the_next_beat(world, client):
         assert json.loads(message)["kind"] != "saved"
         assert asyncio.get_running_loop().time() < deadline
     assert ana_tab.close_code == 4003
+
+
+# --- where WebSockets are blocked: the page beats by POST /admin/live/beat ------------------
+
+async def beat(session, post_id: str, tab: str, since: str = "") -> dict:
+    answer = await session.post("/admin/live/beat", {"post": post_id, "tab": tab, "since": since})
+    assert answer.code == 200, answer.body
+    assert answer.headers["Cache-Control"] == "no-store"
+    return json.loads(answer.body)
+
+
+async def test_without_websockets_the_beat_tells_who_else_is_editing_and_their_saves(world, client):
+    store, ana, bob, post, ana_session, bob_session = await scene(world, client)
+    first = await beat(ana_session, post["_id"], "tab-of-ana")
+    assert first["editors"] == [] and first["saved"] == []
+    ana_tab = await editor_socket(client, ana_session, post["_id"], "socket-of-ana")  # both ways at once
+    assert await editors_seen(ana_tab) == [{"name": "Ana", "you": True}]
+    bob_first = await beat(bob_session, post["_id"], "tab-of-bob")
+    assert bob_first["editors"] == [{"name": "Ana", "you": False}]
+    assert await editors_seen(ana_tab) == [{"name": "Ana", "you": True}, {"name": "Bob", "you": False}]
+
+    saved = await bob_session.post("/admin/posts/%s" % post["_id"], form(
+        title="Shared", markdown="Second.", state="published", version="1", tab="tab-of-bob"))
+    assert saved.code == 303
+    again = await beat(ana_session, post["_id"], "tab-of-ana", str(first["seq"]))
+    assert again["editors"] == [{"name": "Ana", "you": True}, {"name": "Bob", "you": False}]  # her socket too
+    assert again["saved"] == [{"version": 2, "by": "Bob", "you": False}]
+    assert (await beat(bob_session, post["_id"], "tab-of-bob", str(bob_first["seq"])))["saved"] == []  # his own
+    assert (await beat(ana_session, post["_id"], "tab-of-ana", str(again["seq"])))["saved"] == []  # told once
+    ana_tab.close()
+
+
+@pytest.mark.parametrize("who", ["nobody", "contributor", "other site's member"])
+async def test_only_someone_who_may_edit_the_post_beats_for_it(world, client, who):
+    store, ana, bob, post, ana_session, bob_session = await scene(world, client)
+    code = 403
+    if who == "nobody":
+        session = type(ana_session)(client, "alpha")
+    elif who == "contributor":
+        session = await signed_in(client, "alpha", await world.member(store, "contributor"))
+    else:
+        beta = await world.site("beta")
+        session = await signed_in(client, "beta", await world.member(beta, "owner"))
+        code = 404
+    answer = await session.post("/admin/live/beat", {"post": post["_id"], "tab": "a-tab-name"})
+    assert answer.code in ((code, 302) if who == "nobody" else (code,))
+    assert await store.presence.here(post["_id"]) == []
+
+
+@pytest.mark.parametrize("fields", [{"post": "not-a-post-id"}, {"post": ""}, {"tab": "no"}, {"tab": ""},
+                                    {"since": "x"}, {"since": "9" * 13}])
+async def test_a_beat_that_names_nothing_right_is_refused_and_counts_nobody(world, client, fields):
+    store, ana, bob, post, ana_session, bob_session = await scene(world, client)
+    sent = {"post": post["_id"], "tab": "a-tab-name", "since": "", **fields}
+    answer = await ana_session.post("/admin/live/beat", sent)
+    assert answer.code == 400
+    assert await store.presence.here(post["_id"]) == []

@@ -5,11 +5,14 @@
  * server says: "Ana is also editing", and when someone saves, "Ana saved a
  * newer version" with a way to load it -- before a save of this tab would
  * meet the conflict view. The tab's name goes with its own saves
- * (form.dataset.tab, read by editor.js), so it is not told of those. */
+ * (form.dataset.tab, read by editor.js), so it is not told of those.
+ * Where WebSockets are blocked (no WebSocket, or two tries that never said
+ * hello), the tab beats by POST /admin/live/beat instead and is answered the
+ * same news (EditorsPoll in cms/live/admin.py). */
 (function () {
   "use strict";
   var form = document.getElementById("editor");
-  if (!form || !window.WebSocket) return;
+  if (!form) return;
   var found = form.getAttribute("action").match(/\/admin\/(posts|pages)\/([0-9a-f]{24})$/);
   if (!found) return;  /* a new post: nobody else can have it open */
   var kind = found[1], postId = found[2];
@@ -65,14 +68,38 @@
     newer.hidden = false;
   }
 
-  var socket = null, beat = null, backoff = 1000;
+  var socket = null, beat = null, backoff = 1000, greeted = false, refused = 0;
+  var xsrf = form.querySelector("input[name=_xsrf]").value, since = "";
+  function poll() {
+    var data = new FormData();
+    data.append("_xsrf", xsrf);
+    data.append("post", postId);
+    data.append("tab", tab);
+    data.append("since", since);
+    fetch("/admin/live/beat", {method: "POST", body: data, credentials: "same-origin",
+                               headers: {"X-XSRFToken": xsrf, "Accept": "application/json"}})
+      .then(function (response) {
+        if (response.status === 403 || response.status === 404) return null;  /* signed out: Save says so */
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      }).then(function (answer) {
+        if (!answer) { form.dataset.presence = "closed"; return; }
+        form.dataset.presence = "polling";
+        since = String(answer.seq);
+        showEditors(answer.editors);
+        answer.saved.forEach(showSaved);
+        setTimeout(poll, answer.beat * 1000);
+      }).catch(function () { setTimeout(poll, 15000); });
+  }
   function connect() {
+    if (!window.WebSocket) { poll(); return; }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     socket = new WebSocket(scheme + location.host + "/admin/live?post=" + postId + "&tab=" + tab);
     socket.onmessage = function (event) {
       var answer = JSON.parse(event.data);
       if (answer.kind === "hello") {
         backoff = 1000;
+        greeted = true;
         clearInterval(beat);
         beat = setInterval(function () {
           if (socket.readyState === WebSocket.OPEN) socket.send("beat");
@@ -88,6 +115,7 @@
       clearInterval(beat);
       form.dataset.presence = "closed";
       if (event.code === 4003 || event.code === 1008) return;  /* signed out: Save says so */
+      if (!greeted && ++refused >= 2) { poll(); return; }  /* blocked on the way: beat by POST */
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 30000);
     };
