@@ -30,7 +30,7 @@ from cms.handlers.accounts import accounts_routes, platform_accounts_routes
 from cms.handlers.admin import admin_routes
 from cms.handlers.auth import auth_routes
 from cms.handlers.base import NotFoundHandler
-from cms.handlers.comments import CommentLimits, comment_routes
+from cms.handlers.comments import comment_routes
 from cms.handlers.console import console_routes
 from cms.handlers.domains import domain_routes
 from cms.handlers.edit_link import edit_link_routes
@@ -45,7 +45,7 @@ from cms.handlers.review import review_routes
 from cms.handlers.signup import signup_routes
 from cms.handlers.site_admin import site_admin_routes
 from cms.handlers.static import FaviconHandler, ModuleStaticHandler, SiteStyleHandler, ThemeStaticHandler
-from cms.handlers.subscriptions import SubscribeLimits, subscription_routes
+from cms.handlers.subscriptions import subscription_routes
 from cms.handlers.trash import trash_routes
 from cms.handlers.wellknown import wellknown_routes
 from cms.images import pool as images_pool
@@ -57,7 +57,7 @@ from cms.live.hub import Hub
 from cms.mail import Mailer
 from cms.metrics import RequestMetrics, Sampler
 from cms.pagecache import PageCache
-from cms.ratelimit import RateLimiter
+from cms.ratelimit import AddressAndSiteLimits, RateLimiter
 from cms.requestid import EchoRequestId, RequestIds
 from cms.subscriptions.dispatch import Dispatcher
 from cms.supervisor import DatabaseMonitor
@@ -142,8 +142,8 @@ class CMSApplication(tornado.web.Application):
         self.mail = Mailer(db, settings.smtp_url, settings.base_domain)  # e-mail through the outbox (cms.mail)
         self.sampler = Sampler(self) if settings.metrics_port else None  # started with the monitor
         self.trash_sweep = TrashSweep(self)  # deleted posts past CMS_TRASH_DAYS go for good (cms.trashsweep)
-        self.comment_limits = CommentLimits()  # readers' comments per address and site (cms.handlers.comments)
-        self.subscribe_limits = SubscribeLimits()  # readers' subscriptions per address and site
+        self.comment_limits = AddressAndSiteLimits()  # readers' comments per address and site (cms.handlers.comments)
+        self.subscribe_limits = AddressAndSiteLimits()  # readers' subscriptions per address and site
         self.newsletters = Dispatcher(self)  # new posts mailed to subscribers (cms.subscriptions)
         self.live = Hub(db)  # readers' live sockets and the poll of events that feeds them (cms.live)
         site_routes = (

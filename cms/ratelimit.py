@@ -37,3 +37,16 @@ class RateLimiter:
         while len(self._buckets) > self.max_keys:
             self._buckets.popitem(last=False)
         return allowed
+
+
+class AddressAndSiteLimits:
+    """Rate limits of one kind of reader POST (a comment, a subscription) in this process:
+    per client address of a site, and per site (5 at once, then 1 a minute, from one
+    address; 30 at once, then 1 every 6 s, for the whole site)."""
+
+    def __init__(self, per_address: tuple[float, int] = (1 / 60, 5), per_site: tuple[float, int] = (1 / 6, 30)) -> None:
+        self.address = RateLimiter(*per_address)
+        self.site = RateLimiter(*per_site)
+
+    def allow(self, site_id: Hashable, address: str) -> bool:
+        return self.address.allow((site_id, address)) and self.site.allow(site_id)

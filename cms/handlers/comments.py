@@ -28,7 +28,6 @@ import tornado.web
 
 from cms.handlers.base import BaseHandler
 from cms.httperrors import Refusal
-from cms.ratelimit import RateLimiter
 from cms.store import NotFound, StoreError, Users
 from cms.store.comments import ID_RE, open_for_comments, settings_of
 from cms.store.users import is_confirmed
@@ -50,17 +49,6 @@ def form_token(application: tornado.web.Application, post_id: str, at: float | N
     settings = application.settings
     return tornado.web.create_signed_value(settings["cookie_secret"], TOKEN_NAME, value,
                                            key_version=settings.get("key_version")).decode("ascii")
-
-
-class CommentLimits:
-    """Rate limits of comment POSTs in this process: per client address of a site, and per site."""
-
-    def __init__(self, per_address: tuple[float, int] = (1 / 60, 5), per_site: tuple[float, int] = (1 / 6, 30)) -> None:
-        self.address = RateLimiter(*per_address)
-        self.site = RateLimiter(*per_site)
-
-    def allow(self, site_id: Any, address: str) -> bool:
-        return self.address.allow((site_id, address)) and self.site.allow(site_id)
 
 
 class CommentBase(BaseHandler):

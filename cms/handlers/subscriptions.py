@@ -27,13 +27,11 @@ checkers that fetch every URL in a message must not unsubscribe anyone.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import tornado.web
 
 from cms.handlers.base import BaseHandler
 from cms.httperrors import Refusal
-from cms.ratelimit import RateLimiter
 from cms.store import StoreError
 from cms.store.users import normalize_email
 from cms.subscriptions import links, messages
@@ -44,17 +42,6 @@ HONEYPOT = "homepage"  # hidden from people by the module's CSS; robots fill it 
 NOT_VALID = ("This link is not valid any more: it was used already, or it expired (links last 48 hours). "
              "Subscribe again to get a new one.")
 UNKNOWN = "There is no such subscription on this site."
-
-
-class SubscribeLimits:
-    """Subscription POSTs in this process: per client address of a site, and per site."""
-
-    def __init__(self, per_address: tuple[float, int] = (1 / 60, 5), per_site: tuple[float, int] = (1 / 6, 30)) -> None:
-        self.address = RateLimiter(*per_address)
-        self.site = RateLimiter(*per_site)
-
-    def allow(self, site_id: Any, address: str) -> bool:
-        return self.address.allow((site_id, address)) and self.site.allow(site_id)
 
 
 class SubscriptionBase(BaseHandler):
