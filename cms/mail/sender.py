@@ -31,6 +31,7 @@ import aiosmtplib
 
 from cms.config import ConfigError
 from cms.store.outbox import MAX_ATTEMPTS, Outbox
+from cms.wakeable import Wakeable
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def describe(error: Exception, config: SmtpConfig) -> str:
     return "%s from %s: %s" % (type(error).__name__, config.where, text)
 
 
-class Sender:
+class Sender(Wakeable):
     def __init__(self, outbox: Outbox, smtp: SmtpConfig | None, *, backoff: float = BACKOFF,
                  max_backoff: float = MAX_BACKOFF, poll: float = POLL, tls_context: ssl.SSLContext | None = None,
                  timeout: float = TIMEOUT) -> None:
@@ -113,24 +114,7 @@ class Sender:
         self.backoff, self.max_backoff, self.poll, self.timeout = backoff, max_backoff, poll, timeout
         self.tls_context = tls_context  # tests trust their own certificate; None: the system's CAs
         self.owner = "%s:%d:%d" % (socket.gethostname(), os.getpid(), id(self))
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
         self._database_failing = False
-
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._wake = asyncio.Event()
-            self._task = asyncio.ensure_future(self._run())
-
-    def wake(self) -> None:
-        self.start()
-        assert self._wake is not None
-        self._wake.set()
-
-    def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
 
     async def _run(self) -> None:
         while True:

@@ -33,6 +33,7 @@ from cms.store.errors import StoreError
 from cms.store.subscribers import Newsletters, Subscribers
 from cms.subscriptions import links, messages
 from cms.supervisor import is_unavailable
+from cms.wakeable import Wakeable
 
 log = logging.getLogger(__name__)
 
@@ -41,31 +42,14 @@ SUSPENDED_RETRY = 3600.0  # seconds before a suspended site's newsletter is look
 BATCH = 100  # subscribers queued between two records of progress
 
 
-class Dispatcher:
+class Dispatcher(Wakeable):
     """``app.newsletters``: this process's share of mailing new posts."""
 
     def __init__(self, app: Any, poll: float = POLL) -> None:
         self._app = app
         self.poll = poll
         self.owner = "%s:%d:%d" % (socket.gethostname(), os.getpid(), id(self))
-        self._wake: asyncio.Event | None = None
-        self._task: asyncio.Task | None = None
         self._failing = False
-
-    def start(self) -> None:
-        if self._task is None or self._task.done():
-            self._wake = asyncio.Event()
-            self._task = asyncio.ensure_future(self._run())
-
-    def wake(self) -> None:
-        self.start()
-        assert self._wake is not None
-        self._wake.set()
-
-    def stop(self) -> None:
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
 
     async def _run(self) -> None:
         while True:
