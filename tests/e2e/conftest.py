@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support import wait as selenium_wait
 from tornado.httpserver import HTTPServer
 
@@ -33,6 +34,26 @@ from cms.store import Sites, SiteStore, Users
 # machine the old page is often still there when the condition runs (CI failed so,
 # several times). WebDriverWait reads this tuple each time one is made.
 selenium_wait.IGNORED_EXCEPTIONS = (NoSuchElementException, StaleElementReferenceException)
+
+
+def staleness_of(element):
+    """``EC.staleness_of`` that also takes Chromium's answer for a page being replaced at
+    that very moment ("Node with given id does not belong to the document", an unknown
+    error rather than a stale element: a sign-in in CI failed on it) as stale."""
+    def gone(_driver) -> bool:
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return gone
+
+
+expected_conditions.staleness_of = staleness_of  # every test's EC.staleness_of
 
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 THEMED_SITES = {"demo": "journal", "mag": "magazine", "dusk": "dusk"}
