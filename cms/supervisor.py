@@ -40,8 +40,10 @@ from cms import db as database
 from cms.datadir import DataDirError
 from cms.identity import verify_identity
 from cms.migrations import migrate
+from cms.wakeable import woken
 
 log = logging.getLogger(__name__)
+STOP_PATIENCE = 10.0  # seconds a stopping process waits for a background task to end
 
 PING_DEADLINE = 1.0  # seconds: readyz must answer within the probe's timeout (3 s)
 UP_INTERVAL = 1.0  # seconds between pings while the database answers
@@ -151,8 +153,7 @@ class DatabaseMonitor:
             if await self.ping() and not self.indexes_ready:
                 await self._ensure_indexes()
             interval = UP_INTERVAL if self.available and self.indexes_ready else DOWN_INTERVAL
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), interval)
+            await woken(self._wake, interval)
             self._wake.clear()
 
     async def _ensure_indexes(self) -> None:
@@ -245,12 +246,16 @@ class EmbeddedSupervisor:
             return
 
 
-async def _cancelled(task: asyncio.Future | None) -> None:
-    """Cancel a background task (if any) and wait until it has stopped."""
+async def _cancelled(task: asyncio.Future | None, patience: float = STOP_PATIENCE) -> None:
+    """Cancel a background task (if any) and wait until it has stopped -- for
+    ``patience`` seconds at most: a process that is stopping never waits for ever."""
     if task is not None:
         task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        done, _ = await asyncio.wait({task}, timeout=patience)
+        if not done:
+            log.warning("a background task did not stop within %.0f s; stopping without it", patience)
+        elif not task.cancelled() and task.exception() is not None:
+            log.warning("a background task ended with %s", one_line(task.exception()))
 
 
 def one_line(error: BaseException) -> str:

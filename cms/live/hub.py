@@ -24,6 +24,7 @@ from typing import Any, Callable, Protocol
 from cms.live.frames import text_frame
 from cms.store import events
 from cms.supervisor import is_unavailable
+from cms.wakeable import woken
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +183,8 @@ class Hub:
     async def _poll_forever(self) -> None:
         assert self._woken is not None
         while not self._stopped:
-            try:  # the next turn, or at once when this process wrote an event (`_written`)
-                await asyncio.wait_for(self._woken.wait(), self.interval)
-            except asyncio.TimeoutError:
-                pass
+            # the next turn, or at once when this process wrote an event (`_written`)
+            await woken(self._woken, self.interval)
             self._woken.clear()
             if not self._last:
                 continue

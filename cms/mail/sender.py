@@ -31,7 +31,7 @@ import aiosmtplib
 
 from cms.config import ConfigError
 from cms.store.outbox import MAX_ATTEMPTS, Outbox
-from cms.wakeable import Wakeable
+from cms.wakeable import Wakeable, woken
 
 log = logging.getLogger(__name__)
 
@@ -129,10 +129,7 @@ class Sender(Wakeable):
                 if not self._database_failing:
                     log.warning("the mail sender could not read the outbox: %s", " ".join(str(error).split())[:200])
                 self._database_failing = True
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll)
-            except asyncio.TimeoutError:
-                pass
+            await woken(self._wake, self.poll)
 
     async def log_unsent(self) -> int:
         """No SMTP server: write each queued message to the log once, body and all."""

@@ -33,7 +33,7 @@ from cms.store.errors import StoreError
 from cms.store.subscribers import Newsletters, Subscribers
 from cms.subscriptions import links, messages
 from cms.supervisor import is_unavailable
-from cms.wakeable import Wakeable
+from cms.wakeable import Wakeable, woken
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,7 @@ class Dispatcher(Wakeable):
                     log.warning("newsletters could not be read: %s", " ".join(str(error).split())[:200],
                                 exc_info=not is_unavailable(error))
                 self._failing = True
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.poll)
-            except asyncio.TimeoutError:
-                pass
+            await woken(self._wake, self.poll)
 
     async def run_once(self, now: float | None = None) -> int:
         """Mail every newsletter due now; how many messages were queued."""
